@@ -1,0 +1,49 @@
+//! Runtime configuration: command-line flags and `ZI_*` environment variables,
+//! with defaults that work for a first run on one machine.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on, e.g. `127.0.0.1:3000` (port 0 picks a free port).
+    pub bind: String,
+    /// Folder holding the SQLite file and uploaded evidence.
+    pub data_dir: PathBuf,
+    /// The address users reach the tracker at; decides the `Secure` cookie flag.
+    pub public_url: Option<Url>,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, whatever its use.
+    pub session_absolute: Duration,
+}
+
+impl Config {
+    pub fn new(bind: impl Into<String>, data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            bind: bind.into(),
+            data_dir: data_dir.into(),
+            public_url: None,
+            session_idle: Duration::from_secs(8 * 3600),
+            session_absolute: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        database_path(&self.data_dir)
+    }
+
+    /// Cookies get `Secure` only when users reach us over https; over plain http a
+    /// browser would drop them and nobody could sign in.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+}
+
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("zi-tracker.db")
+}

@@ -1,0 +1,76 @@
+//! Formatting of values the way Indonesian users read them.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+const MONTHS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
+/// "29 November 2026".
+pub fn date_id(date: NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
+}
+
+/// "29 November 2026 14.05 WIB" (Asia/Jakarta, the unit's time zone).
+pub fn datetime_id(at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&chrono_tz::Asia::Jakarta);
+    format!(
+        "{} {} WIB",
+        date_id(local.date_naive()),
+        local.format("%H.%M")
+    )
+}
+
+/// Parses the `YYYY-MM-DDTHH:MM:SSZ` text SQLite stores and formats it for people;
+/// an unparsable value is shown as stored rather than hidden.
+pub fn stored_datetime_id(stored: &str) -> String {
+    DateTime::parse_from_rfc3339(stored)
+        .map(|d| datetime_id(d.with_timezone(&Utc)))
+        .unwrap_or_else(|_| stored.to_string())
+}
+
+/// Roman numerals of the six LKE components.
+pub fn roman(n: i64) -> &'static str {
+    match n {
+        1 => "I",
+        2 => "II",
+        3 => "III",
+        4 => "IV",
+        5 => "V",
+        6 => "VI",
+        _ => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indonesian_dates() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        assert_eq!(date_id(d), "29 November 2026");
+        let d = NaiveDate::from_ymd_opt(2021, 1, 5).unwrap();
+        assert_eq!(date_id(d), "5 Januari 2021");
+        assert_eq!(
+            stored_datetime_id("2026-11-29T07:05:00Z"),
+            "29 November 2026 14.05 WIB"
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! ZI Tracker: tracks a work unit's Zona Integritas priority targets.
+//!
+//! `start` builds the whole app (config → pool → migrations → router) and binds its
+//! listener; the binary and the integration tests both go through it.
+
+pub mod catalogue;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod fmt;
+pub mod health;
+pub mod routes;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use sqlx::SqlitePool;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub config: Config,
+}
+
+/// Builds the router from the route table plus static files and the 404 fallback.
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new();
+    for route in routes::all() {
+        app = app.route(route.path, route.handler);
+    }
+    app.nest_service("/static", ServeDir::new(static_dir()))
+        .fallback(not_found)
+        .layer(middleware::from_fn(security_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Static files ship beside the binary's source; an installed copy can point
+/// elsewhere with `ZI_STATIC_DIR`.
+fn static_dir() -> std::path::PathBuf {
+    std::env::var_os("ZI_STATIC_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static"))
+}
+
+async fn not_found() -> Response {
+    error::AppError::NotFound.into_response()
+}
+
+/// Headers every response carries: no inline script, no framing, no sniffing.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.entry("content-security-policy")
+        .or_insert(HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    res
+}
+
+/// A server bound to its port and serving in the background.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub db: SqlitePool,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, closes the pool.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.handle).await;
+        self.db.close().await;
+    }
+}
+
+/// Opens the data dir, migrates, binds and serves until `stop` is called.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let db = db::open(&config.data_dir).await?;
+    let listener = TcpListener::bind(&config.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("tidak dapat memakai alamat {}: {e}", config.bind))?;
+    let addr = listener.local_addr()?;
+    let app = router(AppState {
+        db: db.clone(),
+        config,
+    });
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        })
+        .await
+    });
+    Ok(Running {
+        addr,
+        db,
+        shutdown: Some(tx),
+        handle,
+    })
+}
+
+/// Waits for ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests: the real server on port 0, a real SQLite file in a temporary
+//! folder, spoken to over HTTP.
+
+mod catalogue;
+mod helpers;

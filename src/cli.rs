@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{Config, catalogue, db};
+use crate::audit::Actor;
+use crate::{Config, catalogue, db, users};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -30,6 +31,16 @@ pub struct ServeArgs {
     /// Alamat yang didengarkan server, mis. 127.0.0.1:3000.
     #[arg(long, env = "ZI_BIND", default_value = "127.0.0.1:3000")]
     pub bind: String,
+    /// Alamat publik tempat pengguna membuka aplikasi, mis. https://zi.contoh.go.id;
+    /// bila https, cookie sesi diberi tanda Secure.
+    #[arg(long, env = "ZI_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// Sesi berakhir setelah sekian menit tanpa aktivitas.
+    #[arg(long, env = "ZI_SESSION_IDLE_MINUTES", default_value_t = 480)]
+    pub session_idle_minutes: u64,
+    /// Sesi berakhir paling lambat sekian jam setelah masuk.
+    #[arg(long, env = "ZI_SESSION_MAX_HOURS", default_value_t = 168)]
+    pub session_max_hours: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -40,6 +51,50 @@ pub enum Command {
     Export {
         #[command(subcommand)]
         what: ExportWhat,
+    },
+    /// Mengelola akun pengguna.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Membuat akun baru; kata sandi dibaca dari masukan standar.
+    Add {
+        /// Nama pengguna (huruf kecil, angka, titik, garis bawah, tanda hubung).
+        #[arg(long)]
+        username: String,
+        /// Peran: admin, pimpinan, staf, atau penilai.
+        #[arg(long)]
+        role: String,
+        /// Nama lengkap yang ditampilkan (bawaan: nama pengguna).
+        #[arg(long)]
+        name: Option<String>,
+        /// Kode unit, mis. balitnak.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Membaca kata sandi dari baris pertama masukan standar.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Menampilkan semua akun.
+    List,
+    /// Mengganti kata sandi akun; kata sandi dibaca dari masukan standar.
+    SetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+        /// Mewajibkan pengguna mengganti kata sandi saat masuk berikutnya.
+        #[arg(long)]
+        must_change: bool,
+    },
+    /// Menonaktifkan akun (admin aktif terakhir tidak dapat dinonaktifkan).
+    Deactivate {
+        #[arg(long)]
+        username: String,
     },
 }
 
@@ -65,12 +120,151 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export {
             what: ExportWhat::Targets { year },
         }) => export_targets(cli.data_dir, year).await,
+        Some(Command::User { action }) => user_command(cli.data_dir, action).await,
     }
 }
 
+fn read_password(password_stdin: bool) -> anyhow::Result<String> {
+    if !password_stdin {
+        return Err(UserError(
+            "kata sandi dibaca dari masukan standar: tambahkan --password-stdin".into(),
+        )
+        .into());
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn save_error(e: users::SaveError) -> anyhow::Error {
+    match e {
+        users::SaveError::Invalid(errors) => UserError(errors.to_string()).into(),
+        users::SaveError::Conflict(m) => UserError(m).into(),
+        users::SaveError::Db(e) => e.into(),
+        users::SaveError::Other(e) => e,
+    }
+}
+
+async fn find_user(pool: &sqlx::SqlitePool, username: &str) -> anyhow::Result<users::User> {
+    users::by_username(pool, username)
+        .await?
+        .ok_or_else(|| UserError(format!("pengguna \"{username}\" tidak ada")).into())
+}
+
+async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<()> {
+    let pool = db::open(&data_dir).await?;
+    let actor = Actor::cli();
+    let result = match action {
+        UserAction::Add {
+            username,
+            role,
+            name,
+            unit,
+            password_stdin,
+        } => {
+            let password = read_password(password_stdin)?;
+            let unit_id = match unit {
+                Some(code) => Some(
+                    sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE code = ?")
+                        .bind(&code)
+                        .fetch_optional(&pool)
+                        .await?
+                        .ok_or_else(|| {
+                            UserError(format!("unit dengan kode \"{code}\" tidak ada"))
+                        })?,
+                ),
+                None => None,
+            };
+            let display_name = name.unwrap_or_else(|| username.clone());
+            users::create(
+                &pool,
+                &actor,
+                users::NewUser {
+                    username: username.clone(),
+                    display_name,
+                    role,
+                    unit_id,
+                    password: password.clone(),
+                    password_confirm: password,
+                    must_change_password: false,
+                },
+            )
+            .await
+            .map_err(save_error)?;
+            println!("Akun {} dibuat.", username.trim().to_lowercase());
+            Ok(())
+        }
+        UserAction::List => {
+            let all = users::list(&pool, i64::MAX, 0).await?;
+            println!(
+                "{:<24} {:<14} {:<8} NAMA",
+                "NAMA PENGGUNA", "PERAN", "STATUS"
+            );
+            for u in all {
+                println!(
+                    "{:<24} {:<14} {:<8} {}",
+                    u.username,
+                    u.role,
+                    if u.active { "aktif" } else { "nonaktif" },
+                    u.display_name
+                );
+            }
+            Ok(())
+        }
+        UserAction::SetPassword {
+            username,
+            password_stdin,
+            must_change,
+        } => {
+            let password = read_password(password_stdin)?;
+            let user = find_user(&pool, &username).await?;
+            users::set_password(&pool, &actor, user.id, &password, must_change)
+                .await
+                .map_err(save_error)?;
+            println!(
+                "Kata sandi {} diganti; semua sesinya diakhiri.",
+                user.username
+            );
+            Ok(())
+        }
+        UserAction::Deactivate { username } => {
+            let user = find_user(&pool, &username).await?;
+            users::update(
+                &pool,
+                &actor,
+                user.id,
+                users::Changes {
+                    display_name: user.display_name.clone(),
+                    role: user.role.clone(),
+                    unit_id: user.unit_id,
+                    active: false,
+                },
+            )
+            .await
+            .map_err(save_error)?;
+            println!("Akun {} dinonaktifkan.", user.username);
+            Ok(())
+        }
+    };
+    pool.close().await;
+    result
+}
+
 async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
-    let config = Config::new(args.bind, data_dir);
+    let mut config = Config::new(args.bind, data_dir);
+    config.public_url = args.public_url;
+    config.session_idle = std::time::Duration::from_secs(args.session_idle_minutes.max(1) * 60);
+    config.session_absolute = std::time::Duration::from_secs(args.session_max_hours.max(1) * 3600);
     let running = crate::start(config.clone()).await?;
+    if let Some(pw) = &running.initial_admin_password {
+        // Shown once on the console, never written to the logs.
+        println!();
+        println!("Belum ada admin aktif: akun admin awal telah dibuat.");
+        println!("  Nama pengguna : admin");
+        println!("  Kata sandi    : {pw}");
+        println!("Kata sandi ini hanya ditampilkan sekali dan wajib diganti saat pertama masuk.");
+        println!();
+    }
     tracing::info!(
         data = %config.database_path().display(),
         "ZI Tracker siap: buka http://{}/",

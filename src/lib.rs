@@ -3,6 +3,8 @@
 //! `start` builds the whole app (config → pool → migrations → router) and binds its
 //! listener; the binary and the integration tests both go through it.
 
+pub mod audit;
+pub mod auth;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
@@ -11,9 +13,11 @@ pub mod error;
 pub mod fmt;
 pub mod health;
 pub mod routes;
+pub mod users;
 pub mod web;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -33,16 +37,29 @@ pub use config::Config;
 pub struct AppState {
     pub db: SqlitePool,
     pub config: Config,
+    pub policy: Arc<routes::Policy>,
 }
 
-/// Builds the router from the route table plus static files and the 404 fallback.
-pub fn router(state: AppState) -> Router {
+/// Builds the router from the route table plus static files and the 404 fallback;
+/// every request passes the authorization middleware.
+pub fn router(db: SqlitePool, config: Config) -> Router {
     let mut app = Router::new();
+    let mut policy = routes::Policy::new();
     for route in routes::all() {
+        policy.insert((route.method, route.path.to_string()), route.access);
         app = app.route(route.path, route.handler);
     }
+    let state = AppState {
+        db,
+        config,
+        policy: Arc::new(policy),
+    };
     app.nest_service("/static", ServeDir::new(static_dir()))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -82,6 +99,9 @@ async fn security_headers(req: Request, next: Next) -> Response {
 pub struct Running {
     pub addr: SocketAddr,
     pub db: SqlitePool,
+    /// Set on the first start of an install without an active admin: the random
+    /// password of `admin`, to be shown once.
+    pub initial_admin_password: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -100,14 +120,14 @@ impl Running {
 /// Opens the data dir, migrates, binds and serves until `stop` is called.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let db = db::open(&config.data_dir).await?;
+    let initial_admin_password = users::ensure_admin(&db).await?;
+    auth::password::warm_up().await;
+    spawn_cleanup(db.clone(), config.clone());
     let listener = TcpListener::bind(&config.bind)
         .await
         .map_err(|e| anyhow::anyhow!("tidak dapat memakai alamat {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
-    let app = router(AppState {
-        db: db.clone(),
-        config,
-    });
+    let app = router(db.clone(), config);
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         axum::serve(
@@ -122,9 +142,28 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     Ok(Running {
         addr,
         db,
+        initial_admin_password,
         shutdown: Some(tx),
         handle,
     })
+}
+
+/// Removes expired sessions now and every ten minutes.
+fn spawn_cleanup(db: SqlitePool, config: Config) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if db.is_closed() {
+                break;
+            }
+            match auth::session::cleanup(&db, &config).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+            }
+        }
+    });
 }
 
 /// Waits for ctrl-c or SIGTERM.

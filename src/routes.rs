@@ -5,6 +5,7 @@
 use axum::routing::MethodRouter;
 
 use crate::AppState;
+use crate::auth::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -12,6 +13,8 @@ pub enum Access {
     Public,
     /// Any signed-in user.
     SignedIn,
+    /// Signed-in users with one of these roles.
+    Roles(&'static [Role]),
 }
 
 pub struct Route {
@@ -49,6 +52,12 @@ pub fn all() -> Vec<Route> {
             get(crate::health::healthz),
         ),
     ];
+    routes.extend(crate::auth::login::routes());
     routes.extend(crate::catalogue::routes());
+    routes.extend(crate::users::routes());
+    routes.extend(crate::audit::routes());
     routes
 }
+
+/// The access rule of each (method, path pattern), for the middleware.
+pub type Policy = std::collections::HashMap<(&'static str, String), Access>;

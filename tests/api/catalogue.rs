@@ -27,12 +27,10 @@ struct Row {
 }
 
 async fn download_csv(app: &TestApp, year: &str) -> (reqwest::StatusCode, String, String) {
-    let res = app
-        .client()
-        .get(app.url(&format!("/katalog/ekspor.csv?tahun={year}")))
-        .send()
-        .await
-        .unwrap();
+    let session = app.signed_in("staf").await;
+    let res = session
+        .get(&format!("/katalog/ekspor.csv?tahun={year}"))
+        .await;
     let status = res.status();
     let ctype = res
         .headers()
@@ -301,15 +299,8 @@ async fn csv_parses_back_into_the_stored_catalogue() {
 #[tokio::test]
 async fn pages_show_the_catalogue() {
     let app = spawn_app().await;
-    let client = app.client();
-    let page = client
-        .get(app.url("/katalog"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let session = app.signed_in("penilai").await;
+    let (_, page) = session.get_text("/katalog").await;
     assert!(page.contains("<html lang=\"id\">"));
     assert!(page.contains("Target Prioritas Zona Integritas 2021"));
     assert!(page.contains("6 komponen · 23 area · 72 indikator · 74 langkah aksi"));
@@ -327,14 +318,9 @@ async fn pages_show_the_catalogue() {
         .unwrap();
     let v = &cat.components[4];
     assert_eq!(v.numeral, "V");
-    let page = client
-        .get(app.url(&format!("/katalog/komponen/{}", v.id)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = session
+        .get_text(&format!("/katalog/komponen/{}", v.id))
+        .await;
     assert!(page.contains("<h1>V. PENGUATAN PENGAWASAN</h1>"));
     assert!(page.contains("Penanganan Benturan Kepentingan"));
     assert!(page.contains("Whistleblowing system sudah diinternalisasikan"));
@@ -347,7 +333,7 @@ async fn pages_show_the_catalogue() {
 #[tokio::test]
 async fn unknown_ids_and_years_give_an_indonesian_404() {
     let app = spawn_app().await;
-    let client = app.client();
+    let session = app.signed_in("staf").await;
     for path in [
         "/katalog/komponen/99999",
         "/katalog/komponen/abc",
@@ -356,7 +342,7 @@ async fn unknown_ids_and_years_give_an_indonesian_404() {
         "/katalog/ekspor.csv?tahun=1999",
         "/tidak-ada",
     ] {
-        let res = client.get(app.url(path)).send().await.unwrap();
+        let res = session.get(path).await;
         assert_eq!(res.status(), 404, "{path}");
         let body = res.text().await.unwrap();
         assert!(body.contains("Halaman tidak ditemukan"), "{path}: {body}");

@@ -8,6 +8,8 @@ pub struct TestApp {
     pub base: String,
     pub dir: TempDir,
     pub server: Option<Running>,
+    /// The first admin's password, printed once on a fresh install.
+    pub initial_admin_password: Option<String>,
 }
 
 impl TestApp {
@@ -60,6 +62,7 @@ pub async fn spawn_app() -> TestApp {
         .expect("start");
     TestApp {
         base: format!("http://{}", running.addr),
+        initial_admin_password: running.initial_admin_password.clone(),
         dir,
         server: Some(running),
     }
@@ -90,4 +93,148 @@ pub fn run_cli(args: &[&str], stdin: Option<&str>) -> (std::process::ExitStatus,
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+pub const PASSWORD: &str = "kata-sandi-uji-panjang";
+
+/// A signed-in browser: its cookie jar and the session's CSRF token.
+pub struct Session {
+    pub client: reqwest::Client,
+    pub csrf: String,
+    pub username: String,
+    pub user_id: i64,
+    base: String,
+}
+
+impl Session {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let res = self.get(path).await;
+        (res.status(), res.text().await.expect("body"))
+    }
+
+    /// Posts a form with the session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.client
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// The first `csrf_token` value on a page.
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    let end = start + html[start..].find('"').expect("closing quote");
+    html[start..end].to_string()
+}
+
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}{}{}",
+        std::process::id() % 10000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestApp {
+    /// Creates an account with the given role straight in the database.
+    pub async fn create_user(&self, role: &str) -> (i64, String) {
+        let username = unique(role);
+        let id = zi_tracker::users::create(
+            self.db(),
+            &zi_tracker::audit::Actor::cli(),
+            zi_tracker::users::NewUser {
+                username: username.clone(),
+                display_name: format!("Pengguna {username}"),
+                role: role.into(),
+                unit_id: None,
+                password: PASSWORD.into(),
+                password_confirm: PASSWORD.into(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .expect("create user");
+        (id, username)
+    }
+
+    /// Signs in through the sign-in form.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Session, reqwest::Response> {
+        let client = self.client();
+        let page = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = csrf_from(&page);
+        let res = client
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap();
+        if res.status() != 303 {
+            return Err(res);
+        }
+        let res2 = client
+            .get(self.url("/akun/kata-sandi"))
+            .send()
+            .await
+            .unwrap();
+        let html = res2.text().await.unwrap();
+        let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_one(self.db())
+            .await
+            .unwrap();
+        Ok(Session {
+            client,
+            csrf: csrf_from(&html),
+            username: username.to_string(),
+            user_id,
+            base: self.base.clone(),
+        })
+    }
+
+    /// A new account of this role, signed in.
+    pub async fn signed_in(&self, role: &str) -> Session {
+        let (_, username) = self.create_user(role).await;
+        match self.sign_in(&username, PASSWORD).await {
+            Ok(s) => s,
+            Err(res) => panic!("sign-in failed: {}", res.status()),
+        }
+    }
 }

@@ -1,5 +1,8 @@
 //! Integration tests: the real server on port 0, a real SQLite file in a temporary
 //! folder, spoken to over HTTP.
 
+mod access;
+mod auth;
 mod catalogue;
 mod helpers;
+mod users;

@@ -1,0 +1,256 @@
+//! The append-only audit trail: who did what, when, from where, before and after.
+//! Never a password or a hash.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use sqlx::SqliteConnection;
+
+use crate::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::error::AppResult;
+use crate::routes::{Access, Route};
+use crate::web::{Chrome, Pager, render};
+
+pub fn routes() -> Vec<Route> {
+    use axum::routing::get;
+    vec![Route::new(
+        "GET",
+        "/audit",
+        Access::Roles(&[Role::Admin, Role::Pimpinan]),
+        get(audit_page),
+    )]
+}
+
+/// Who acts: a signed-in user, or the command line / the system.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub name: String,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn user(user: &CurrentUser, ip: Option<String>) -> Self {
+        Self {
+            id: Some(user.id),
+            name: user.username.clone(),
+            ip,
+        }
+    }
+    pub fn cli() -> Self {
+        Self {
+            id: None,
+            name: "(baris perintah)".into(),
+            ip: None,
+        }
+    }
+    pub fn system() -> Self {
+        Self {
+            id: None,
+            name: "(sistem)".into(),
+            ip: None,
+        }
+    }
+}
+
+pub struct Entry<'a> {
+    pub action: &'a str,
+    pub object_type: Option<&'a str>,
+    pub object_id: Option<i64>,
+    pub summary: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(action: &'a str, summary: impl Into<String>) -> Self {
+        Self {
+            action,
+            object_type: None,
+            object_id: None,
+            summary: summary.into(),
+            before: None,
+            after: None,
+        }
+    }
+    pub fn object(mut self, kind: &'a str, id: i64) -> Self {
+        self.object_type = Some(kind);
+        self.object_id = Some(id);
+        self
+    }
+    pub fn change(mut self, before: serde_json::Value, after: serde_json::Value) -> Self {
+        self.before = Some(before);
+        self.after = Some(after);
+        self
+    }
+    pub fn after(mut self, after: serde_json::Value) -> Self {
+        self.after = Some(after);
+        self
+    }
+}
+
+/// Records an entry on the given connection, so it commits or rolls back with the
+/// change it describes.
+pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (actor_id, actor, ip, action, object_type, object_id, summary,
+                                before_json, after_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(actor.id)
+    .bind(&actor.name)
+    .bind(&actor.ip)
+    .bind(e.action)
+    .bind(e.object_type)
+    .bind(e.object_id)
+    .bind(&e.summary)
+    .bind(e.before.map(|v| v.to_string()))
+    .bind(e.after.map(|v| v.to_string()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Indonesian labels of the actions, also the filter's choices.
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("login", "Masuk"),
+    ("login_failed", "Gagal masuk"),
+    ("login_blocked", "Masuk ditolak (terlalu banyak percobaan)"),
+    ("logout", "Keluar"),
+    ("user_created", "Akun dibuat"),
+    ("user_updated", "Akun diubah"),
+    ("user_deactivated", "Akun dinonaktifkan"),
+    ("password_changed", "Kata sandi diganti"),
+    ("password_reset", "Kata sandi diatur ulang"),
+];
+
+pub fn action_label(action: &str) -> String {
+    ACTIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| action.to_string())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    at: String,
+    actor: Option<String>,
+    ip: Option<String>,
+    action: String,
+    summary: String,
+    before_json: Option<String>,
+    after_json: Option<String>,
+}
+
+pub struct AuditView {
+    pub at: String,
+    pub actor: String,
+    pub ip: String,
+    pub action: String,
+    pub summary: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    aksi: Option<String>,
+    pengguna: Option<String>,
+    halaman: Option<String>,
+}
+
+pub struct ActionOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    rows: Vec<AuditView>,
+    actions: Vec<ActionOption>,
+    actor_filter: String,
+    pager: Pager,
+}
+
+const PAGE_SIZE: i64 = 50;
+
+async fn audit_page(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Response> {
+    let action = q
+        .aksi
+        .as_deref()
+        .filter(|a| ACTIONS.iter().any(|(v, _)| v == a))
+        .map(str::to_string);
+    let actor = q
+        .pengguna
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.chars().take(64).collect::<String>());
+    let page = Pager::page_from(q.halaman.as_deref());
+    let total: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log
+         WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor LIKE '%' || ?2 || '%')",
+    )
+    .bind(&action)
+    .bind(&actor)
+    .fetch_one(&state.db)
+    .await?;
+    let pager = Pager::new(page, PAGE_SIZE, total, {
+        let mut params = Vec::new();
+        if let Some(a) = &action {
+            params.push(("aksi", a.clone()));
+        }
+        if let Some(a) = &actor {
+            params.push(("pengguna", a.clone()));
+        }
+        crate::web::query_string("/audit", &params)
+    });
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT at, actor, ip, action, summary, before_json, after_json FROM audit_log
+         WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor LIKE '%' || ?2 || '%')
+         ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+    )
+    .bind(&action)
+    .bind(&actor)
+    .bind(PAGE_SIZE)
+    .bind(pager.offset())
+    .fetch_all(&state.db)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| AuditView {
+            at: crate::fmt::stored_datetime_id(&r.at),
+            actor: r.actor.unwrap_or_default(),
+            ip: r.ip.unwrap_or_default(),
+            action: action_label(&r.action),
+            summary: r.summary,
+            before: r.before_json.unwrap_or_default(),
+            after: r.after_json.unwrap_or_default(),
+        })
+        .collect();
+    let actions = ACTIONS
+        .iter()
+        .map(|(v, l)| ActionOption {
+            value: v,
+            label: l,
+            selected: action.as_deref() == Some(*v),
+        })
+        .collect();
+    render(&AuditPage {
+        chrome,
+        rows,
+        actions,
+        actor_filter: actor.unwrap_or_default(),
+        pager,
+    })
+}

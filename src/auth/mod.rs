@@ -1,0 +1,299 @@
+//! Who is asking and what they may do: roles, sessions, CSRF, and the middleware
+//! that decides authorization for every route from the route table.
+
+pub mod login;
+pub mod password;
+pub mod session;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use subtle::ConstantTimeEq;
+
+use crate::AppState;
+use crate::error::{AppError, error_page};
+use crate::routes::Access;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Pimpinan,
+    Staf,
+    Penilai,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Pimpinan, Role::Staf, Role::Penilai];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Pimpinan => "pimpinan",
+            Role::Staf => "staf",
+            Role::Penilai => "penilai",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Pimpinan => "Pimpinan",
+            Role::Staf => "Staf / PIC",
+            Role::Penilai => "Penilai (TPI)",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The signed-in user of a request, with their session.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_id: Option<i64>,
+    pub must_change_password: bool,
+    pub session_hash: String,
+    pub csrf_token: String,
+}
+
+impl CurrentUser {
+    pub fn is(&self, roles: &[Role]) -> bool {
+        roles.contains(&self.role)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or_else(|| Redirect::to("/login").into_response())
+    }
+}
+
+/// The client's address, for throttling and the audit trail.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .cloned()
+            .unwrap_or_else(|| ClientIp("tidak diketahui".into())))
+    }
+}
+
+pub const SESSION_COOKIE: &str = "zi_sesi";
+/// Double-submit token for forms posted before sign-in (the sign-in form itself).
+pub const PRE_CSRF_COOKIE: &str = "zi_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+const CSRF_HEADER: &str = "x-csrf-token";
+/// Largest form body read to find its CSRF token; uploads carry the token in the
+/// query string instead.
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn method_key(method: &Method) -> &'static str {
+    match *method {
+        Method::GET | Method::HEAD => "GET",
+        Method::POST => "POST",
+        _ => "OTHER",
+    }
+}
+
+/// Paths a user who must replace their password may still reach.
+fn allowed_before_password_change(path: &str) -> bool {
+    matches!(path, "/akun/kata-sandi" | "/logout")
+}
+
+/// A local path to come back to after sign-in; anything else is dropped.
+pub fn local_path(next: &str) -> Option<String> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && next.len() <= 2000;
+    ok.then(|| next.to_string())
+}
+
+fn login_redirect(req: &Request) -> Response {
+    let wanted = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let target = if req.method() == Method::GET && wanted != "/" {
+        crate::web::query_string("/login", &[("next", wanted)])
+    } else {
+        "/login".to_string()
+    };
+    Redirect::to(&target).into_response()
+}
+
+fn csrf_rejected() -> Response {
+    error_page(
+        StatusCode::FORBIDDEN,
+        "Formulir tidak sah atau kedaluwarsa",
+        "Permintaan ini tidak membawa token keamanan yang benar, jadi tidak ada yang diubah. \
+         Muat ulang halaman formulir, lalu kirim kembali.",
+    )
+}
+
+/// Finds the CSRF token a request carries: a header, a form field, or (for file
+/// uploads, whose bodies are not buffered here) the query string.
+async fn submitted_token(req: Request) -> Result<(Request, Option<String>), Response> {
+    if let Some(v) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        let v = v.to_string();
+        return Ok((req, Some(v)));
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if is_form {
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+            Ok(b) => b,
+            Err(_) => {
+                return Err(error_page(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Isian terlalu besar",
+                    "Isian formulir melebihi batas ukuran. Persingkat teksnya, lalu kirim kembali.",
+                ));
+            }
+        };
+        let token = url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned());
+        return Ok((
+            Request::from_parts(parts, axum::body::Body::from(bytes)),
+            token,
+        ));
+    }
+    let token = req.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned())
+    });
+    Ok((req, token))
+}
+
+pub fn tokens_match(expected: &str, submitted: &str) -> bool {
+    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+}
+
+/// Runs on every request: resolves the session, applies the route's access rule,
+/// checks the CSRF token of every state-changing request.
+pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let access = if path.starts_with("/static/") {
+        Access::Public
+    } else {
+        match req.extensions().get::<MatchedPath>() {
+            Some(m) => state
+                .policy
+                .get(&(method_key(req.method()), m.as_str().to_string()))
+                .copied()
+                // a method the route lacks: axum answers 405, but only to users
+                .unwrap_or(Access::SignedIn),
+            // unknown pages: 404 for users, sign-in for everybody else
+            None => Access::SignedIn,
+        }
+    };
+
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "tidak diketahui".into());
+
+    let user = match cookie_value(req.headers(), SESSION_COOKIE) {
+        Some(raw) => match session::lookup(&state, &raw).await {
+            Ok(u) => u,
+            Err(e) => return AppError::from(e).into_response(),
+        },
+        None => None,
+    };
+
+    match (access, &user) {
+        (Access::Public, _) => {}
+        (_, None) => return login_redirect(&req),
+        (Access::Roles(roles), Some(u)) if !u.is(roles) => {
+            return AppError::Forbidden.into_response();
+        }
+        _ => {}
+    }
+    if let Some(u) = &user
+        && u.must_change_password
+        && access != Access::Public
+        && !allowed_before_password_change(&path)
+    {
+        return Redirect::to("/akun/kata-sandi").into_response();
+    }
+
+    let mut req = req;
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let expected = match &user {
+            Some(u) => Some(u.csrf_token.clone()),
+            None => cookie_value(req.headers(), PRE_CSRF_COOKIE),
+        };
+        let (r, submitted) = match submitted_token(req).await {
+            Ok(x) => x,
+            Err(res) => return res,
+        };
+        req = r;
+        let ok = match (expected, submitted) {
+            (Some(e), Some(s)) => tokens_match(&e, &s),
+            _ => false,
+        };
+        if !ok {
+            tracing::warn!(path = %path, ip = %ip, "request refused: missing or wrong CSRF token");
+            return csrf_rejected();
+        }
+    }
+
+    req.extensions_mut().insert(ClientIp(ip));
+    if let Some(u) = user {
+        req.extensions_mut().insert(u);
+    }
+    next.run(req).await
+}
+
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<CurrentUser>().cloned())
+    }
+}

@@ -1,0 +1,179 @@
+//! Server-side sessions in SQLite. The cookie holds a random id; the table holds
+//! only its SHA-256, the user, the CSRF token, and the idle and absolute deadlines.
+
+use axum::http::HeaderValue;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::{CurrentUser, Role, SESSION_COOKIE};
+use crate::{AppState, Config};
+
+/// Sessions are not touched on every request: a write per page view would be
+/// wasted when the idle limit is hours.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn hash_id(raw: &str) -> String {
+    let digest = Sha256::digest(raw.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    csrf_token: String,
+    last_seen_at: i64,
+    expires_at: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    unit_id: Option<i64>,
+    must_change_password: bool,
+    active: bool,
+}
+
+/// The user behind a session cookie, if the session is live and the account active.
+pub async fn lookup(state: &AppState, raw: &str) -> sqlx::Result<Option<CurrentUser>> {
+    let id_hash = hash_id(raw);
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.expires_at,
+                u.username, u.display_name, u.role, u.unit_id, u.must_change_password, u.active
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id_hash = ?",
+    )
+    .bind(&id_hash)
+    .fetch_optional(&state.db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let now = now();
+    let idle = state.config.session_idle.as_secs() as i64;
+    if !row.active || now >= row.expires_at || now - row.last_seen_at >= idle {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(&id_hash)
+            .execute(&state.db)
+            .await?;
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= TOUCH_EVERY_SECS {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
+            .bind(now)
+            .bind(&id_hash)
+            .execute(&state.db)
+            .await?;
+    }
+    let Some(role) = Role::parse(&row.role) else {
+        return Ok(None);
+    };
+    Ok(Some(CurrentUser {
+        id: row.user_id,
+        username: row.username,
+        display_name: row.display_name,
+        role,
+        unit_id: row.unit_id,
+        must_change_password: row.must_change_password,
+        session_hash: id_hash,
+        csrf_token: row.csrf_token,
+    }))
+}
+
+/// Starts a session with a fresh id; returns the raw id for the cookie.
+pub async fn create(
+    conn: &mut SqliteConnection,
+    config: &Config,
+    user_id: i64,
+) -> sqlx::Result<String> {
+    let raw = random_token();
+    let now = now();
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(hash_id(&raw))
+    .bind(user_id)
+    .bind(random_token())
+    .bind(now)
+    .bind(now)
+    .bind(now + config.session_absolute.as_secs() as i64)
+    .execute(conn)
+    .await?;
+    Ok(raw)
+}
+
+pub async fn end(conn: &mut SqliteConnection, raw_or_hash: SessionKey<'_>) -> sqlx::Result<()> {
+    let hash = match raw_or_hash {
+        SessionKey::Raw(raw) => hash_id(raw),
+        SessionKey::Hash(h) => h.to_string(),
+    };
+    sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+        .bind(hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub enum SessionKey<'a> {
+    Raw(&'a str),
+    Hash(&'a str),
+}
+
+pub async fn end_all_for_user(conn: &mut SqliteConnection, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes expired sessions and old sign-in attempts.
+pub async fn cleanup(db: &SqlitePool, config: &Config) -> sqlx::Result<u64> {
+    let now = now();
+    let idle = config.session_idle.as_secs() as i64;
+    let removed = sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?")
+        .bind(now)
+        .bind(now - idle)
+        .execute(db)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM login_attempts WHERE at < ?")
+        .bind(now - 2 * 24 * 3600)
+        .execute(db)
+        .await?;
+    Ok(removed)
+}
+
+pub fn cookie(config: &Config, raw: &str) -> HeaderValue {
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={raw}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .expect("cookie is ASCII")
+}
+
+pub fn clear_cookie(config: &Config) -> HeaderValue {
+    let secure = if config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .expect("cookie is ASCII")
+}

@@ -1,0 +1,746 @@
+//! Accounts: the admin pages, the queries behind them and the command line.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::AppState;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{ClientIp, CurrentUser, Role, password, session};
+use crate::error::{AppError, AppResult};
+use crate::routes::{Access, Route};
+use crate::web::{Chrome, FormData, Pager, parse_id, render, render_status};
+
+const ADMIN: Access = Access::Roles(&[Role::Admin]);
+
+pub fn routes() -> Vec<Route> {
+    use axum::routing::{get, post};
+    vec![
+        Route::new("GET", "/admin/pengguna", ADMIN, get(list_page)),
+        Route::new("GET", "/admin/pengguna/baru", ADMIN, get(new_form)),
+        Route::new("POST", "/admin/pengguna/baru", ADMIN, post(create_submit)),
+        Route::new("GET", "/admin/pengguna/{id}", ADMIN, get(edit_form)),
+        Route::new("POST", "/admin/pengguna/{id}", ADMIN, post(edit_submit)),
+        Route::new(
+            "POST",
+            "/admin/pengguna/{id}/kata-sandi",
+            ADMIN,
+            post(reset_submit),
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// Model and queries
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+    pub active: bool,
+    pub must_change_password: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl User {
+    pub fn role_label(&self) -> &'static str {
+        Role::parse(&self.role).map(Role::label).unwrap_or("?")
+    }
+    pub fn created_label(&self) -> String {
+        crate::fmt::stored_datetime_id(&self.created_at)
+    }
+    fn snapshot(&self) -> serde_json::Value {
+        json!({
+            "username": self.username,
+            "nama": self.display_name,
+            "peran": self.role,
+            "unit": self.unit_name,
+            "aktif": self.active,
+        })
+    }
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id,
+        un.name AS unit_name, u.active, u.must_change_password, u.created_at, u.updated_at
+    FROM users u LEFT JOIN units un ON un.id = u.unit_id";
+
+pub async fn get(db: &SqlitePool, id: i64) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn by_username(db: &SqlitePool, username: &str) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("{USER_SELECT} WHERE u.username = ?"))
+        .bind(username.trim())
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn list(db: &SqlitePool, limit: i64, offset: i64) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(&format!(
+        "{USER_SELECT} ORDER BY u.active DESC, u.username LIMIT ? OFFSET ?"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn store_password(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    hash: &str,
+    must_change: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET password_hash = ?, must_change_password = ?,
+                updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE id = ?",
+    )
+    .bind(hash)
+    .bind(must_change)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Field-by-field validation messages, shown on the form beside the fields.
+#[derive(Default, Debug)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    fn add(&mut self, field: &'static str, msg: impl Into<String>) {
+        self.0.push((field, msg.into()));
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+    pub fn messages(&self) -> Vec<&str> {
+        self.0.iter().map(|(_, m)| m.as_str()).collect()
+    }
+}
+
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.messages().join(" "))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_id: Option<i64>,
+    pub password: String,
+    pub password_confirm: String,
+    pub must_change_password: bool,
+}
+
+fn check_username(username: &str, errors: &mut FieldErrors) {
+    let n = username.chars().count();
+    if n == 0 {
+        errors.add("username", "Nama pengguna wajib diisi.");
+    } else if !(3..=32).contains(&n) {
+        errors.add("username", "Nama pengguna 3 sampai 32 karakter.");
+    } else if !username
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+    {
+        errors.add(
+            "username",
+            "Nama pengguna hanya boleh huruf kecil, angka, titik, garis bawah, atau tanda hubung.",
+        );
+    }
+}
+
+fn check_display_name(name: &str, errors: &mut FieldErrors) {
+    let n = name.chars().count();
+    if n == 0 {
+        errors.add("display_name", "Nama lengkap wajib diisi.");
+    } else if n > 100 {
+        errors.add("display_name", "Nama lengkap maksimal 100 karakter.");
+    }
+}
+
+async fn check_unit(
+    db: &mut SqliteConnection,
+    unit_id: Option<i64>,
+    errors: &mut FieldErrors,
+) -> sqlx::Result<()> {
+    if let Some(id) = unit_id {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = ?")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+        if exists.is_none() {
+            errors.add("unit_id", "Unit yang dipilih tidak ada.");
+        }
+    }
+    Ok(())
+}
+
+/// Creates an account (validated, hashed, audited) in one transaction.
+pub async fn create(db: &SqlitePool, actor: &Actor, new: NewUser) -> Result<i64, SaveError> {
+    let username = new.username.trim().to_lowercase();
+    let display_name = new.display_name.trim().to_string();
+    let mut errors = FieldErrors::default();
+    check_username(&username, &mut errors);
+    check_display_name(&display_name, &mut errors);
+    if Role::parse(&new.role).is_none() {
+        errors.add("role", "Pilih peran: admin, pimpinan, staf, atau penilai.");
+    }
+    if let Err(msg) = password::check_rules(&new.password, &username) {
+        errors.add("password", msg);
+    } else if new.password != new.password_confirm {
+        errors.add("password_confirm", "Konfirmasi kata sandi tidak sama.");
+    }
+    let mut tx = db.begin().await?;
+    check_unit(&mut tx, new.unit_id, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(SaveError::Invalid(errors));
+    }
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        .bind(&username)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(SaveError::Conflict(format!(
+            "Nama pengguna \"{username}\" sudah dipakai. Pilih nama lain."
+        )));
+    }
+    let hash = password::hash(new.password).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, unit_id, password_hash, must_change_password)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&username)
+    .bind(&display_name)
+    .bind(&new.role)
+    .bind(new.unit_id)
+    .bind(&hash)
+    .bind(new.must_change_password)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => SaveError::Conflict(format!(
+            "Nama pengguna \"{username}\" sudah dipakai. Pilih nama lain."
+        )),
+        e => SaveError::Db(e),
+    })?;
+    audit::record(
+        &mut tx,
+        actor,
+        Entry::new("user_created", format!("Akun {username} ({}) dibuat", new.role))
+            .object("user", id)
+            .after(json!({"username": username, "nama": display_name, "peran": new.role, "unit_id": new.unit_id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub struct Changes {
+    pub display_name: String,
+    pub role: String,
+    pub unit_id: Option<i64>,
+    pub active: bool,
+}
+
+const LAST_ADMIN: &str = "Akun ini adalah admin aktif terakhir: tidak dapat dinonaktifkan atau diubah perannya. Jadikan pengguna lain admin terlebih dahulu.";
+
+/// Changes an account; refuses to leave the tracker without an active admin.
+pub async fn update(db: &SqlitePool, actor: &Actor, id: i64, ch: Changes) -> Result<(), SaveError> {
+    let Some(before) = get(db, id).await? else {
+        return Err(SaveError::Conflict("Pengguna tidak ditemukan.".into()));
+    };
+    let display_name = ch.display_name.trim().to_string();
+    let mut errors = FieldErrors::default();
+    check_display_name(&display_name, &mut errors);
+    if Role::parse(&ch.role).is_none() {
+        errors.add("role", "Pilih peran: admin, pimpinan, staf, atau penilai.");
+    }
+    let mut tx = db.begin().await?;
+    check_unit(&mut tx, ch.unit_id, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(SaveError::Invalid(errors));
+    }
+    let removes_admin =
+        before.role == "admin" && before.active && (ch.role != "admin" || !ch.active);
+    // The guard sits in the UPDATE itself, so two admins demoting each other at once
+    // cannot both succeed.
+    let done = sqlx::query(
+        "UPDATE users SET display_name = ?, role = ?, unit_id = ?, active = ?,
+                updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE id = ?
+           AND (? = 0 OR (SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id != ?) > 0)",
+    )
+    .bind(&display_name)
+    .bind(&ch.role)
+    .bind(ch.unit_id)
+    .bind(ch.active)
+    .bind(id)
+    .bind(removes_admin)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(SaveError::Conflict(LAST_ADMIN.into()));
+    }
+    if !ch.active {
+        session::end_all_for_user(&mut tx, id).await?;
+    }
+    let after: User = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let action = if before.active && !ch.active {
+        "user_deactivated"
+    } else {
+        "user_updated"
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        Entry::new(action, format!("Akun {} diubah", before.username))
+            .object("user", id)
+            .change(before.snapshot(), after.snapshot()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a user's password (admin reset or the command line); ends their sessions.
+pub async fn set_password(
+    db: &SqlitePool,
+    actor: &Actor,
+    id: i64,
+    new_password: &str,
+    must_change: bool,
+) -> Result<(), SaveError> {
+    let Some(user) = get(db, id).await? else {
+        return Err(SaveError::Conflict("Pengguna tidak ditemukan.".into()));
+    };
+    let mut errors = FieldErrors::default();
+    if let Err(msg) = password::check_rules(new_password, &user.username) {
+        errors.add("password", msg);
+        return Err(SaveError::Invalid(errors));
+    }
+    let hash = password::hash(new_password.to_string()).await?;
+    let mut tx = db.begin().await?;
+    store_password(&mut tx, id, &hash, must_change).await?;
+    session::end_all_for_user(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Entry::new(
+            "password_reset",
+            format!("Kata sandi {} diatur ulang", user.username),
+        )
+        .object("user", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// First run: with no active admin, create (or revive) `admin` with a random
+/// password that must be replaced at first sign-in. Returns the password to show once.
+pub async fn ensure_admin(db: &SqlitePool) -> anyhow::Result<Option<String>> {
+    let admins: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")
+            .fetch_one(db)
+            .await?;
+    if admins > 0 {
+        return Ok(None);
+    }
+    let pw = password::random_password();
+    let hash = password::hash(pw.clone()).await?;
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, role, password_hash, must_change_password)
+         VALUES ('admin', 'Administrator', 'admin', ?1, 1)
+         ON CONFLICT (username) DO UPDATE SET role = 'admin', active = 1, password_hash = ?1,
+             must_change_password = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         RETURNING id",
+    )
+    .bind(&hash)
+    .fetch_one(&mut *tx)
+    .await?;
+    session::end_all_for_user(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        &Actor::system(),
+        Entry::new(
+            "user_created",
+            "Akun admin awal dibuat (tidak ada admin aktif)",
+        )
+        .object("user", id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(pw))
+}
+
+// ---------------------------------------------------------------------------
+// Pages
+
+pub struct UnitOption {
+    pub id: i64,
+    pub name: String,
+    pub selected: bool,
+}
+
+pub struct RoleOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+async fn unit_options(db: &SqlitePool, selected: Option<i64>) -> sqlx::Result<Vec<UnitOption>> {
+    let units: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM units ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    Ok(units
+        .into_iter()
+        .map(|(id, name)| UnitOption {
+            id,
+            name,
+            selected: Some(id) == selected,
+        })
+        .collect())
+}
+
+fn role_options(selected: &str) -> Vec<RoleOption> {
+    Role::ALL
+        .iter()
+        .map(|r| RoleOption {
+            value: r.as_str(),
+            label: r.label(),
+            selected: r.as_str() == selected,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    users: Vec<User>,
+    pager: Pager,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    halaman: Option<String>,
+}
+
+const PAGE_SIZE: i64 = 25;
+
+async fn list_page(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&state.db)
+        .await?;
+    let pager = Pager::new(
+        Pager::page_from(q.halaman.as_deref()),
+        PAGE_SIZE,
+        total,
+        "/admin/pengguna".into(),
+    );
+    let users = list(&state.db, PAGE_SIZE, pager.offset()).await?;
+    render(&ListPage {
+        chrome,
+        users,
+        pager,
+    })
+}
+
+/// The values of the account form, kept when it is shown again with errors.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UserForm {
+    username: String,
+    display_name: String,
+    role: String,
+    unit_id: String,
+    active: Option<String>,
+    password: String,
+    password_confirm: String,
+}
+
+fn parse_unit(raw: &str, errors: &mut FieldErrors) -> Option<i64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<i64>() {
+        Ok(id) => Some(id),
+        Err(_) => {
+            errors.add("unit_id", "Unit yang dipilih tidak ada.");
+            None
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users/form.html")]
+struct FormPage {
+    chrome: Chrome,
+    /// None when creating.
+    user: Option<User>,
+    username: String,
+    display_name: String,
+    active: bool,
+    roles: Vec<RoleOption>,
+    units: Vec<UnitOption>,
+    errors: FieldErrors,
+    reset_errors: FieldErrors,
+    conflict: Option<String>,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> &str {
+        self.errors.get(field).unwrap_or("")
+    }
+}
+
+async fn new_form(State(state): State<AppState>, chrome: Chrome) -> AppResult<Response> {
+    render(&FormPage {
+        chrome,
+        user: None,
+        username: String::new(),
+        display_name: String::new(),
+        active: true,
+        roles: role_options("staf"),
+        units: unit_options(&state.db, None).await?,
+        errors: FieldErrors::default(),
+        reset_errors: FieldErrors::default(),
+        conflict: None,
+    })
+}
+
+async fn create_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    admin: CurrentUser,
+    ClientIp(ip): ClientIp,
+    FormData(form): FormData<UserForm>,
+) -> AppResult<Response> {
+    let mut pre = FieldErrors::default();
+    let unit_id = parse_unit(&form.unit_id, &mut pre);
+    let result = if pre.is_empty() {
+        create(
+            &state.db,
+            &Actor::user(&admin, Some(ip)),
+            NewUser {
+                username: form.username.clone(),
+                display_name: form.display_name.clone(),
+                role: form.role.clone(),
+                unit_id,
+                password: form.password.clone(),
+                password_confirm: form.password_confirm.clone(),
+                must_change_password: true,
+            },
+        )
+        .await
+    } else {
+        Err(SaveError::Invalid(pre))
+    };
+    let (status, errors, conflict) = match result {
+        Ok(_) => return Ok(Redirect::to("/admin/pengguna?pesan=pengguna-dibuat").into_response()),
+        Err(SaveError::Invalid(e)) => (StatusCode::BAD_REQUEST, e, None),
+        Err(SaveError::Conflict(m)) => (StatusCode::CONFLICT, FieldErrors::default(), Some(m)),
+        Err(SaveError::Db(e)) => return Err(e.into()),
+        Err(SaveError::Other(e)) => return Err(e.into()),
+    };
+    render_status(
+        status,
+        &FormPage {
+            chrome,
+            user: None,
+            username: form.username,
+            display_name: form.display_name,
+            active: true,
+            roles: role_options(&form.role),
+            units: unit_options(&state.db, unit_id).await?,
+            errors,
+            reset_errors: FieldErrors::default(),
+            conflict,
+        },
+    )
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let user = get(&state.db, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(&FormPage {
+        chrome,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        active: user.active,
+        roles: role_options(&user.role),
+        units: unit_options(&state.db, user.unit_id).await?,
+        user: Some(user),
+        errors: FieldErrors::default(),
+        reset_errors: FieldErrors::default(),
+        conflict: None,
+    })
+}
+
+async fn edit_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    admin: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    FormData(form): FormData<UserForm>,
+) -> AppResult<Response> {
+    let user = get(&state.db, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut pre = FieldErrors::default();
+    let unit_id = parse_unit(&form.unit_id, &mut pre);
+    let active = form.active.is_some();
+    let result = if pre.is_empty() {
+        update(
+            &state.db,
+            &Actor::user(&admin, Some(ip)),
+            user.id,
+            Changes {
+                display_name: form.display_name.clone(),
+                role: form.role.clone(),
+                unit_id,
+                active,
+            },
+        )
+        .await
+    } else {
+        Err(SaveError::Invalid(pre))
+    };
+    let (status, errors, conflict) = match result {
+        Ok(()) => {
+            return Ok(Redirect::to(&format!(
+                "/admin/pengguna/{}?pesan=pengguna-disimpan",
+                user.id
+            ))
+            .into_response());
+        }
+        Err(SaveError::Invalid(e)) => (StatusCode::BAD_REQUEST, e, None),
+        Err(SaveError::Conflict(m)) => (StatusCode::CONFLICT, FieldErrors::default(), Some(m)),
+        Err(SaveError::Db(e)) => return Err(e.into()),
+        Err(SaveError::Other(e)) => return Err(e.into()),
+    };
+    render_status(
+        status,
+        &FormPage {
+            chrome,
+            username: user.username.clone(),
+            display_name: form.display_name,
+            active,
+            roles: role_options(&form.role),
+            units: unit_options(&state.db, unit_id).await?,
+            user: Some(user),
+            errors,
+            reset_errors: FieldErrors::default(),
+            conflict,
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResetForm {
+    password: String,
+    password_confirm: String,
+}
+
+async fn reset_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    admin: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    FormData(form): FormData<ResetForm>,
+) -> AppResult<Response> {
+    let user = get(&state.db, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let result = if form.password != form.password_confirm {
+        let mut e = FieldErrors::default();
+        e.add("password_confirm", "Konfirmasi kata sandi tidak sama.");
+        Err(SaveError::Invalid(e))
+    } else {
+        set_password(
+            &state.db,
+            &Actor::user(&admin, Some(ip)),
+            user.id,
+            &form.password,
+            true,
+        )
+        .await
+    };
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/admin/pengguna/{}?pesan=sandi-diatur", user.id))
+                .into_response(),
+        ),
+        Err(SaveError::Invalid(reset_errors)) => render_status(
+            StatusCode::BAD_REQUEST,
+            &FormPage {
+                chrome,
+                username: user.username.clone(),
+                display_name: user.display_name.clone(),
+                active: user.active,
+                roles: role_options(&user.role),
+                units: unit_options(&state.db, user.unit_id).await?,
+                user: Some(user),
+                errors: FieldErrors::default(),
+                reset_errors,
+                conflict: None,
+            },
+        ),
+        Err(SaveError::Conflict(_)) => Err(AppError::NotFound),
+        Err(SaveError::Db(e)) => Err(e.into()),
+        Err(SaveError::Other(e)) => Err(e.into()),
+    }
+}

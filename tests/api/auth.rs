@@ -1,0 +1,791 @@
+use crate::helpers::{PASSWORD, csrf_from, location, run_cli, spawn_app, unique};
+
+#[tokio::test]
+async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
+    let (_, username) = app.create_user("staf").await;
+    let client = app.client();
+    let page = client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let token = csrf_from(&page.text().await.unwrap());
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", &username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/katalog");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("zi_sesi="))
+        .expect("session cookie");
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http install: no Secure flag"
+    );
+    let raw = cookie
+        .trim_start_matches("zi_sesi=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    // only a hash of the id is stored
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions WHERE id_hash = ?")
+        .bind(&raw)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+
+    let page = client.get(app.url("/katalog")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let csrf = csrf_from(&html);
+    assert!(html.contains("Keluar"));
+
+    let res = client
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    // The old cookie no longer opens anything, even when replayed.
+    let replay = app
+        .client()
+        .get(app.url("/katalog"))
+        .header("cookie", format!("zi_sesi={raw}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 303);
+    assert!(location(&replay).starts_with("/login"));
+    let sessions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?",
+    )
+    .bind(&username)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(sessions, 0);
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE actor = ? ORDER BY id")
+            .bind(&username)
+            .fetch_all(app.db())
+            .await
+            .unwrap();
+    assert_eq!(actions, ["login", "logout"]);
+}
+
+#[tokio::test]
+async fn secure_cookie_when_the_public_url_is_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::helpers::config(dir.path().join("data"));
+    config.public_url = Some("https://zi.contoh.go.id".parse().unwrap());
+    let running = zi_tracker::start(config).await.unwrap();
+    let app = crate::helpers::TestApp {
+        base: format!("http://{}", running.addr),
+        initial_admin_password: None,
+        dir,
+        server: Some(running),
+    };
+    let (_, username) = app.create_user("staf").await;
+    let client = app.client();
+    let token = csrf_from(
+        &client
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", &username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+async fn try_login(
+    app: &crate::helpers::TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> (u16, String) {
+    let token = csrf_from(
+        &client
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_look_the_same() {
+    let app = spawn_app().await;
+    let (_, username) = app.create_user("staf").await;
+    let client = app.client();
+    let (s1, b1) = try_login(&app, &client, &username, "salah-sekali-kata-sandinya").await;
+    let (s2, b2) = try_login(
+        &app,
+        &client,
+        "tidak-ada-orangnya",
+        "salah-sekali-kata-sandinya",
+    )
+    .await;
+    assert_eq!(s1, 401);
+    assert_eq!(s2, 401);
+    let msg = "Nama pengguna atau kata sandi salah.";
+    assert!(b1.contains(msg) && b2.contains(msg));
+    // the typed user name stays in the form, the password never does
+    assert!(b1.contains(&format!("value=\"{username}\"")));
+    assert!(!b1.contains("salah-sekali-kata-sandinya"));
+    let failed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_failed'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!(failed, 2);
+    // no password or hash in the audit trail
+    let leaked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE summary LIKE '%salah-sekali%' OR after_json LIKE '%argon2%'",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(leaked, 0);
+
+    // empty fields: a clear message, 400
+    let (s, b) = try_login(&app, &client, "", "").await;
+    assert_eq!(s, 400);
+    assert!(b.contains("Isi nama pengguna dan kata sandi."));
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_but_not_colleagues() {
+    let app = spawn_app().await;
+    let (_, victim) = app.create_user("staf").await;
+    let (_, colleague) = app.create_user("staf").await;
+    let client = app.client();
+    for _ in 0..5 {
+        let (s, _) = try_login(&app, &client, &victim, "tebakan-yang-salah-1").await;
+        assert_eq!(s, 401);
+    }
+    // even the right password is refused now
+    let (s, body) = try_login(&app, &client, &victim, PASSWORD).await;
+    assert_eq!(s, 429);
+    assert!(
+        body.contains("Terlalu banyak percobaan masuk yang gagal untuk akun ini"),
+        "{body}"
+    );
+    assert!(
+        body.contains("1 menit"),
+        "first refusal lasts a minute: {body}"
+    );
+    // a colleague behind the same address signs in fine
+    assert!(app.sign_in(&colleague, PASSWORD).await.is_ok());
+    let blocked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_blocked'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!(blocked, 1);
+
+    // The refusal grows: wind the clock back past the first lock, fail once more.
+    sqlx::query("UPDATE login_attempts SET at = at - 61 WHERE username = ?")
+        .bind(&victim)
+        .execute(app.db())
+        .await
+        .unwrap();
+    let (s, _) = try_login(&app, &client, &victim, "tebakan-yang-salah-2").await;
+    assert_eq!(s, 401);
+    let (s, body) = try_login(&app, &client, &victim, PASSWORD).await;
+    assert_eq!(s, 429);
+    assert!(body.contains("2 menit"), "{body}");
+}
+
+#[tokio::test]
+async fn many_failures_from_one_address_throttle_it_generously() {
+    let app = spawn_app().await;
+    let (_, user) = app.create_user("staf").await;
+    let client = app.client();
+    // 49 failures spread over many names: still open
+    let now = chrono::Utc::now().timestamp();
+    for i in 0..49 {
+        sqlx::query("INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, '127.0.0.1', ?, 'failure')")
+            .bind(format!("orang{i}"))
+            .bind(now - 60)
+            .execute(app.db())
+            .await
+            .unwrap();
+    }
+    assert!(app.sign_in(&user, PASSWORD).await.is_ok());
+    let (s, _) = try_login(&app, &client, "orang-ke-50", "salah-salah-salah").await;
+    assert_eq!(s, 401);
+    let (s, body) = try_login(&app, &client, &user, PASSWORD).await;
+    assert_eq!(s, 429);
+    assert!(body.contains("dari alamat ini"), "{body}");
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_and_at_their_absolute_limit() {
+    let app = spawn_app().await;
+    let s = app.signed_in("staf").await;
+    assert_eq!(s.get("/katalog").await.status(), 200);
+    // idle beyond 8 hours
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 8 * 3600 - 1 WHERE user_id = ?")
+        .bind(s.user_id)
+        .execute(app.db())
+        .await
+        .unwrap();
+    let res = s.get("/katalog").await;
+    assert_eq!(res.status(), 303);
+    assert!(location(&res).starts_with("/login"));
+
+    // absolute limit, however fresh the last request
+    let s = app.signed_in("staf").await;
+    sqlx::query("UPDATE sessions SET expires_at = strftime('%s','now') - 1 WHERE user_id = ?")
+        .bind(s.user_id)
+        .execute(app.db())
+        .await
+        .unwrap();
+    let res = s.get("/katalog").await;
+    assert_eq!(res.status(), 303);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions WHERE user_id = ?")
+        .bind(s.user_id)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "expired sessions are removed");
+}
+
+#[tokio::test]
+async fn every_sign_in_gets_a_new_session_id() {
+    let app = spawn_app().await;
+    let (_, username) = app.create_user("staf").await;
+    let s = app.sign_in(&username, PASSWORD).await.unwrap();
+    let first: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id = ?")
+        .bind(s.user_id)
+        .fetch_all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    // Signing in again from the same browser replaces its session.
+    let res = s
+        .post("/login", &[("username", &username), ("password", PASSWORD)])
+        .await;
+    assert_eq!(res.status(), 303);
+    let second: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id = ?")
+        .bind(s.user_id)
+        .fetch_all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(second.len(), 1, "the old session ended");
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn posts_without_the_right_csrf_token_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let name = unique("csrf");
+    let fields = [
+        ("username", name.as_str()),
+        ("display_name", "Uji CSRF"),
+        ("role", "staf"),
+        ("unit_id", ""),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
+    ];
+    // no token
+    let res = admin
+        .client
+        .post(admin.url("/admin/pengguna/baru"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Formulir tidak sah atau kedaluwarsa")
+    );
+    // a wrong token of the right shape
+    let mut wrong = vec![("csrf_token", "A".repeat(43))];
+    wrong.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+    let res = admin
+        .client
+        .post(admin.url("/admin/pengguna/baru"))
+        .form(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let created: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE username = ?")
+        .bind(&name)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(created, 0);
+    // sign-out without a token leaves the session alive
+    let res = admin
+        .client
+        .post(admin.url("/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(admin.get("/katalog").await.status(), 200);
+    // the sign-in form checks its own token too
+    let res = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", "apa-saja-panjang")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // with the right token, the same form works
+    let res = admin.post("/admin/pengguna/baru", &fields).await;
+    assert_eq!(res.status(), 303);
+}
+
+#[tokio::test]
+async fn sign_in_redirects_only_to_local_paths() {
+    let app = spawn_app().await;
+    let (_, username) = app.create_user("staf").await;
+    // anonymous visit remembers the page
+    let res = app
+        .client()
+        .get(app.url("/katalog?tahun=2021"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/login?next=%2Fkatalog%3Ftahun%3D2021");
+
+    for (next, expected) in [
+        ("/katalog?tahun=2021", "/katalog?tahun=2021"),
+        ("//evil.example/x", "/katalog"),
+        ("https://evil.example/", "/katalog"),
+        ("/\\evil.example", "/katalog"),
+        ("javascript:alert(1)", "/katalog"),
+    ] {
+        let client = app.client();
+        let token = csrf_from(
+            &client
+                .get(app.url("/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        let res = client
+            .post(app.url("/login"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("username", &username),
+                ("password", PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{next}");
+        assert_eq!(location(&res), expected, "{next}");
+    }
+    // and the form does not even carry a foreign target
+    let page = app
+        .client()
+        .get(app.url("/login?next=//evil.example"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("name=\"next\" value=\"\""));
+}
+
+#[tokio::test]
+async fn first_run_admin_has_a_random_password_that_must_be_changed() {
+    let mut app = spawn_app().await;
+    let pw = app
+        .initial_admin_password
+        .clone()
+        .expect("fresh install prints one");
+    assert!(pw.len() >= 16);
+    let s = app.sign_in("admin", &pw).await.expect("admin signs in");
+    // every page leads to the password change first
+    let res = s.get("/admin/pengguna").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/akun/kata-sandi");
+    let (status, page) = s.get_text("/akun/kata-sandi").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Anda wajib mengganti kata sandi"));
+
+    // rules: too short, equal to the username, mismatch
+    let res = s
+        .post(
+            "/akun/kata-sandi",
+            &[
+                ("current", &pw),
+                ("new_password", "pendek"),
+                ("confirm", "pendek"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Kata sandi minimal 12 karakter.")
+    );
+    let res = s
+        .post(
+            "/akun/kata-sandi",
+            &[
+                ("current", "salah-salah-salah"),
+                ("new_password", "admin-baru-yang-panjang"),
+                ("confirm", "admin-baru-yang-panjang"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Kata sandi saat ini salah.")
+    );
+
+    let res = s
+        .post(
+            "/akun/kata-sandi",
+            &[
+                ("current", &pw),
+                ("new_password", "admin-baru-yang-panjang"),
+                ("confirm", "admin-baru-yang-panjang"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(s.get("/admin/pengguna").await.status(), 200);
+
+    // a restart with an admin in place creates nothing
+    app.restart().await;
+    assert!(
+        app.server
+            .as_ref()
+            .unwrap()
+            .initial_admin_password
+            .is_none()
+    );
+    assert!(
+        app.sign_in("admin", "admin-baru-yang-panjang")
+            .await
+            .is_ok()
+    );
+    assert!(app.sign_in("admin", &pw).await.is_err());
+}
+
+#[tokio::test]
+async fn changing_a_password_ends_the_other_sessions() {
+    let app = spawn_app().await;
+    let (_, username) = app.create_user("staf").await;
+    let laptop = app.sign_in(&username, PASSWORD).await.unwrap();
+    let phone = app.sign_in(&username, PASSWORD).await.unwrap();
+    let res = laptop
+        .post(
+            "/akun/kata-sandi",
+            &[
+                ("current", PASSWORD),
+                ("new_password", "sandi-baru-yang-panjang"),
+                ("confirm", "sandi-baru-yang-panjang"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        laptop.get("/katalog").await.status(),
+        200,
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        phone.get("/katalog").await.status(),
+        303,
+        "the other session ended"
+    );
+    let audit: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'password_changed' AND actor = ?",
+    )
+    .bind(&username)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(audit, 1);
+}
+
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let app = spawn_app().await;
+    let client = app.client();
+    for path in [
+        "/login",
+        "/katalog",
+        "/static/style.css",
+        "/healthz",
+        "/tidak-ada",
+    ] {
+        let res = client.get(app.url(path)).send().await.unwrap();
+        let h = res.headers();
+        let csp = h
+            .get("content-security-policy")
+            .expect(path)
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
+        assert_eq!(h.get("referrer-policy").unwrap(), "same-origin");
+    }
+    let res = client
+        .get(app.url("/static/style.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "static files need no sign-in");
+    let res = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn cli_manages_accounts() {
+    let mut app = spawn_app().await;
+    app.stop().await;
+    let dir = app.data_dir();
+    let dir = dir.to_str().unwrap();
+    let (st, out, err) = run_cli(
+        &[
+            "user",
+            "add",
+            "--username",
+            "Budi.S",
+            "--role",
+            "pimpinan",
+            "--name",
+            "Budi Santoso",
+            "--password-stdin",
+            "--data-dir",
+            dir,
+        ],
+        Some("sandi-budi-yang-panjang\n"),
+    );
+    assert!(st.success(), "{err}");
+    assert!(out.contains("Akun budi.s dibuat."));
+    // rules and clear messages
+    let (st, _, err) = run_cli(
+        &[
+            "user",
+            "add",
+            "--username",
+            "pendek",
+            "--role",
+            "staf",
+            "--password-stdin",
+            "--data-dir",
+            dir,
+        ],
+        Some("pendek\n"),
+    );
+    assert!(!st.success());
+    assert!(err.contains("Kata sandi minimal 12 karakter."), "{err}");
+    let (st, _, err) = run_cli(
+        &[
+            "user",
+            "add",
+            "--username",
+            "budi.s",
+            "--role",
+            "staf",
+            "--password-stdin",
+            "--data-dir",
+            dir,
+        ],
+        Some("sandi-lain-yang-panjang\n"),
+    );
+    assert!(!st.success());
+    assert!(err.contains("sudah dipakai"), "{err}");
+    let (st, _, err) = run_cli(
+        &[
+            "user",
+            "add",
+            "--username",
+            "ani",
+            "--role",
+            "raja",
+            "--password-stdin",
+            "--data-dir",
+            dir,
+        ],
+        Some("sandi-ani-yang-panjang\n"),
+    );
+    assert!(!st.success());
+    assert!(err.contains("Pilih peran"), "{err}");
+
+    let (st, out, _) = run_cli(&["user", "list", "--data-dir", dir], None);
+    assert!(st.success());
+    assert!(out.contains("budi.s") && out.contains("pimpinan") && out.contains("admin"));
+    assert!(!out.contains("argon2"));
+
+    let (st, _, err) = run_cli(
+        &[
+            "user",
+            "set-password",
+            "--username",
+            "budi.s",
+            "--password-stdin",
+            "--data-dir",
+            dir,
+        ],
+        Some("sandi-budi-yang-baru-1\n"),
+    );
+    assert!(st.success(), "{err}");
+    // the only admin cannot be deactivated
+    let (st, _, err) = run_cli(
+        &[
+            "user",
+            "deactivate",
+            "--username",
+            "admin",
+            "--data-dir",
+            dir,
+        ],
+        None,
+    );
+    assert!(!st.success());
+    assert!(err.contains("admin aktif terakhir"), "{err}");
+    let (st, _, _) = run_cli(
+        &[
+            "user",
+            "deactivate",
+            "--username",
+            "budi.s",
+            "--data-dir",
+            dir,
+        ],
+        None,
+    );
+    assert!(st.success());
+
+    app.restart().await;
+    assert!(
+        app.sign_in("budi.s", "sandi-budi-yang-baru-1")
+            .await
+            .is_err(),
+        "deactivated"
+    );
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE actor = '(baris perintah)' ORDER BY id",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        ["user_created", "password_reset", "user_deactivated"]
+    );
+}
+
+#[tokio::test]
+async fn audit_trail_is_append_only_and_filterable() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let err = sqlx::query("UPDATE audit_log SET summary = 'diubah'")
+        .execute(app.db())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"));
+    assert!(
+        sqlx::query("DELETE FROM audit_log")
+            .execute(app.db())
+            .await
+            .is_err()
+    );
+
+    let (status, page) = admin.get_text("/audit?aksi=login").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&admin.username));
+    assert!(page.contains("Masuk"));
+    let (_, page) = admin.get_text("/audit?aksi=logout").await;
+    assert!(page.contains("0 catatan"));
+    let pimpinan = app.signed_in("pimpinan").await;
+    assert_eq!(pimpinan.get("/audit").await.status(), 200);
+    let staf = app.signed_in("staf").await;
+    assert_eq!(staf.get("/audit").await.status(), 403);
+}
+
+#[tokio::test]
+async fn malformed_form_bodies_get_an_indonesian_400() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let res = admin
+        .client
+        .post(admin.url("/admin/pengguna/baru"))
+        .header("x-csrf-token", &admin.csrf)
+        .header("content-type", "application/json")
+        .body("{\"username\": 1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Isian formulir tidak dapat dibaca")
+    );
+}

@@ -124,6 +124,17 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user_deactivated", "Akun dinonaktifkan"),
     ("password_changed", "Kata sandi diganti"),
     ("password_reset", "Kata sandi diatur ulang"),
+    ("progress_saved", "Progres disimpan"),
+    ("evidence_added", "Bukti dukung ditambahkan"),
+    ("evidence_removed", "Bukti dukung dihapus"),
+    ("evidence_restored", "Bukti dukung dipulihkan"),
+    ("review_given", "Hasil reviu diberikan"),
+    ("assignment_added", "PIC ditugaskan"),
+    ("assignment_removed", "PIC dilepas"),
+    ("assignment_bulk", "Penugasan satu area"),
+    ("assignment_handover", "Pengalihan langkah"),
+    ("responsible_unit_set", "Unit penanggung jawab diatur"),
+    ("deadline_set", "Tenggat periode diatur"),
 ];
 
 pub fn action_label(action: &str) -> String {

@@ -378,6 +378,6 @@ async fn export_download(
 }
 
 /// `/` sends people to where their work is.
-pub async fn home() -> Redirect {
-    Redirect::to("/katalog")
+pub async fn home(user: crate::auth::CurrentUser) -> Redirect {
+    Redirect::to(crate::auth::login::landing(user.role))
 }

@@ -41,6 +41,9 @@ pub struct ServeArgs {
     /// Sesi berakhir paling lambat sekian jam setelah masuk.
     #[arg(long, env = "ZI_SESSION_MAX_HOURS", default_value_t = 168)]
     pub session_max_hours: u64,
+    /// Ukuran maksimal satu berkas bukti dukung, dalam MB.
+    #[arg(long, env = "ZI_MAX_UPLOAD_MB", default_value_t = 20)]
+    pub max_upload_mb: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -255,6 +258,7 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     config.public_url = args.public_url;
     config.session_idle = std::time::Duration::from_secs(args.session_idle_minutes.max(1) * 60);
     config.session_absolute = std::time::Duration::from_secs(args.session_max_hours.max(1) * 3600);
+    config.max_upload_bytes = args.max_upload_mb.max(1) * 1024 * 1024;
     let running = crate::start(config.clone()).await?;
     if let Some(pw) = &running.initial_admin_password {
         // Shown once on the console, never written to the logs.

@@ -18,6 +18,8 @@ pub struct Config {
     pub session_idle: Duration,
     /// A session ends this long after sign-in, whatever its use.
     pub session_absolute: Duration,
+    /// Largest evidence file accepted.
+    pub max_upload_bytes: u64,
 }
 
 impl Config {
@@ -28,6 +30,7 @@ impl Config {
             public_url: None,
             session_idle: Duration::from_secs(8 * 3600),
             session_absolute: Duration::from_secs(7 * 24 * 3600),
+            max_upload_bytes: 20 * 1024 * 1024,
         }
     }
 

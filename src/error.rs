@@ -9,6 +9,10 @@ use axum::response::{Html, IntoResponse, Response};
 pub enum AppError {
     #[error("tidak ditemukan")]
     NotFound,
+    #[error("tidak ditemukan: {0}")]
+    NotFoundWith(String),
+    #[error("bentrok: {0}")]
+    Conflict(String),
     #[error("akses ditolak")]
     Forbidden,
     #[error("permintaan tidak valid: {0}")]
@@ -39,6 +43,12 @@ impl AppError {
                 "Halaman tidak ditemukan",
                 "Halaman atau data yang Anda cari tidak ada. Periksa alamatnya, atau kembali ke beranda.".into(),
             ),
+            AppError::NotFoundWith(msg) => (
+                StatusCode::NOT_FOUND,
+                "Halaman tidak ditemukan",
+                msg.clone(),
+            ),
+            AppError::Conflict(msg) => (StatusCode::CONFLICT, "Tidak dapat diproses", msg.clone()),
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
                 "Akses ditolak",

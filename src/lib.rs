@@ -3,6 +3,7 @@
 //! `start` builds the whole app (config → pool → migrations → router) and binds its
 //! listener; the binary and the integration tests both go through it.
 
+pub mod assign;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
@@ -10,9 +11,13 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod evidence;
 pub mod fmt;
 pub mod health;
+pub mod periods;
+pub mod progress;
 pub mod routes;
+pub mod steps;
 pub mod users;
 pub mod web;
 
@@ -45,7 +50,7 @@ pub struct AppState {
 pub fn router(db: SqlitePool, config: Config) -> Router {
     let mut app = Router::new();
     let mut policy = routes::Policy::new();
-    for route in routes::all() {
+    for route in routes::all(&config) {
         policy.insert((route.method, route.path.to_string()), route.access);
         app = app.route(route.path, route.handler);
     }
@@ -120,6 +125,7 @@ impl Running {
 /// Opens the data dir, migrates, binds and serves until `stop` is called.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let db = db::open(&config.data_dir).await?;
+    evidence::clean_tmp(&config.data_dir);
     let initial_admin_password = users::ensure_admin(&db).await?;
     auth::password::warm_up().await;
     spawn_cleanup(db.clone(), config.clone());

@@ -41,7 +41,7 @@ impl Route {
 }
 
 /// Every route of the app.
-pub fn all() -> Vec<Route> {
+pub fn all(config: &crate::Config) -> Vec<Route> {
     use axum::routing::get;
     let mut routes = vec![
         Route::new("GET", "/", Access::SignedIn, get(crate::catalogue::home)),
@@ -56,6 +56,10 @@ pub fn all() -> Vec<Route> {
     routes.extend(crate::catalogue::routes());
     routes.extend(crate::users::routes());
     routes.extend(crate::audit::routes());
+    routes.extend(crate::periods::routes());
+    routes.extend(crate::progress::routes());
+    routes.extend(crate::evidence::routes(config));
+    routes.extend(crate::assign::routes());
     routes
 }
 

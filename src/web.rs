@@ -41,21 +41,19 @@ impl Chrome {
 
 fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
     let Some(user) = user else { return Vec::new() };
-    let mut nav = vec![NavItem {
-        href: "/katalog",
-        label: "Katalog Target",
-    }];
+    let mut nav = Vec::new();
+    let mut add = |href, label| nav.push(NavItem { href, label });
+    if user.role != Role::Penilai {
+        add("/tugas", "Tugas Saya");
+    }
+    add("/katalog", "Katalog Target");
     if user.is(&[Role::Admin, Role::Pimpinan]) {
-        nav.push(NavItem {
-            href: "/audit",
-            label: "Jejak Audit",
-        });
+        add("/penugasan", "Penugasan");
+        add("/audit", "Jejak Audit");
     }
     if user.is(&[Role::Admin]) {
-        nav.push(NavItem {
-            href: "/admin/pengguna",
-            label: "Pengguna",
-        });
+        add("/admin/pengguna", "Pengguna");
+        add("/admin/periode", "Periode");
     }
     nav
 }
@@ -68,6 +66,18 @@ fn flash_message(key: &str) -> Option<&'static str> {
         "pengguna-dibuat" => "Akun pengguna telah dibuat.",
         "pengguna-disimpan" => "Perubahan akun telah disimpan.",
         "sandi-diatur" => "Kata sandi pengguna telah diatur ulang; semua sesinya diakhiri.",
+        "progres-disimpan" => "Progres telah disimpan.",
+        "reviu-disimpan" => "Hasil reviu telah disimpan.",
+        "bukti-diunggah" => "Bukti dukung telah diunggah.",
+        "tautan-ditambahkan" => "Tautan bukti dukung telah ditambahkan.",
+        "bukti-dihapus" => "Bukti dukung telah dihapus; masih dapat dipulihkan dari riwayat.",
+        "bukti-dipulihkan" => "Bukti dukung telah dipulihkan.",
+        "pic-ditambah" => "PIC telah ditugaskan.",
+        "pic-dilepas" => "PIC telah dilepas dari langkah ini.",
+        "unit-disimpan" => "Unit penanggung jawab telah disimpan.",
+        "penugasan-disimpan" => "Penugasan area telah disimpan.",
+        "dialihkan" => "Semua langkah telah dialihkan ke penerima.",
+        "tenggat-disimpan" => "Tenggat pelaporan telah disimpan.",
         _ => return None,
     })
 }

@@ -42,7 +42,8 @@ pub fn routes() -> Vec<Route> {
 /// Where each role starts after sign-in.
 pub fn landing(role: Role) -> &'static str {
     match role {
-        Role::Admin | Role::Pimpinan | Role::Staf | Role::Penilai => "/katalog",
+        Role::Staf => "/tugas",
+        Role::Admin | Role::Pimpinan | Role::Penilai => "/katalog",
     }
 }
 

@@ -35,19 +35,72 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/admin/pengguna/{id}", ADMIN),
     ("POST", "/admin/pengguna/{id}/kata-sandi", ADMIN),
     ("GET", "/audit", Who::Roles(&["admin", "pimpinan"])),
+    ("GET", "/admin/periode", ADMIN),
+    ("POST", "/admin/periode", ADMIN),
+    ("GET", "/tugas", Who::SignedIn),
+    // The staff member of this test is assigned to the sample step; other staff
+    // would get 403 from the step's own rights.
+    ("GET", "/langkah/{id}", Who::SignedIn),
+    ("POST", "/langkah/{id}/progres", Who::Roles(&["staf"])),
+    (
+        "POST",
+        "/langkah/{id}/reviu",
+        Who::Roles(&["penilai", "pimpinan"]),
+    ),
+    ("POST", "/langkah/{id}/bukti", Who::Roles(&["staf"])),
+    ("POST", "/langkah/{id}/tautan", Who::Roles(&["staf"])),
+    ("GET", "/bukti/{id}/unduh", Who::SignedIn),
+    ("GET", "/bukti/{id}/hapus", Who::Roles(&["admin", "staf"])),
+    ("POST", "/bukti/{id}/hapus", Who::Roles(&["admin", "staf"])),
+    (
+        "POST",
+        "/bukti/{id}/pulihkan",
+        Who::Roles(&["admin", "staf"]),
+    ),
+    ("GET", "/penugasan", Who::Roles(&["admin", "pimpinan"])),
+    (
+        "POST",
+        "/penugasan/area",
+        Who::Roles(&["admin", "pimpinan"]),
+    ),
+    (
+        "POST",
+        "/penugasan/alih",
+        Who::Roles(&["admin", "pimpinan"]),
+    ),
+    (
+        "POST",
+        "/langkah/{id}/pic",
+        Who::Roles(&["admin", "pimpinan"]),
+    ),
+    (
+        "POST",
+        "/langkah/{id}/unit",
+        Who::Roles(&["admin", "pimpinan"]),
+    ),
     // sign-out last: it ends the session the other rows use
     ("POST", "/logout", Who::SignedIn),
 ];
 
 const ROLES: [&str; 4] = ["admin", "pimpinan", "staf", "penilai"];
 
-async fn sample(app: &TestApp, pattern: &str) -> String {
+async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> String {
     let component: i64 = sqlx::query_scalar("SELECT min(id) FROM components")
         .fetch_one(app.db())
         .await
         .unwrap();
     let ids: HashMap<&str, i64> = HashMap::from([
         ("/katalog/komponen/{id}", component),
+        ("/langkah/{id}", step),
+        ("/langkah/{id}/progres", step),
+        ("/langkah/{id}/reviu", step),
+        ("/langkah/{id}/bukti", step),
+        ("/langkah/{id}/tautan", step),
+        ("/langkah/{id}/pic", step),
+        ("/langkah/{id}/unit", step),
+        ("/bukti/{id}/unduh", evidence),
+        ("/bukti/{id}/hapus", evidence),
+        ("/bukti/{id}/pulihkan", evidence),
         // the first admin account: edits with an empty form are refused by validation
         ("/admin/pengguna/{id}", 1),
         ("/admin/pengguna/{id}/kata-sandi", 1),
@@ -101,10 +154,11 @@ async fn every_route_for_every_role() {
     let app = spawn_app().await;
 
     // The table covers exactly the app's routes.
-    let app_routes: Vec<(String, String)> = zi_tracker::routes::all()
-        .into_iter()
-        .map(|r| (r.method.to_string(), r.path.to_string()))
-        .collect();
+    let app_routes: Vec<(String, String)> =
+        zi_tracker::routes::all(&zi_tracker::Config::new("127.0.0.1:0", "unused"))
+            .into_iter()
+            .map(|r| (r.method.to_string(), r.path.to_string()))
+            .collect();
     for (m, p) in &app_routes {
         assert!(
             TABLE.iter().any(|(tm, tp, _)| tm == m && tp == p),
@@ -121,6 +175,32 @@ async fn every_route_for_every_role() {
     for role in ROLES {
         sessions.push((role, app.signed_in(role).await));
     }
+    // the staff member holds the sample step, which has one evidence link
+    let staff_id = sessions
+        .iter()
+        .find(|(r, _)| *r == "staf")
+        .unwrap()
+        .1
+        .user_id;
+    let step: i64 = sqlx::query_scalar("SELECT min(id) FROM action_steps")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO step_assignments (step_id, user_id) VALUES (?, ?)")
+        .bind(step)
+        .bind(staff_id)
+        .execute(app.db())
+        .await
+        .unwrap();
+    let evidence: i64 = sqlx::query_scalar(
+        "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)
+         VALUES (?, 2, 'link', 'Contoh', 'https://contoh.go.id/a', ?, '2021-08-01T00:00:00Z') RETURNING id",
+    )
+    .bind(step)
+    .bind(staff_id)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
     let anon = app.client();
     let anon_csrf = csrf_from(
         &anon
@@ -134,7 +214,7 @@ async fn every_route_for_every_role() {
     );
 
     for (method, pattern, who) in TABLE {
-        let path = sample(&app, pattern).await;
+        let path = sample(&app, pattern, step, evidence).await;
         // anonymous
         let (outcome, status) = call(&anon, &app.base, method, &path, &anon_csrf).await;
         match who {

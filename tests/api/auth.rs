@@ -19,7 +19,7 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session_on_the_server(
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(location(&res), "/katalog");
+    assert_eq!(location(&res), "/tugas", "staff land on their tasks");
     let cookie = res
         .headers()
         .get_all("set-cookie")
@@ -402,10 +402,10 @@ async fn sign_in_redirects_only_to_local_paths() {
 
     for (next, expected) in [
         ("/katalog?tahun=2021", "/katalog?tahun=2021"),
-        ("//evil.example/x", "/katalog"),
-        ("https://evil.example/", "/katalog"),
-        ("/\\evil.example", "/katalog"),
-        ("javascript:alert(1)", "/katalog"),
+        ("//evil.example/x", "/tugas"),
+        ("https://evil.example/", "/tugas"),
+        ("/\\evil.example", "/tugas"),
+        ("javascript:alert(1)", "/tugas"),
     ] {
         let client = app.client();
         let token = csrf_from(

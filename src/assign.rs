@@ -1,0 +1,425 @@
+//! Assigning action steps to PIC users: per step, per area in bulk, and handing all
+//! of a person's steps over to another (for staff who leave).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use crate::AppState;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::catalogue::{self, Catalogue, YearOption};
+use crate::error::{AppError, AppResult};
+use crate::periods::Period;
+use crate::progress::{self, Option2, step_url};
+use crate::routes::{Access, Route};
+use crate::web::{Chrome, FormData, render, render_status};
+
+const ASSIGNERS: Access = Access::Roles(&[Role::Admin, Role::Pimpinan]);
+
+pub fn routes() -> Vec<Route> {
+    use axum::routing::{get, post};
+    vec![
+        Route::new("GET", "/penugasan", ASSIGNERS, get(page)),
+        Route::new("POST", "/penugasan/area", ASSIGNERS, post(assign_area)),
+        Route::new("POST", "/penugasan/alih", ASSIGNERS, post(handover)),
+        Route::new("POST", "/langkah/{id}/pic", ASSIGNERS, post(step_pic)),
+        Route::new("POST", "/langkah/{id}/unit", ASSIGNERS, post(step_unit)),
+    ]
+}
+
+/// Users who can hold steps: active, and not reviewers (they change no progress).
+pub async fn assignable_users(db: &SqlitePool) -> sqlx::Result<Vec<(i64, String, String)>> {
+    sqlx::query_as(
+        "SELECT id, display_name, role FROM users WHERE active = 1 AND role != 'penilai'
+         ORDER BY display_name",
+    )
+    .fetch_all(db)
+    .await
+}
+
+fn user_options(users: &[(i64, String, String)], selected: Option<i64>) -> Vec<Option2> {
+    users
+        .iter()
+        .map(|(id, name, role)| Option2 {
+            value: id.to_string(),
+            label: format!(
+                "{name} ({})",
+                Role::parse(role).map(Role::label).unwrap_or("")
+            ),
+            selected: Some(*id) == selected,
+        })
+        .collect()
+}
+
+pub struct AreaAssignments {
+    pub area_id: i64,
+    pub label: String,
+    pub steps: Vec<(i64, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "assign.html")]
+struct AssignPage {
+    chrome: Chrome,
+    year: i64,
+    years: Vec<YearOption>,
+    areas: Vec<AreaAssignments>,
+    users: Vec<Option2>,
+    all_users: Vec<Option2>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct YearQuery {
+    tahun: Option<String>,
+}
+
+async fn build_page(
+    state: &AppState,
+    chrome: Chrome,
+    year_raw: Option<&str>,
+    error: Option<String>,
+) -> AppResult<AssignPage> {
+    let year = match year_raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(y) => y.parse::<i64>().map_err(|_| AppError::NotFound)?,
+        None => sqlx::query_scalar::<_, Option<i64>>("SELECT max(year) FROM target_years")
+            .fetch_one(&state.db)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
+    let cat: Catalogue = catalogue::load(&state.db, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = crate::steps::period_rows(&state.db, Period::new(year, 2), None).await?;
+    let mut areas = Vec::new();
+    for c in &cat.components {
+        for a in &c.areas {
+            let steps = rows
+                .iter()
+                .filter(|r| r.area_id == a.id)
+                .map(|r| (r.step_id, r.code(), r.step_text.clone(), r.pics_label()))
+                .collect();
+            areas.push(AreaAssignments {
+                area_id: a.id,
+                label: format!("{}.{} {}", c.numeral, a.position, a.name),
+                steps,
+            });
+        }
+    }
+    let users = assignable_users(&state.db).await?;
+    let everyone: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, display_name, role FROM users ORDER BY display_name")
+            .fetch_all(&state.db)
+            .await?;
+    Ok(AssignPage {
+        chrome,
+        year,
+        years: catalogue::year_options(&catalogue::target_years(&state.db).await?, year),
+        areas,
+        users: user_options(&users, None),
+        all_users: user_options(&everyone, None),
+        error,
+    })
+}
+
+async fn page(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Query(q): Query<YearQuery>,
+) -> AppResult<Response> {
+    render(&build_page(&state, chrome, q.tahun.as_deref(), None).await?)
+}
+
+async fn check_assignable(db: &SqlitePool, raw: &str) -> AppResult<Option<(i64, String)>> {
+    let Ok(id) = raw.trim().parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(sqlx::query_as(
+        "SELECT id, username FROM users WHERE id = ? AND active = 1 AND role != 'penilai'",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AreaInput {
+    area_id: String,
+    user_id: String,
+}
+
+async fn assign_area(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    FormData(input): FormData<AreaInput>,
+) -> AppResult<Response> {
+    let area: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT a.id, a.name, c.year FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ?",
+    )
+    .bind(input.area_id.trim().parse::<i64>().unwrap_or(0))
+    .fetch_optional(&state.db)
+    .await?;
+    let Some((area_id, area_name, year)) = area else {
+        return Err(AppError::BadRequest("Area yang dipilih tidak ada.".into()));
+    };
+    let Some((pic_id, pic_name)) = check_assignable(&state.db, &input.user_id).await? else {
+        let page = build_page(
+            &state,
+            chrome,
+            Some(&year.to_string()),
+            Some("Pilih PIC yang aktif (bukan penilai) untuk ditugaskan.".into()),
+        )
+        .await?;
+        return render_status(StatusCode::BAD_REQUEST, &page);
+    };
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let added = sqlx::query(
+        "INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by)
+         SELECT s.id, ?, ? FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+         WHERE i.area_id = ?",
+    )
+    .bind(pic_id)
+    .bind(user.id)
+    .bind(area_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new(
+            "assignment_bulk",
+            format!(
+                "{pic_name} ditugaskan ke semua langkah area {area_name} ({added} langkah baru)"
+            ),
+        )
+        .object("area", area_id)
+        .after(json!({"pic": pic_name, "langkah_baru": added})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/penugasan?tahun={year}&pesan=penugasan-disimpan#area-{area_id}"
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HandoverInput {
+    tahun: String,
+    from_user: String,
+    to_user: String,
+}
+
+async fn handover(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    FormData(input): FormData<HandoverInput>,
+) -> AppResult<Response> {
+    let year = input.tahun.trim().to_string();
+    let from: Option<(i64, String)> = sqlx::query_as("SELECT id, username FROM users WHERE id = ?")
+        .bind(input.from_user.trim().parse::<i64>().unwrap_or(0))
+        .fetch_optional(&state.db)
+        .await?;
+    let to = check_assignable(&state.db, &input.to_user).await?;
+    let problem = match (&from, &to) {
+        (None, _) => Some("Pilih pengguna yang langkahnya akan dialihkan."),
+        (_, None) => Some("Pilih penerima yang aktif (bukan penilai)."),
+        (Some(f), Some(t)) if f.0 == t.0 => Some("Pengguna asal dan penerima harus berbeda."),
+        _ => None,
+    };
+    if let Some(msg) = problem {
+        let page = build_page(&state, chrome, Some(&year), Some(msg.into())).await?;
+        return render_status(StatusCode::BAD_REQUEST, &page);
+    }
+    let (from, to) = (from.expect("checked"), to.expect("checked"));
+    let year_n: i64 = year.parse().map_err(|_| AppError::NotFound)?;
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let in_year = "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+                   JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+                   WHERE c.year = ?";
+    let moved = sqlx::query(&format!(
+        "INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by)
+         SELECT step_id, ?, ? FROM step_assignments WHERE user_id = ? AND step_id IN ({in_year})"
+    ))
+    .bind(to.0)
+    .bind(user.id)
+    .bind(from.0)
+    .bind(year_n)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let removed = sqlx::query(&format!(
+        "DELETE FROM step_assignments WHERE user_id = ? AND step_id IN ({in_year})"
+    ))
+    .bind(from.0)
+    .bind(year_n)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new(
+            "assignment_handover",
+            format!(
+                "{removed} langkah {} tahun {year_n} dialihkan ke {}",
+                from.1, to.1
+            ),
+        )
+        .change(
+            json!({"pic": from.1, "langkah": removed}),
+            json!({"pic": to.1, "langkah_baru": moved}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/penugasan?tahun={year_n}&pesan=dialihkan")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PicInput {
+    periode: String,
+    user_id: String,
+    action: String,
+}
+
+async fn step_pic(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    FormData(input): FormData<PicInput>,
+) -> AppResult<Response> {
+    let (ctx, _) = progress::load_step(&state, &user, &id).await?;
+    let period = progress::posted_period(&state.db, &ctx, &input.periode).await?;
+    let target: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, username FROM users WHERE id = ?")
+            .bind(input.user_id.trim().parse::<i64>().unwrap_or(0))
+            .fetch_optional(&state.db)
+            .await?;
+    let Some((pic_id, pic_name)) = target else {
+        return Err(AppError::BadRequest(
+            "Pilih pengguna yang akan ditugaskan.".into(),
+        ));
+    };
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let (action, summary, flash) = match input.action.as_str() {
+        "hapus" => {
+            sqlx::query("DELETE FROM step_assignments WHERE step_id = ? AND user_id = ?")
+                .bind(ctx.id)
+                .bind(pic_id)
+                .execute(&mut *tx)
+                .await?;
+            (
+                "assignment_removed",
+                format!("{pic_name} dilepas dari langkah {}", ctx.code()),
+                "pic-dilepas",
+            )
+        }
+        _ => {
+            if check_assignable(&state.db, &pic_id.to_string())
+                .await?
+                .is_none()
+            {
+                return Err(AppError::BadRequest(
+                    "Hanya pengguna aktif yang bukan penilai dapat menjadi PIC.".into(),
+                ));
+            }
+            sqlx::query("INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by) VALUES (?, ?, ?)")
+                .bind(ctx.id)
+                .bind(pic_id)
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+            (
+                "assignment_added",
+                format!("{pic_name} ditugaskan ke langkah {}", ctx.code()),
+                "pic-ditambah",
+            )
+        }
+    };
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new(action, summary)
+            .object("step", ctx.id)
+            .after(json!({"pic": pic_name})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&step_url(ctx.id, period, Some(flash))).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UnitInput {
+    periode: String,
+    unit_id: String,
+}
+
+async fn step_unit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    FormData(input): FormData<UnitInput>,
+) -> AppResult<Response> {
+    let (ctx, _) = progress::load_step(&state, &user, &id).await?;
+    let period = progress::posted_period(&state.db, &ctx, &input.periode).await?;
+    let unit: Option<(i64, String)> = match input.unit_id.trim() {
+        "" => None,
+        raw => Some(
+            sqlx::query_as("SELECT id, name FROM units WHERE id = ?")
+                .bind(raw.parse::<i64>().unwrap_or(0))
+                .fetch_optional(&state.db)
+                .await?
+                .ok_or_else(|| AppError::BadRequest("Unit yang dipilih tidak ada.".into()))?,
+        ),
+    };
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    match &unit {
+        Some((uid, _)) => {
+            sqlx::query(
+                "INSERT INTO step_responsible_units (step_id, unit_id) VALUES (?, ?)
+                         ON CONFLICT (step_id) DO UPDATE SET unit_id = excluded.unit_id",
+            )
+            .bind(ctx.id)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM step_responsible_units WHERE step_id = ?")
+                .bind(ctx.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new(
+            "responsible_unit_set",
+            format!("Unit penanggung jawab langkah {} diatur", ctx.code()),
+        )
+        .object("step", ctx.id)
+        .after(json!({"unit": unit.as_ref().map(|u| u.1.clone())})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&step_url(ctx.id, period, Some("unit-disimpan"))).into_response())
+}

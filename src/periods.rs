@@ -1,0 +1,348 @@
+//! Reporting periods: a target year and a semester (I = Jan–Jun, II = Jul–Dec), the
+//! default period, the period selector, and each period's reporting deadline.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use crate::AppState;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::error::{AppError, AppResult};
+use crate::routes::{Access, Route};
+use crate::web::{Chrome, FormData, render, render_status};
+
+pub fn routes() -> Vec<Route> {
+    use axum::routing::{get, post};
+    let admin = Access::Roles(&[Role::Admin]);
+    vec![
+        Route::new("GET", "/admin/periode", admin, get(deadlines_page)),
+        Route::new("POST", "/admin/periode", admin, post(deadline_submit)),
+    ]
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Period {
+    pub year: i64,
+    pub semester: i64,
+}
+
+impl Period {
+    pub fn new(year: i64, semester: i64) -> Self {
+        Self { year, semester }
+    }
+
+    /// "Semester II 2021".
+    pub fn label(&self) -> String {
+        format!("Semester {} {}", self.semester_numeral(), self.year)
+    }
+
+    pub fn semester_numeral(&self) -> &'static str {
+        if self.semester == 1 { "I" } else { "II" }
+    }
+
+    /// The value in links and forms: "2021-2".
+    pub fn key(&self) -> String {
+        format!("{}-{}", self.year, self.semester)
+    }
+
+    pub fn parse_key(s: &str) -> Option<Period> {
+        let (y, s) = s.trim().split_once('-')?;
+        let year = y.parse::<i64>().ok()?;
+        let semester = s.parse::<i64>().ok()?;
+        (matches!(semester, 1 | 2) && (2000..=2100).contains(&year))
+            .then_some(Period { year, semester })
+    }
+
+    /// The semester before this one (it may lie in a year without targets).
+    pub fn previous(&self) -> Period {
+        if self.semester == 2 {
+            Period::new(self.year, 1)
+        } else {
+            Period::new(self.year - 1, 2)
+        }
+    }
+
+    pub fn first_day(&self) -> NaiveDate {
+        let month = if self.semester == 1 { 1 } else { 7 };
+        NaiveDate::from_ymd_opt(self.year as i32, month, 1).expect("valid date")
+    }
+
+    pub fn last_day(&self) -> NaiveDate {
+        let (m, d) = if self.semester == 1 {
+            (6, 30)
+        } else {
+            (12, 31)
+        };
+        NaiveDate::from_ymd_opt(self.year as i32, m, d).expect("valid date")
+    }
+
+    /// "1 Juli – 31 Desember 2021".
+    pub fn span_label(&self) -> String {
+        let first = crate::fmt::date_id(self.first_day());
+        let first = first
+            .trim_end_matches(&format!(" {}", self.year))
+            .to_string();
+        format!("{first} – {}", crate::fmt::date_id(self.last_day()))
+    }
+}
+
+/// Today in the unit's time zone.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Jakarta)
+        .date_naive()
+}
+
+/// Today's semester when its year has targets, otherwise the last semester of the
+/// most recent target year; `None` without any targets.
+pub async fn default_period(db: &SqlitePool) -> sqlx::Result<Option<Period>> {
+    let today = today();
+    let year = today.year() as i64;
+    let has: Option<i64> = sqlx::query_scalar("SELECT year FROM target_years WHERE year = ?")
+        .bind(year)
+        .fetch_optional(db)
+        .await?;
+    if has.is_some() {
+        return Ok(Some(Period::new(
+            year,
+            if today.month() <= 6 { 1 } else { 2 },
+        )));
+    }
+    let latest: Option<i64> = sqlx::query_scalar("SELECT max(year) FROM target_years")
+        .fetch_one(db)
+        .await?;
+    Ok(latest.map(|y| Period::new(y, 2)))
+}
+
+/// All periods of all target years, newest first.
+pub async fn all(db: &SqlitePool) -> sqlx::Result<Vec<Period>> {
+    let years = crate::catalogue::target_years(db).await?;
+    Ok(years
+        .into_iter()
+        .flat_map(|y| [Period::new(y, 2), Period::new(y, 1)])
+        .collect())
+}
+
+/// The period a page asks for (`?periode=2021-2`), or the default one. A period
+/// outside the target years is a 404 with a clear message.
+pub async fn resolve(db: &SqlitePool, asked: Option<&str>) -> AppResult<Period> {
+    match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => {
+            let p = Period::parse_key(raw).ok_or_else(|| {
+                AppError::NotFoundWith(format!(
+                    "Periode \"{}\" tidak dikenal. Pilih periode dari daftar.",
+                    raw.chars().take(20).collect::<String>()
+                ))
+            })?;
+            let has: Option<i64> =
+                sqlx::query_scalar("SELECT year FROM target_years WHERE year = ?")
+                    .bind(p.year)
+                    .fetch_optional(db)
+                    .await?;
+            if has.is_none() {
+                return Err(AppError::NotFoundWith(format!(
+                    "Tidak ada target untuk tahun {}, jadi periode {} tidak ada.",
+                    p.year,
+                    p.label()
+                )));
+            }
+            Ok(p)
+        }
+        None => default_period(db)
+            .await?
+            .ok_or_else(|| AppError::NotFoundWith("Belum ada tahun target sama sekali.".into())),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PeriodQuery {
+    pub periode: Option<String>,
+}
+
+/// The period selector of a page.
+pub struct PeriodChoice {
+    pub current: Period,
+    pub options: Vec<PeriodOption>,
+}
+
+pub struct PeriodOption {
+    pub key: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl PeriodChoice {
+    pub async fn load(db: &SqlitePool, current: Period) -> sqlx::Result<Self> {
+        Ok(Self::from_periods(current, all(db).await?))
+    }
+
+    pub fn from_periods(current: Period, periods: Vec<Period>) -> Self {
+        PeriodChoice {
+            current,
+            options: periods
+                .into_iter()
+                .map(|p| PeriodOption {
+                    key: p.key(),
+                    label: p.label(),
+                    selected: p == current,
+                })
+                .collect(),
+        }
+    }
+}
+
+pub async fn deadline(db: &SqlitePool, p: Period) -> sqlx::Result<Option<NaiveDate>> {
+    let raw: Option<String> =
+        sqlx::query_scalar("SELECT deadline FROM period_deadlines WHERE year = ? AND semester = ?")
+            .bind(p.year)
+            .bind(p.semester)
+            .fetch_optional(db)
+            .await?;
+    Ok(raw.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+}
+
+// ---------------------------------------------------------------------------
+// Admin page: deadlines
+
+pub struct DeadlineRow {
+    pub key: String,
+    pub label: String,
+    pub span: String,
+    pub deadline: String,
+    pub deadline_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "periods.html")]
+struct DeadlinesPage {
+    chrome: Chrome,
+    rows: Vec<DeadlineRow>,
+    error: Option<String>,
+}
+
+async fn deadline_rows(db: &SqlitePool) -> sqlx::Result<Vec<DeadlineRow>> {
+    let mut rows = Vec::new();
+    for p in all(db).await? {
+        let d = deadline(db, p).await?;
+        rows.push(DeadlineRow {
+            key: p.key(),
+            label: p.label(),
+            span: p.span_label(),
+            deadline: d
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            deadline_label: d.map(crate::fmt::date_id).unwrap_or_else(|| "—".into()),
+        });
+    }
+    Ok(rows)
+}
+
+async fn deadlines_page(State(state): State<AppState>, chrome: Chrome) -> AppResult<Response> {
+    render(&DeadlinesPage {
+        chrome,
+        rows: deadline_rows(&state.db).await?,
+        error: None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DeadlineForm {
+    periode: String,
+    tenggat: String,
+}
+
+async fn deadline_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    FormData(form): FormData<DeadlineForm>,
+) -> AppResult<Response> {
+    let period = resolve(&state.db, Some(&form.periode)).await?;
+    let raw = form.tenggat.trim();
+    let date = if raw.is_empty() {
+        None
+    } else {
+        match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(d) if (2000..=2101).contains(&d.year()) => Some(d),
+            _ => {
+                let mut rows = deadline_rows(&state.db).await?;
+                for r in rows.iter_mut().filter(|r| r.key == period.key()) {
+                    r.deadline = raw.chars().take(20).collect();
+                }
+                return render_status(
+                    StatusCode::BAD_REQUEST,
+                    &DeadlinesPage {
+                        chrome,
+                        rows,
+                        error: Some(format!(
+                            "Tenggat {} harus berupa tanggal yang valid (hari/bulan/tahun).",
+                            period.label()
+                        )),
+                    },
+                );
+            }
+        }
+    };
+    let before = deadline(&state.db, period).await?;
+    let mut tx = state.db.begin().await?;
+    match date {
+        Some(d) => {
+            sqlx::query(
+                "INSERT INTO period_deadlines (year, semester, deadline) VALUES (?, ?, ?)
+                 ON CONFLICT (year, semester) DO UPDATE SET deadline = excluded.deadline",
+            )
+            .bind(period.year)
+            .bind(period.semester)
+            .bind(d.format("%Y-%m-%d").to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM period_deadlines WHERE year = ? AND semester = ?")
+                .bind(period.year)
+                .bind(period.semester)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new(
+            "deadline_set",
+            format!("Tenggat pelaporan {} diatur", period.label()),
+        )
+        .change(
+            json!({ "tenggat": before.map(|d| d.to_string()) }),
+            json!({ "tenggat": date.map(|d| d.to_string()) }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/admin/periode?pesan=tenggat-disimpan").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        let p = Period::parse_key("2021-2").unwrap();
+        assert_eq!(p.label(), "Semester II 2021");
+        assert_eq!(p.previous(), Period::new(2021, 1));
+        assert_eq!(Period::new(2021, 1).previous(), Period::new(2020, 2));
+        assert_eq!(p.span_label(), "1 Juli – 31 Desember 2021");
+        assert!(Period::parse_key("2021-3").is_none());
+        assert!(Period::parse_key("abc").is_none());
+    }
+}

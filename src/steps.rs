@@ -1,0 +1,214 @@
+//! An action step in its context, who may do what with it, and the per-period rows
+//! (progress, evidence count, verdict, PICs) that several pages list.
+
+use sqlx::SqlitePool;
+
+use crate::auth::{CurrentUser, Role};
+use crate::periods::Period;
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct StepContext {
+    pub id: i64,
+    pub position: i64,
+    pub text: String,
+    pub authority_text: String,
+    pub indicator_id: i64,
+    pub i_pos: i64,
+    pub indicator_text: String,
+    pub area_id: i64,
+    pub a_pos: i64,
+    pub area_name: String,
+    pub component_id: i64,
+    pub numeral: String,
+    pub component_name: String,
+    pub year: i64,
+}
+
+impl StepContext {
+    /// LKE-style code: "I.1.a.1".
+    pub fn code(&self) -> String {
+        step_code(&self.numeral, self.a_pos, self.i_pos, self.position)
+    }
+}
+
+pub fn step_code(numeral: &str, area: i64, indicator: i64, step: i64) -> String {
+    format!(
+        "{numeral}.{area}.{}.{step}",
+        crate::catalogue::indicator_letter(indicator)
+    )
+}
+
+pub async fn context(db: &SqlitePool, step_id: i64) -> sqlx::Result<Option<StepContext>> {
+    sqlx::query_as(
+        "SELECT s.id, s.position, s.text, s.authority_text,
+                i.id AS indicator_id, i.position AS i_pos, i.text AS indicator_text,
+                a.id AS area_id, a.position AS a_pos, a.name AS area_name,
+                c.id AS component_id, c.numeral, c.name AS component_name, c.year
+         FROM action_steps s
+         JOIN indicators i ON i.id = s.indicator_id
+         JOIN areas a ON a.id = i.area_id
+         JOIN components c ON c.id = a.component_id
+         WHERE s.id = ?",
+    )
+    .bind(step_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// What a user may do with one step.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rights {
+    pub read: bool,
+    pub write: bool,
+    pub review: bool,
+    pub assign: bool,
+}
+
+pub async fn is_assigned(db: &SqlitePool, step_id: i64, user_id: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM step_assignments WHERE step_id = ? AND user_id = ?",
+    )
+    .bind(step_id)
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Staff read and update only the steps assigned to them; leadership and reviewers
+/// read everything; reviewers never change progress.
+pub async fn rights(db: &SqlitePool, user: &CurrentUser, step_id: i64) -> sqlx::Result<Rights> {
+    let assigned = is_assigned(db, step_id, user.id).await?;
+    Ok(Rights {
+        read: user.role != Role::Staf || assigned,
+        write: assigned && user.role != Role::Penilai,
+        review: user.is(&[Role::Penilai, Role::Pimpinan]),
+        assign: user.is(&[Role::Admin, Role::Pimpinan]),
+    })
+}
+
+pub const STATUSES: [(&str, &str); 4] = [
+    ("belum", "Belum dimulai"),
+    ("berjalan", "Sedang berjalan"),
+    ("selesai", "Selesai"),
+    ("tidak_dapat", "Tidak dapat dilaksanakan"),
+];
+
+pub fn status_label(status: Option<&str>) -> &'static str {
+    match status {
+        None => "Belum dimulai",
+        Some(s) => STATUSES
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map(|(_, l)| *l)
+            .unwrap_or("?"),
+    }
+}
+
+pub fn verdict_label(verdict: Option<&str>, has_progress: bool) -> &'static str {
+    match verdict {
+        Some("diterima") => "Diterima",
+        Some("perbaikan") => "Perlu perbaikan",
+        _ if has_progress => "Belum direviu",
+        _ => "—",
+    }
+}
+
+/// One step in one period, with everything the lists show.
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct StepRow {
+    pub step_id: i64,
+    pub s_pos: i64,
+    pub step_text: String,
+    pub authority: String,
+    pub indicator_id: i64,
+    pub i_pos: i64,
+    pub indicator_text: String,
+    pub area_id: i64,
+    pub a_pos: i64,
+    pub area_name: String,
+    pub component_id: i64,
+    pub c_pos: i64,
+    pub numeral: String,
+    pub component_name: String,
+    pub status: Option<String>,
+    pub realization: Option<i64>,
+    pub narrative: Option<String>,
+    pub version: Option<i64>,
+    pub updated_at: Option<String>,
+    pub evidence_count: i64,
+    /// The verdict on the current progress version, if any.
+    pub verdict: Option<String>,
+    pub review_note: Option<String>,
+    pub pics: Option<String>,
+}
+
+impl StepRow {
+    pub fn code(&self) -> String {
+        step_code(&self.numeral, self.a_pos, self.i_pos, self.s_pos)
+    }
+    pub fn status_key(&self) -> &str {
+        self.status.as_deref().unwrap_or("belum")
+    }
+    pub fn status_label(&self) -> &'static str {
+        status_label(self.status.as_deref())
+    }
+    pub fn verdict_label(&self) -> &'static str {
+        verdict_label(self.verdict.as_deref(), self.version.is_some())
+    }
+    pub fn realization_value(&self) -> i64 {
+        self.realization.unwrap_or(0)
+    }
+    pub fn needs_fix(&self) -> bool {
+        self.verdict.as_deref() == Some("perbaikan")
+    }
+    pub fn pics_label(&self) -> String {
+        self.pics
+            .as_deref()
+            .map(|p| p.replace('\u{1f}', ", "))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+/// Every step of the period's year with its state in that period, in LKE order.
+/// With `only_user`, just the steps assigned to that user.
+pub async fn period_rows(
+    db: &SqlitePool,
+    period: Period,
+    only_user: Option<i64>,
+) -> sqlx::Result<Vec<StepRow>> {
+    sqlx::query_as(
+        "SELECT s.id AS step_id, s.position AS s_pos, s.text AS step_text,
+                s.authority_text AS authority,
+                i.id AS indicator_id, i.position AS i_pos, i.text AS indicator_text,
+                a.id AS area_id, a.position AS a_pos, a.name AS area_name,
+                c.id AS component_id, c.position AS c_pos, c.numeral, c.name AS component_name,
+                p.status, p.realization, p.narrative, p.version, p.updated_at,
+                (SELECT count(*) FROM evidence e
+                  WHERE e.step_id = s.id AND e.semester = ?2 AND e.removed_at IS NULL) AS evidence_count,
+                r.verdict, r.note AS review_note,
+                (SELECT group_concat(name, char(31)) FROM
+                   (SELECT u.display_name AS name FROM step_assignments sa
+                      JOIN users u ON u.id = sa.user_id
+                     WHERE sa.step_id = s.id ORDER BY u.display_name)) AS pics
+         FROM components c
+         JOIN areas a ON a.component_id = c.id
+         JOIN indicators i ON i.area_id = a.id
+         JOIN action_steps s ON s.indicator_id = i.id
+         LEFT JOIN progress p ON p.step_id = s.id AND p.semester = ?2
+         LEFT JOIN reviews r ON r.id = (
+              SELECT r2.id FROM reviews r2
+               WHERE r2.step_id = s.id AND r2.semester = ?2 AND r2.progress_version = p.version
+               ORDER BY r2.id DESC LIMIT 1)
+         WHERE c.year = ?1
+           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM step_assignments x
+                                       WHERE x.step_id = s.id AND x.user_id = ?3))
+         ORDER BY c.position, a.position, i.position, s.position",
+    )
+    .bind(period.year)
+    .bind(period.semester)
+    .bind(only_user)
+    .fetch_all(db)
+    .await
+}

@@ -121,7 +121,10 @@ impl EvidenceView {
 
 /// "1,5 MB", "12 KB".
 pub fn size_label(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
+    const MB: i64 = 1024 * 1024;
+    if bytes >= MB && bytes % MB == 0 {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= MB {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
     } else {
         format!("{} KB", (bytes + 1023) / 1024)
@@ -610,8 +613,8 @@ fn problem_message(p: Option<&UploadProblem>, max: u64) -> (StatusCode, String) 
         Some(UploadProblem::TooLarge) => (
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
-                "Berkas terlalu besar. Ukuran maksimal {} MB; perkecil atau pecah berkasnya.",
-                max / (1024 * 1024)
+                "Berkas terlalu besar. Ukuran maksimal {}; perkecil atau pecah berkasnya.",
+                size_label(max as i64)
             ),
         ),
         Some(UploadProblem::Interrupted) => (

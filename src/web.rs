@@ -34,6 +34,11 @@ pub struct Chrome {
 }
 
 impl Chrome {
+    /// Leadership, reviewers and admins read every step; staff only their own.
+    pub fn reads_all_steps(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role != Role::Staf)
+    }
+
     pub fn role_label(&self) -> &'static str {
         self.user.as_ref().map(|u| u.role.label()).unwrap_or("")
     }

@@ -238,3 +238,97 @@ impl TestApp {
         }
     }
 }
+
+/// A small but real PDF: the bytes the type check looks at are genuine.
+pub fn pdf_bytes(marker: &str) -> Vec<u8> {
+    format!(
+        "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n% {marker}\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+    .into_bytes()
+}
+
+/// An Office Open XML package with the given main part (e.g. `word/document.xml`).
+pub fn ooxml_bytes(main_part: Option<&str>) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default();
+        zip.start_file("[Content_Types].xml", opts).unwrap();
+        zip.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>").unwrap();
+        if let Some(part) = main_part {
+            zip.start_file(part, opts).unwrap();
+            zip.write_all(b"<?xml version=\"1.0\"?><document/>")
+                .unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Session {
+    /// Uploads a file as evidence of a step for a period.
+    pub async fn upload(
+        &self,
+        step_id: i64,
+        period: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        replaces: Option<i64>,
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new().text("periode", period.to_string());
+        if let Some(r) = replaces {
+            form = form.text("replaces", r.to_string());
+        }
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str("application/octet-stream")
+            .unwrap();
+        form = form.part("file", part);
+        self.client
+            .post(self.url(&format!(
+                "/langkah/{step_id}/bukti?csrf_token={}",
+                self.csrf
+            )))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+}
+
+impl TestApp {
+    /// Assigns a step to a user straight in the database.
+    pub async fn assign(&self, step_id: i64, user_id: i64) {
+        sqlx::query("INSERT OR IGNORE INTO step_assignments (step_id, user_id) VALUES (?, ?)")
+            .bind(step_id)
+            .bind(user_id)
+            .execute(self.db())
+            .await
+            .unwrap();
+    }
+
+    /// The id of a step by its LKE code in the 2021 catalogue, e.g. ("I", 1, 1, 2).
+    pub async fn step_id(&self, numeral: &str, area: i64, indicator: i64, step: i64) -> i64 {
+        sqlx::query_scalar(
+            "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+             WHERE c.year = 2021 AND c.numeral = ? AND a.position = ? AND i.position = ? AND s.position = ?",
+        )
+        .bind(numeral)
+        .bind(area)
+        .bind(indicator)
+        .bind(step)
+        .fetch_one(self.db())
+        .await
+        .unwrap()
+    }
+}

@@ -5,4 +5,5 @@ mod access;
 mod auth;
 mod catalogue;
 mod helpers;
+mod progress;
 mod users;

@@ -135,6 +135,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("assignment_handover", "Pengalihan langkah"),
     ("responsible_unit_set", "Unit penanggung jawab diatur"),
     ("deadline_set", "Tenggat periode diatur"),
+    ("weights_set", "Bobot komponen diatur"),
+    ("demo_data", "Data demo diisi"),
 ];
 
 pub fn action_label(action: &str) -> String {

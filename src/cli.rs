@@ -60,6 +60,21 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Mengisi folder data baru dengan data sintetis untuk mencoba dan mengukur.
+    DemoData {
+        /// Jumlah tahun target (2021 dan salinannya di tahun-tahun berikutnya).
+        #[arg(long, default_value_t = 1)]
+        years: u32,
+        /// Jumlah akun staf.
+        #[arg(long, default_value_t = 8)]
+        staff: u32,
+        /// Benih acak: benih yang sama menghasilkan data yang sama.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Membaca kata sandi akun demo dari masukan standar (bawaan: acak, dicetak sekali).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -124,6 +139,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             what: ExportWhat::Targets { year },
         }) => export_targets(cli.data_dir, year).await,
         Some(Command::User { action }) => user_command(cli.data_dir, action).await,
+        Some(Command::DemoData {
+            years,
+            staff,
+            seed,
+            password_stdin,
+        }) => {
+            let (password, show) = if password_stdin {
+                (read_password(true)?, false)
+            } else {
+                (crate::auth::password::random_password(), true)
+            };
+            if let Err(msg) = crate::auth::password::check_rules(&password, "staf01") {
+                return Err(UserError(msg.into()).into());
+            }
+            let s = crate::demo::run(
+                &cli.data_dir,
+                crate::demo::Options {
+                    years,
+                    staff,
+                    seed,
+                    password: password.clone(),
+                },
+            )
+            .await?;
+            println!(
+                "Data demo siap: {} tahun ({}–{}), {} akun, {} versi progres, {} berkas bukti.",
+                s.years.len(),
+                s.years.first().copied().unwrap_or_default(),
+                s.years.last().copied().unwrap_or_default(),
+                s.users,
+                s.versions,
+                s.files
+            );
+            println!(
+                "Akun: pimpinan, penilai, admin-demo, staf01…; semuanya memakai kata sandi yang sama."
+            );
+            if show {
+                println!("Kata sandi akun demo: {password}");
+            }
+            Ok(())
+        }
     }
 }
 

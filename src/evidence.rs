@@ -382,6 +382,34 @@ async fn commit_file(data_dir: &FsPath, tmp: &FsPath, stored_name: &str) -> std:
     Ok(())
 }
 
+/// Stores bytes known to be of an allowed type (demo data, restores) the same way
+/// uploads are stored; returns the stored name and the SHA-256.
+pub fn store_bytes_blocking(
+    data_dir: &FsPath,
+    bytes: &[u8],
+    ext: &str,
+) -> std::io::Result<(String, String)> {
+    use std::io::Write;
+    let sha = hex(&Sha256::digest(bytes));
+    let stored_name = format!("{sha}.{ext}");
+    let dest = stored_path(data_dir, &stored_name);
+    if dest.exists() {
+        return Ok((stored_name, sha));
+    }
+    let parent = dest.parent().expect("has a folder");
+    std::fs::create_dir_all(parent)?;
+    let tmp_folder = tmp_dir(data_dir);
+    std::fs::create_dir_all(&tmp_folder)?;
+    let tmp = tmp_folder.join(format!("{}.part", random_token()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, &dest)?;
+    std::fs::File::open(parent)?.sync_all()?;
+    Ok((stored_name, sha))
+}
+
 // ---------------------------------------------------------------------------
 // Handlers
 

@@ -9,7 +9,9 @@ pub mod auth;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod fmt;
@@ -18,6 +20,7 @@ pub mod periods;
 pub mod progress;
 pub mod routes;
 pub mod steps;
+pub mod targets;
 pub mod users;
 pub mod web;
 
@@ -43,6 +46,7 @@ pub struct AppState {
     pub db: SqlitePool,
     pub config: Config,
     pub policy: Arc<routes::Policy>,
+    pub dashboards: Arc<dashboard::Cache>,
 }
 
 /// Builds the router from the route table plus static files and the 404 fallback;
@@ -58,6 +62,7 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
         db,
         config,
         policy: Arc::new(policy),
+        dashboards: Arc::default(),
     };
     app.nest_service("/static", ServeDir::new(static_dir()))
         .fallback(not_found)

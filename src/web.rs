@@ -48,6 +48,9 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
     let Some(user) = user else { return Vec::new() };
     let mut nav = Vec::new();
     let mut add = |href, label| nav.push(NavItem { href, label });
+    if user.is(&[Role::Admin, Role::Pimpinan, Role::Penilai]) {
+        add("/dashboard", "Dasbor");
+    }
     if user.role != Role::Penilai {
         add("/tugas", "Tugas Saya");
     }
@@ -59,6 +62,7 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
     if user.is(&[Role::Admin]) {
         add("/admin/pengguna", "Pengguna");
         add("/admin/periode", "Periode");
+        add("/admin/bobot", "Bobot");
     }
     nav
 }
@@ -83,6 +87,7 @@ fn flash_message(key: &str) -> Option<&'static str> {
         "penugasan-disimpan" => "Penugasan area telah disimpan.",
         "dialihkan" => "Semua langkah telah dialihkan ke penerima.",
         "tenggat-disimpan" => "Tenggat pelaporan telah disimpan.",
+        "bobot-disimpan" => "Bobot komponen telah disimpan.",
         _ => return None,
     })
 }

@@ -43,7 +43,8 @@ pub fn routes() -> Vec<Route> {
 pub fn landing(role: Role) -> &'static str {
     match role {
         Role::Staf => "/tugas",
-        Role::Admin | Role::Pimpinan | Role::Penilai => "/katalog",
+        Role::Pimpinan => "/dashboard",
+        Role::Admin | Role::Penilai => "/katalog",
     }
 }
 

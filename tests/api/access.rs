@@ -38,6 +38,18 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/admin/periode", ADMIN),
     ("POST", "/admin/periode", ADMIN),
     ("GET", "/tugas", Who::SignedIn),
+    (
+        "GET",
+        "/dashboard",
+        Who::Roles(&["admin", "pimpinan", "penilai"]),
+    ),
+    (
+        "GET",
+        "/dashboard/daftar",
+        Who::Roles(&["admin", "pimpinan", "penilai"]),
+    ),
+    ("GET", "/admin/bobot", ADMIN),
+    ("POST", "/admin/bobot", ADMIN),
     // The staff member of this test is assigned to the sample step; other staff
     // would get 403 from the step's own rights.
     ("GET", "/langkah/{id}", Who::SignedIn),

@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod catalogue;
+mod dashboard;
 mod helpers;
 mod progress;
 mod users;

@@ -1,0 +1,288 @@
+//! Synthetic data for trying the tracker and for benchmarks: users, assignments,
+//! progress with several versions, verdicts and small evidence files over N target
+//! years, the same for the same seed. Only for a fresh data dir.
+
+use std::path::Path;
+
+use chrono::Duration;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sqlx::SqlitePool;
+
+use crate::audit::{self, Actor, Entry};
+use crate::periods::Period;
+
+pub struct Options {
+    pub years: u32,
+    pub staff: u32,
+    pub seed: u64,
+    pub password: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub years: Vec<i64>,
+    pub users: usize,
+    pub versions: u64,
+    pub files: u64,
+}
+
+/// Refuses a data dir with anything beyond a fresh install (the seeded catalogue and
+/// at most a first-run admin who never chose a password).
+async fn ensure_fresh(db: &SqlitePool) -> anyhow::Result<()> {
+    let (users, real_users, progress, evidence, years): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM users),
+                (SELECT count(*) FROM users WHERE NOT (username = 'admin' AND must_change_password = 1)),
+                (SELECT count(*) FROM progress),
+                (SELECT count(*) FROM evidence),
+                (SELECT count(*) FROM target_years)",
+    )
+    .fetch_one(db)
+    .await?;
+    if real_users > 0 || progress > 0 || evidence > 0 || years != 1 {
+        anyhow::bail!(crate::cli::UserError(format!(
+            "folder data ini sudah berisi data ({users} pengguna, {progress} catatan progres, \
+             {evidence} bukti, {years} tahun target); data demo hanya diisi ke folder data baru"
+        )));
+    }
+    Ok(())
+}
+
+fn tiny_pdf(tag: &str) -> Vec<u8> {
+    format!(
+        "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n% bukti demo {tag}\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+    .into_bytes()
+}
+
+const NARRATIVES: [&str; 6] = [
+    "Rapat koordinasi tim kerja telah dilaksanakan",
+    "Dokumen disusun dan menunggu pengesahan Kepala Balai",
+    "Sosialisasi kepada seluruh pegawai melalui apel pagi",
+    "Laporan pelaksanaan telah diunggah ke website",
+    "Monitoring dan evaluasi dilakukan bersama Tim ZI",
+    "Tindak lanjut hasil monev sedang dikerjakan",
+];
+
+pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
+    let db = crate::db::open(data_dir).await?;
+    ensure_fresh(&db).await?;
+    let mut rng = StdRng::seed_from_u64(opts.seed);
+    let mut summary = Summary::default();
+    let years = opts.years.clamp(1, 79) as i64;
+    let staff = opts.staff.clamp(1, 500) as i64;
+
+    // Years beyond 2021 are copies of its catalogue.
+    let mut tx = db.begin().await?;
+    for y in 2022..2021 + years {
+        crate::targets::copy_year(&mut tx, y - 1, y, false).await?;
+    }
+    tx.commit().await?;
+
+    // One hash for all demo accounts: they share the one password given.
+    let hash = crate::auth::password::hash(opts.password.clone()).await?;
+    let mut tx = db.begin().await?;
+    let mut staff_ids = Vec::new();
+    for (username, name, role) in [
+        (
+            "pimpinan".to_string(),
+            "Kepala Balai (demo)".to_string(),
+            "pimpinan",
+        ),
+        (
+            "penilai".to_string(),
+            "Penilai TPI (demo)".to_string(),
+            "penilai",
+        ),
+        (
+            "admin-demo".to_string(),
+            "Admin (demo)".to_string(),
+            "admin",
+        ),
+    ]
+    .into_iter()
+    .chain((1..=staff).map(|i| (format!("staf{i:02}"), format!("Staf Demo {i:02}"), "staf")))
+    {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, role, unit_id, password_hash)
+             VALUES (?, ?, ?, 1, ?) RETURNING id",
+        )
+        .bind(&username)
+        .bind(&name)
+        .bind(role)
+        .bind(&hash)
+        .fetch_one(&mut *tx)
+        .await?;
+        if role == "staf" {
+            staff_ids.push(id);
+        }
+        summary.users += 1;
+    }
+    tx.commit().await?;
+    let reviewer: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'penilai'")
+        .fetch_one(&db)
+        .await?;
+
+    for (n, year) in (2021..2021 + years).enumerate() {
+        let steps: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT s.id, a.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+             WHERE c.year = ? ORDER BY c.position, a.position, i.position, s.position",
+        )
+        .bind(year)
+        .fetch_all(&db)
+        .await?;
+        let mut tx = db.begin().await?;
+        let mut versions = 0u64;
+        let mut files = 0u64;
+        for (step_id, area_id) in &steps {
+            let pic = staff_ids[(*area_id as usize) % staff_ids.len()];
+            sqlx::query("INSERT INTO step_assignments (step_id, user_id) VALUES (?, ?)")
+                .bind(step_id)
+                .bind(pic)
+                .execute(&mut *tx)
+                .await?;
+            for semester in [1, 2] {
+                let period = Period::new(year, semester);
+                let k: i64 = rng.gen_range(1..=3);
+                let mut realization = 0i64;
+                let mut progress_id = 0i64;
+                let mut status = "belum";
+                for v in 1..=k {
+                    realization = (realization + rng.gen_range(10..=60)).min(100);
+                    status = match realization {
+                        100 => "selesai",
+                        r if r < 15 && rng.gen_bool(0.3) => "belum",
+                        _ if rng.gen_bool(0.03) => "tidak_dapat",
+                        _ => "berjalan",
+                    };
+                    let reason = if status == "tidak_dapat" {
+                        "Menunggu kebijakan dari pusat"
+                    } else {
+                        ""
+                    };
+                    let narrative = NARRATIVES[rng.gen_range(0..NARRATIVES.len())];
+                    let at = (period.first_day() + Duration::days(20 * v + rng.gen_range(0..15)))
+                        .format("%Y-%m-%dT09:00:00Z")
+                        .to_string();
+                    if v == 1 {
+                        progress_id = sqlx::query_scalar(
+                            "INSERT INTO progress (step_id, semester, version, status, realization,
+                                                   narrative, reason, updated_by, updated_at)
+                             VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        )
+                        .bind(step_id)
+                        .bind(semester)
+                        .bind(status)
+                        .bind(realization)
+                        .bind(narrative)
+                        .bind(reason)
+                        .bind(pic)
+                        .bind(&at)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    } else {
+                        sqlx::query(
+                            "UPDATE progress SET version = ?, status = ?, realization = ?, narrative = ?,
+                                    reason = ?, updated_at = ? WHERE id = ?",
+                        )
+                        .bind(v)
+                        .bind(status)
+                        .bind(realization)
+                        .bind(narrative)
+                        .bind(reason)
+                        .bind(&at)
+                        .bind(progress_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    sqlx::query(
+                        "INSERT INTO progress_history (progress_id, version, status, realization,
+                                                       narrative, reason, changed_by, changed_at)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    )
+                    .bind(progress_id)
+                    .bind(v)
+                    .bind(status)
+                    .bind(realization)
+                    .bind(narrative)
+                    .bind(reason)
+                    .bind(pic)
+                    .bind(&at)
+                    .execute(&mut *tx)
+                    .await?;
+                    versions += 1;
+                }
+                if rng.gen_bool(0.4) {
+                    let bytes = tiny_pdf(&format!("{year}-{semester}-{step_id}-{}", opts.seed));
+                    let dir = data_dir.to_path_buf();
+                    let (stored, sha) = tokio::task::spawn_blocking(move || {
+                        crate::evidence::store_bytes_blocking(&dir, &bytes, "pdf")
+                            .map(|r| (r, bytes.len()))
+                    })
+                    .await??
+                    .0;
+                    sqlx::query(
+                        "INSERT INTO evidence (step_id, semester, kind, label, stored_name, media_type,
+                                               size, sha256, uploaded_by, uploaded_at)
+                         VALUES (?, ?, 'file', ?, ?, 'application/pdf', ?, ?, ?, ?)",
+                    )
+                    .bind(step_id)
+                    .bind(semester)
+                    .bind(format!("Bukti {year} S{semester} langkah {step_id}.pdf"))
+                    .bind(&stored)
+                    .bind(tiny_pdf(&format!("{year}-{semester}-{step_id}-{}", opts.seed)).len() as i64)
+                    .bind(&sha)
+                    .bind(pic)
+                    .bind(period.last_day().format("%Y-%m-%dT10:00:00Z").to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                    files += 1;
+                }
+                if status != "belum" && rng.gen_bool(0.5) {
+                    let fix = rng.gen_bool(0.25);
+                    sqlx::query(
+                        "INSERT INTO reviews (step_id, semester, progress_version, verdict, note,
+                                              reviewer_id, reviewed_at)
+                         VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    )
+                    .bind(step_id)
+                    .bind(semester)
+                    .bind(k)
+                    .bind(if fix { "perbaikan" } else { "diterima" })
+                    .bind(if fix { "Lengkapi bukti dukung" } else { "" })
+                    .bind(reviewer)
+                    .bind(period.last_day().format("%Y-%m-%dT12:00:00Z").to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        summary.versions += versions;
+        summary.files += files;
+        summary.years.push(year);
+        eprintln!(
+            "[{}/{}] tahun {year}: {} langkah, {versions} versi progres, {files} berkas bukti",
+            n + 1,
+            years,
+            steps.len()
+        );
+    }
+    let mut tx = db.begin().await?;
+    audit::record(
+        &mut tx,
+        &Actor::cli(),
+        Entry::new(
+            "demo_data",
+            format!(
+                "Data demo diisi: {} tahun, {} pengguna (seed {})",
+                years, summary.users, opts.seed
+            ),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    db.close().await;
+    Ok(summary)
+}

@@ -29,8 +29,10 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
+    // SQLite writes one at a time; a few connections serve reads on a 2-core server,
+    // and each one holds its own page cache.
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(4)
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;

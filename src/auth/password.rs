@@ -2,8 +2,10 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
 use rand::rngs::OsRng;
 
 pub const MIN_LEN: usize = 12;
@@ -11,22 +13,119 @@ pub const MAX_LEN: usize = 256;
 
 /// OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane); the parameters are stored
 /// in every hash, so they can be raised later without breaking old hashes.
-fn hasher() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+fn params() -> Params {
+    Params::new(19 * 1024, 2, 1, Some(32)).expect("valid argon2 parameters")
+}
+
+thread_local! {
+    /// The memory argon2 works in, allocated once per hashing thread: allocating
+    /// 19 MiB per sign-in left each block behind in the allocator.
+    static BLOCKS: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn compute(params: &Params, password: &[u8], salt: &[u8], out: &mut [u8]) -> anyhow::Result<()> {
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        if blocks.len() < params.block_count() {
+            *blocks = vec![Block::default(); params.block_count()];
+        }
+        argon
+            .hash_password_into_with_memory(
+                password,
+                salt,
+                out,
+                &mut blocks[..params.block_count()],
+            )
+            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    })
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// All hashing runs on one dedicated thread, off the async workers. Each hash takes
+/// 19 MiB; the allocator keeps such blocks per thread, so spreading them over the
+/// blocking pool let a burst of sign-ins hold hundreds of MiB. One thread keeps it to
+/// one block and stops a burst from taking both cores.
+fn hashing_thread() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
+    static SENDER: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    SENDER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("argon2".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job();
+                }
+            })
+            .expect("hashing thread starts");
+        std::sync::Mutex::new(tx)
+    })
+}
+
+async fn on_hashing_thread<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(f());
+    });
+    hashing_thread()
+        .lock()
+        .map_err(|_| anyhow::anyhow!("hashing thread lock poisoned"))?
+        .send(job)
+        .map_err(|_| anyhow::anyhow!("hashing thread stopped"))?;
+    Ok(rx.await?)
 }
 
 /// Hashes off the async worker threads: argon2 is deliberately slow.
 pub async fn hash(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
+    on_hashing_thread(move || hash_blocking(&password)).await?
 }
 
+/// A PHC string: `$argon2id$v=19$m=…,t=…,p=…$salt$hash`.
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    hasher()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    let mut salt_buf = [0u8; 64];
+    let salt_raw = salt
+        .decode_b64(&mut salt_buf)
+        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let p = params();
+    let mut out = [0u8; 32];
+    compute(&p, password.as_bytes(), salt_raw, &mut out)?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        p.m_cost(),
+        p.t_cost(),
+        p.p_cost(),
+        salt.as_str(),
+        STANDARD_NO_PAD.encode(out)
+    ))
+}
+
+fn verify_blocking(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    if parsed.algorithm.as_str() != "argon2id" {
+        return false;
+    }
+    let (Ok(p), Some(salt), Some(expected)) = (Params::try_from(&parsed), parsed.salt, parsed.hash)
+    else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt_raw) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    if compute(&p, password.as_bytes(), salt_raw, &mut out).is_err() {
+        return false;
+    }
+    bool::from(subtle::ConstantTimeEq::ct_eq(
+        out.as_slice(),
+        expected.as_bytes(),
+    ))
 }
 
 /// A hash of a password nobody knows, verified when the user does not exist so that
@@ -40,22 +139,19 @@ fn dummy_hash() -> &'static str {
 
 /// Computes the dummy hash ahead of the first sign-in.
 pub async fn warm_up() {
-    let _ = tokio::task::spawn_blocking(dummy_hash).await;
+    let _ = on_hashing_thread(|| {
+        dummy_hash();
+    })
+    .await;
 }
 
 /// Verifies a password against a stored hash, or against the dummy hash when there
 /// is no such user; runs off the async worker threads.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| dummy_hash().to_string());
-        let ok = match PasswordHash::new(&hash) {
-            Ok(parsed) => hasher()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        };
-        ok && known
+        verify_blocking(&password, &hash) && known
     })
     .await
     .unwrap_or(false)
@@ -102,6 +198,14 @@ mod tests {
     async fn hash_and_verify() {
         let h = hash("kata-sandi-yang-panjang".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        // the string is a standard PHC hash that the reference verifier accepts
+        use argon2::password_hash::PasswordVerifier;
+        let parsed = PasswordHash::new(&h).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"kata-sandi-yang-panjang", &parsed)
+                .is_ok()
+        );
         assert!(verify("kata-sandi-yang-panjang".into(), Some(h.clone())).await);
         assert!(!verify("salah-kata-sandi-nya".into(), Some(h)).await);
         assert!(!verify("apa-saja".into(), None).await);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Benchmark of the release build on demo data (not a test): dashboard, "Tugas saya",
+# a step page, the dashboard's identical bytes as a static file, and a stream of
+# progress saves from 16 writers; for 1 and 50 years of history. Needs wrk
+# (apt-get install wrk). Usage: benches/run.sh [SECONDS] [YEARS...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk belum terpasang: apt-get install -y wrk" >&2; exit 1; }
+
+SECS=${1:-10}
+shift || true
+YEARS=("${@:-1 50}")
+[ "$#" -gt 0 ] && YEARS=("$@") || YEARS=(1 50)
+PASS='sandi-demo-benchmark'
+export NO_COLOR=1
+
+cargo build --release -q
+cargo bench --bench saves --no-run -q 2>/dev/null
+BIN=target/release/zi-tracker
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+csrf() { grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"$//'; }
+login() { # login BASE USER -> prints session cookie value
+  local jar="$WORK/jar-$2"
+  local t; t=$(curl -s -c "$jar" -b "$jar" "$1/login" | csrf)
+  curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf_token=$t" \
+    --data-urlencode "username=$2" --data-urlencode "password=$PASS" "$1/login"
+  awk '$6 == "zi_sesi" { print $7 }' "$jar"
+}
+measure() { # measure LABEL URL [COOKIE]
+  local out
+  if [ -n "${3:-}" ]; then
+    out=$(wrk -t2 -c64 -d"${SECS}s" --latency -H "Cookie: zi_sesi=$3" "$2")
+  else
+    out=$(wrk -t2 -c64 -d"${SECS}s" --latency "$2")
+  fi
+  local rps p50 p99 errs
+  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  errs=$(awk '/Non-2xx or 3xx/ { print $5 }' <<<"$out")
+  printf '%-22s %10s req/s  p50 %-9s p99 %-9s non-2xx %s\n' "$1" "$rps" "$p50" "$p99" "${errs:-0}"
+  echo "$rps" > "$WORK/rps-$1"
+  [ -n "${PID:-}" ] && printf '%-22s %s\n' "  peak RSS so far" "$(awk '/VmHWM/ { print $2, $3 }' /proc/$PID/status)"
+  return 0
+}
+
+for Y in "${YEARS[@]}"; do
+  DATA="$WORK/data-$Y"
+  echo "== $Y tahun riwayat =="
+  echo "$PASS" | "$BIN" demo-data --data-dir "$DATA" --years "$Y" --staff 16 --seed 1 --password-stdin 2>/dev/null | head -1
+  STATIC="$WORK/static-$Y"; mkdir -p "$STATIC"; cp static/* "$STATIC/"
+  ZI_STATIC_DIR="$STATIC" RUST_LOG=zi_tracker=info "$BIN" serve --bind 127.0.0.1:0 --data-dir "$DATA" \
+    > "$WORK/server-$Y.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 100); do grep -q 'buka http' "$WORK/server-$Y.log" 2>/dev/null && break; sleep 0.1; done
+  BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/server-$Y.log" | head -1)
+  LEAD=$(login "$BASE" pimpinan)
+  STAFF=$(login "$BASE" staf01)
+  DASH=$(curl -s -o /dev/null -w '%{redirect_url}' "$BASE/")
+  curl -s -H "Cookie: zi_sesi=$LEAD" "$BASE/dashboard" > "$STATIC/dashboard.html"
+  STEP=$(curl -s -H "Cookie: zi_sesi=$STAFF" "$BASE/tugas" | grep -o 'href="/langkah/[0-9]*?periode=[0-9-]*"' | head -1 | sed 's/href="//;s/"$//')
+  measure "dashboard" "$BASE/dashboard" "$LEAD"
+  measure "static-dashboard" "$BASE/static/dashboard.html"
+  measure "tugas-saya" "$BASE/tugas" "$STAFF"
+  measure "step-page" "$BASE$STEP" "$STAFF"
+  echo "$PASS" | cargo bench -q --bench saves -- "$BASE" "$DATA" 16 "$SECS" 2>/dev/null | grep '^saves:'
+  RATIO=$(awk -v a="$(cat "$WORK/rps-dashboard")" -v b="$(cat "$WORK/rps-static-dashboard")" 'BEGIN { printf "%.2f", a / b }')
+  echo "dashboard/static ratio: $RATIO"
+  echo "peak RSS (VmHWM): $(awk '/VmHWM/ { print $2, $3 }' /proc/$PID/status)"
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+  : "$DASH"
+done

@@ -565,11 +565,12 @@ async fn dashboard_page(
     chrome: Chrome,
     Query(q): Query<DashboardQuery>,
 ) -> AppResult<Response> {
-    let period = periods::resolve(&state.db, q.periode.as_deref()).await?;
+    let years = crate::catalogue::target_years(&state.db).await?;
+    let period = periods::resolve_in(&years, q.periode.as_deref())?;
     let d = cached(&state, period).await?;
     render(&DashboardPage {
         chrome,
-        periods: PeriodChoice::load(&state.db, period).await?,
+        periods: PeriodChoice::from_periods(period, periods::periods_of(&years)),
         d,
     })
 }

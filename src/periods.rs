@@ -100,38 +100,35 @@ pub fn today() -> NaiveDate {
 }
 
 /// Today's semester when its year has targets, otherwise the last semester of the
-/// most recent target year; `None` without any targets.
-pub async fn default_period(db: &SqlitePool) -> sqlx::Result<Option<Period>> {
-    let today = today();
+/// most recent target year; `None` without any targets. `years` newest first.
+pub fn default_in(years: &[i64], today: NaiveDate) -> Option<Period> {
     let year = today.year() as i64;
-    let has: Option<i64> = sqlx::query_scalar("SELECT year FROM target_years WHERE year = ?")
-        .bind(year)
-        .fetch_optional(db)
-        .await?;
-    if has.is_some() {
-        return Ok(Some(Period::new(
-            year,
-            if today.month() <= 6 { 1 } else { 2 },
-        )));
+    if years.contains(&year) {
+        return Some(Period::new(year, if today.month() <= 6 { 1 } else { 2 }));
     }
-    let latest: Option<i64> = sqlx::query_scalar("SELECT max(year) FROM target_years")
-        .fetch_one(db)
-        .await?;
-    Ok(latest.map(|y| Period::new(y, 2)))
+    years.iter().max().map(|y| Period::new(*y, 2))
 }
 
-/// All periods of all target years, newest first.
-pub async fn all(db: &SqlitePool) -> sqlx::Result<Vec<Period>> {
+pub async fn default_period(db: &SqlitePool) -> sqlx::Result<Option<Period>> {
     let years = crate::catalogue::target_years(db).await?;
-    Ok(years
-        .into_iter()
-        .flat_map(|y| [Period::new(y, 2), Period::new(y, 1)])
-        .collect())
+    Ok(default_in(&years, today()))
 }
 
-/// The period a page asks for (`?periode=2021-2`), or the default one. A period
-/// outside the target years is a 404 with a clear message.
-pub async fn resolve(db: &SqlitePool, asked: Option<&str>) -> AppResult<Period> {
+/// All periods of the given years (newest first).
+pub fn periods_of(years: &[i64]) -> Vec<Period> {
+    years
+        .iter()
+        .flat_map(|&y| [Period::new(y, 2), Period::new(y, 1)])
+        .collect()
+}
+
+pub async fn all(db: &SqlitePool) -> sqlx::Result<Vec<Period>> {
+    Ok(periods_of(&crate::catalogue::target_years(db).await?))
+}
+
+/// The period asked for (`?periode=2021-2`) among the target years, or the default
+/// one. A period outside the target years is a 404 with a clear message.
+pub fn resolve_in(years: &[i64], asked: Option<&str>) -> AppResult<Period> {
     match asked.map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => {
             let p = Period::parse_key(raw).ok_or_else(|| {
@@ -140,12 +137,7 @@ pub async fn resolve(db: &SqlitePool, asked: Option<&str>) -> AppResult<Period> 
                     raw.chars().take(20).collect::<String>()
                 ))
             })?;
-            let has: Option<i64> =
-                sqlx::query_scalar("SELECT year FROM target_years WHERE year = ?")
-                    .bind(p.year)
-                    .fetch_optional(db)
-                    .await?;
-            if has.is_none() {
+            if !years.contains(&p.year) {
                 return Err(AppError::NotFoundWith(format!(
                     "Tidak ada target untuk tahun {}, jadi periode {} tidak ada.",
                     p.year,
@@ -154,10 +146,13 @@ pub async fn resolve(db: &SqlitePool, asked: Option<&str>) -> AppResult<Period> 
             }
             Ok(p)
         }
-        None => default_period(db)
-            .await?
+        None => default_in(years, today())
             .ok_or_else(|| AppError::NotFoundWith("Belum ada tahun target sama sekali.".into())),
     }
+}
+
+pub async fn resolve(db: &SqlitePool, asked: Option<&str>) -> AppResult<Period> {
+    resolve_in(&crate::catalogue::target_years(db).await?, asked)
 }
 
 #[derive(Deserialize, Default)]

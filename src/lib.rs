@@ -18,6 +18,7 @@ pub mod fmt;
 pub mod health;
 pub mod periods;
 pub mod progress;
+pub mod reports;
 pub mod routes;
 pub mod steps;
 pub mod targets;

@@ -61,6 +61,7 @@ pub fn all(config: &crate::Config) -> Vec<Route> {
     routes.extend(crate::evidence::routes(config));
     routes.extend(crate::assign::routes());
     routes.extend(crate::dashboard::routes());
+    routes.extend(crate::reports::routes());
     routes
 }
 

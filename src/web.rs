@@ -55,6 +55,7 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
         add("/tugas", "Tugas Saya");
     }
     add("/katalog", "Katalog Target");
+    add("/laporan", "Laporan");
     if user.is(&[Role::Admin, Role::Pimpinan]) {
         add("/penugasan", "Penugasan");
         add("/audit", "Jejak Audit");

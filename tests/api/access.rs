@@ -48,6 +48,11 @@ const TABLE: &[(&str, &str, Who)] = &[
         "/dashboard/daftar",
         Who::Roles(&["admin", "pimpinan", "penilai"]),
     ),
+    ("GET", "/laporan", Who::SignedIn),
+    ("GET", "/laporan/target.xlsx", Who::SignedIn),
+    ("GET", "/laporan/target.csv", Who::SignedIn),
+    ("GET", "/laporan/cetak", Who::SignedIn),
+    ("GET", "/laporan/bukti.zip", Who::SignedIn),
     ("GET", "/admin/bobot", ADMIN),
     ("POST", "/admin/bobot", ADMIN),
     // The staff member of this test is assigned to the sample step; other staff

@@ -40,7 +40,7 @@ async fn review(s: &Session, step: i64, verdict: &str, note: &str) {
 }
 
 /// Six steps of component I with known progress, verdicts and evidence.
-async fn seeded() -> (TestApp, Session, Session, i64) {
+pub async fn seeded() -> (TestApp, Session, Session, i64) {
     let app = spawn_app().await;
     let staf = app.signed_in("staf").await;
     let pimpinan = app.signed_in("pimpinan").await;

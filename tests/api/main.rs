@@ -7,4 +7,5 @@ mod catalogue;
 mod dashboard;
 mod helpers;
 mod progress;
+mod reports;
 mod users;

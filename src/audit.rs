@@ -137,6 +137,17 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("deadline_set", "Tenggat periode diatur"),
     ("weights_set", "Bobot komponen diatur"),
     ("demo_data", "Data demo diisi"),
+    ("target_added", "Target ditambahkan"),
+    ("target_edited", "Target diubah"),
+    ("target_moved", "Urutan target diubah"),
+    ("target_retired", "Target tidak diberlakukan"),
+    ("target_restored", "Target diberlakukan kembali"),
+    ("targets_copied", "Target disalin ke tahun baru"),
+    ("targets_imported", "Target diimpor"),
+    ("unit_added", "Unit ditambahkan"),
+    ("unit_changed", "Unit diubah"),
+    ("unit_retired", "Unit dinonaktifkan"),
+    ("unit_restored", "Unit diaktifkan kembali"),
 ];
 
 pub fn action_label(action: &str) -> String {

@@ -55,6 +55,7 @@ pub struct Area {
     pub id: i64,
     pub position: i64,
     pub name: String,
+    pub retired: bool,
     pub indicators: Vec<Indicator>,
 }
 
@@ -63,6 +64,7 @@ pub struct Indicator {
     pub id: i64,
     pub position: i64,
     pub text: String,
+    pub retired: bool,
     pub steps: Vec<Step>,
 }
 
@@ -72,15 +74,22 @@ pub struct Step {
     pub position: i64,
     pub text: String,
     pub authority_text: String,
+    pub retired: bool,
     pub units: Vec<String>,
 }
 
 impl Component {
+    pub fn active_areas(&self) -> impl Iterator<Item = &Area> {
+        self.areas.iter().filter(|a| !a.retired)
+    }
+    pub fn area_count(&self) -> usize {
+        self.active_areas().count()
+    }
     pub fn indicator_count(&self) -> usize {
-        self.areas.iter().map(|a| a.indicators.len()).sum()
+        self.active_areas().map(Area::indicator_count).sum()
     }
     pub fn step_count(&self) -> usize {
-        self.areas.iter().map(Area::step_count).sum()
+        self.active_areas().map(Area::step_count).sum()
     }
 }
 
@@ -91,14 +100,28 @@ impl Indicator {
 }
 
 impl Area {
+    pub fn active_indicators(&self) -> impl Iterator<Item = &Indicator> {
+        self.indicators.iter().filter(|i| !i.retired)
+    }
+    pub fn indicator_count(&self) -> usize {
+        self.active_indicators().count()
+    }
     pub fn step_count(&self) -> usize {
-        self.indicators.iter().map(|i| i.steps.len()).sum()
+        self.active_indicators()
+            .map(|i| i.active_steps().count())
+            .sum()
+    }
+}
+
+impl Indicator {
+    pub fn active_steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().filter(|s| !s.retired)
     }
 }
 
 impl Catalogue {
     pub fn area_count(&self) -> usize {
-        self.components.iter().map(|c| c.areas.len()).sum()
+        self.components.iter().map(Component::area_count).sum()
     }
     pub fn indicator_count(&self) -> usize {
         self.components.iter().map(Component::indicator_count).sum()
@@ -133,6 +156,9 @@ struct FlatRow {
     s_pos: i64,
     s_text: String,
     authority: String,
+    a_retired: bool,
+    i_retired: bool,
+    s_retired: bool,
     units: Option<String>,
 }
 
@@ -160,13 +186,15 @@ pub async fn load(db: &SqlitePool, year: i64) -> sqlx::Result<Option<Catalogue>>
                 i.id AS i_id, i.position AS i_pos, i.text AS i_text,
                 s.id AS s_id, s.position AS s_pos, s.text AS s_text,
                 s.authority_text AS authority,
+                a.retired_at IS NOT NULL AS a_retired, i.retired_at IS NOT NULL AS i_retired,
+                s.retired_at IS NOT NULL AS s_retired,
                 (SELECT group_concat(u.name, char(31)) FROM
                     (SELECT u.name FROM step_authorities sa JOIN units u ON u.id = sa.unit_id
                      WHERE sa.step_id = s.id ORDER BY u.id) u) AS units
          FROM components c
-         LEFT JOIN areas a ON a.component_id = c.id
-         LEFT JOIN indicators i ON i.area_id = a.id
-         LEFT JOIN action_steps s ON s.indicator_id = i.id
+         JOIN areas a ON a.component_id = c.id
+         JOIN indicators i ON i.area_id = a.id
+         JOIN action_steps s ON s.indicator_id = i.id
          WHERE c.year = ?
          ORDER BY c.position, a.position, i.position, s.position",
     )
@@ -197,6 +225,7 @@ fn build_tree(rows: Vec<FlatRow>) -> Vec<Component> {
                 id: r.a_id,
                 position: r.a_pos,
                 name: r.a_name.clone(),
+                retired: r.a_retired,
                 indicators: Vec::new(),
             });
         }
@@ -206,6 +235,7 @@ fn build_tree(rows: Vec<FlatRow>) -> Vec<Component> {
                 id: r.i_id,
                 position: r.i_pos,
                 text: r.i_text.clone(),
+                retired: r.i_retired,
                 steps: Vec::new(),
             });
         }
@@ -215,6 +245,7 @@ fn build_tree(rows: Vec<FlatRow>) -> Vec<Component> {
             position: r.s_pos,
             text: r.s_text,
             authority_text: r.authority,
+            retired: r.s_retired,
             units: r
                 .units
                 .map(|u| u.split(UNIT_SEPARATOR).map(str::to_string).collect())
@@ -239,24 +270,25 @@ pub const CSV_HEADER: [&str; 9] = [
     "authority",
 ];
 
-/// Writes a catalogue as RFC 4180 CSV (UTF-8, CRLF, quoted where needed).
+/// Writes a catalogue's items in force as RFC 4180 CSV (UTF-8, CRLF, quoted where
+/// needed), numbered 1, 2, … within their parent (retired items leave no gaps).
 pub fn to_csv(catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     w.write_record(CSV_HEADER)?;
     for c in &catalogue.components {
-        for a in &c.areas {
-            for i in &a.indicators {
-                for s in &i.steps {
+        for (an, a) in c.active_areas().enumerate() {
+            for (inn, i) in a.active_indicators().enumerate() {
+                for (sn, s) in i.active_steps().enumerate() {
                     w.write_record([
                         c.numeral.as_str(),
                         c.name.as_str(),
-                        &a.position.to_string(),
+                        &(an + 1).to_string(),
                         a.name.as_str(),
-                        &i.position.to_string(),
+                        &(inn + 1).to_string(),
                         i.text.as_str(),
-                        &s.position.to_string(),
+                        &(sn + 1).to_string(),
                         s.text.as_str(),
                         s.authority_text.as_str(),
                     ])?;

@@ -60,6 +60,11 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Mengelola tahun target.
+    Targets {
+        #[command(subcommand)]
+        action: TargetsAction,
+    },
     /// Mengisi folder data baru dengan data sintetis untuk mencoba dan mengukur.
     DemoData {
         /// Jumlah tahun target (2021 dan salinannya di tahun-tahun berikutnya).
@@ -117,6 +122,27 @@ pub enum UserAction {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum TargetsAction {
+    /// Menyalin katalog satu tahun ke tahun baru (tanpa progres).
+    Copy {
+        #[arg(long)]
+        from: i64,
+        #[arg(long)]
+        to: i64,
+        /// Menyalin juga penugasan PIC (pengguna aktif).
+        #[arg(long)]
+        with_assignments: bool,
+    },
+    /// Mengimpor katalog satu tahun dari CSV berformat ekspor.
+    Import {
+        #[arg(long)]
+        year: i64,
+        /// Berkas CSV.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ExportWhat {
     /// Katalog target satu tahun sebagai CSV ke keluaran standar.
     Targets {
@@ -139,6 +165,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             what: ExportWhat::Targets { year },
         }) => export_targets(cli.data_dir, year).await,
         Some(Command::User { action }) => user_command(cli.data_dir, action).await,
+        Some(Command::Targets { action }) => targets_command(cli.data_dir, action).await,
         Some(Command::DemoData {
             years,
             staff,
@@ -361,4 +388,41 @@ async fn export_targets(data_dir: PathBuf, year: i64) -> anyhow::Result<()> {
     out.flush()?;
     pool.close().await;
     Ok(())
+}
+
+fn year_error(e: crate::targets::YearError) -> anyhow::Error {
+    match e {
+        crate::targets::YearError::Refused(m) => UserError(m).into(),
+        crate::targets::YearError::Invalid(list) => UserError(format!(
+            "berkas ditolak, tidak ada yang diimpor:\n  {}",
+            list.join("\n  ")
+        ))
+        .into(),
+        crate::targets::YearError::Db(e) => e.into(),
+    }
+}
+
+async fn targets_command(data_dir: PathBuf, action: TargetsAction) -> anyhow::Result<()> {
+    let pool = db::open(&data_dir).await?;
+    let result = match action {
+        TargetsAction::Copy {
+            from,
+            to,
+            with_assignments,
+        } => crate::targets::copy(&pool, &Actor::cli(), from, to, with_assignments)
+            .await
+            .map(|n| println!("Target {from} disalin ke {to}: {n} langkah aksi, tanpa progres."))
+            .map_err(year_error),
+        TargetsAction::Import { year, file } => match std::fs::read(&file) {
+            Ok(bytes) => crate::targets::import(&pool, &Actor::cli(), year, &bytes)
+                .await
+                .map(|n| println!("Target tahun {year} diimpor: {n} langkah aksi."))
+                .map_err(year_error),
+            Err(e) => {
+                Err(UserError(format!("berkas {} tidak dapat dibaca: {e}", file.display())).into())
+            }
+        },
+    };
+    pool.close().await;
+    result
 }

@@ -22,6 +22,7 @@ pub mod reports;
 pub mod routes;
 pub mod steps;
 pub mod targets;
+pub mod units;
 pub mod users;
 pub mod web;
 

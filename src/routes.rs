@@ -62,6 +62,8 @@ pub fn all(config: &crate::Config) -> Vec<Route> {
     routes.extend(crate::assign::routes());
     routes.extend(crate::dashboard::routes());
     routes.extend(crate::reports::routes());
+    routes.extend(crate::targets::routes());
+    routes.extend(crate::units::routes());
     routes
 }
 

@@ -22,6 +22,8 @@ pub struct StepContext {
     pub numeral: String,
     pub component_name: String,
     pub year: i64,
+    /// The step, its indicator or its area is retired: kept for history, no new work.
+    pub retired: bool,
 }
 
 impl StepContext {
@@ -43,7 +45,8 @@ pub async fn context(db: &SqlitePool, step_id: i64) -> sqlx::Result<Option<StepC
         "SELECT s.id, s.position, s.text, s.authority_text,
                 i.id AS indicator_id, i.position AS i_pos, i.text AS indicator_text,
                 a.id AS area_id, a.position AS a_pos, a.name AS area_name,
-                c.id AS component_id, c.numeral, c.name AS component_name, c.year
+                c.id AS component_id, c.numeral, c.name AS component_name, c.year,
+                (s.retired_at IS NOT NULL OR i.retired_at IS NOT NULL OR a.retired_at IS NOT NULL) AS retired
          FROM action_steps s
          JOIN indicators i ON i.id = s.indicator_id
          JOIN areas a ON a.id = i.area_id
@@ -79,9 +82,19 @@ pub async fn is_assigned(db: &SqlitePool, step_id: i64, user_id: i64) -> sqlx::R
 /// read everything; reviewers never change progress.
 pub async fn rights(db: &SqlitePool, user: &CurrentUser, step_id: i64) -> sqlx::Result<Rights> {
     let assigned = is_assigned(db, step_id, user.id).await?;
+    let retired: bool = sqlx::query_scalar(
+        "SELECT (s.retired_at IS NOT NULL OR i.retired_at IS NOT NULL OR a.retired_at IS NOT NULL)
+         FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
+         WHERE s.id = ?",
+    )
+    .bind(step_id)
+    .fetch_optional(db)
+    .await?
+    .unwrap_or(false);
     Ok(Rights {
         read: user.role != Role::Staf || assigned,
-        write: assigned && user.role != Role::Penilai,
+        // a retired step keeps its history but takes no new work
+        write: assigned && user.role != Role::Penilai && !retired,
         review: user.is(&[Role::Penilai, Role::Pimpinan]),
         assign: user.is(&[Role::Admin, Role::Pimpinan]),
     })
@@ -202,6 +215,7 @@ pub async fn period_rows(
                WHERE r2.step_id = s.id AND r2.semester = ?2 AND r2.progress_version = p.version
                ORDER BY r2.id DESC LIMIT 1)
          WHERE c.year = ?1
+           AND a.retired_at IS NULL AND i.retired_at IS NULL AND s.retired_at IS NULL
            AND (?3 IS NULL OR EXISTS (SELECT 1 FROM step_assignments x
                                        WHERE x.step_id = s.id AND x.user_id = ?3))
          ORDER BY c.position, a.position, i.position, s.position",

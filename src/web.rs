@@ -62,6 +62,8 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
     }
     if user.is(&[Role::Admin]) {
         add("/admin/pengguna", "Pengguna");
+        add("/admin/target", "Kelola Target");
+        add("/admin/unit", "Unit");
         add("/admin/periode", "Periode");
         add("/admin/bobot", "Bobot");
     }
@@ -89,6 +91,10 @@ fn flash_message(key: &str) -> Option<&'static str> {
         "dialihkan" => "Semua langkah telah dialihkan ke penerima.",
         "tenggat-disimpan" => "Tenggat pelaporan telah disimpan.",
         "bobot-disimpan" => "Bobot komponen telah disimpan.",
+        "target-disimpan" => "Perubahan target telah disimpan.",
+        "target-disalin" => "Target telah disalin ke tahun baru, tanpa progres.",
+        "target-diimpor" => "Target telah diimpor.",
+        "unit-organisasi-disimpan" => "Perubahan unit telah disimpan.",
         _ => return None,
     })
 }
@@ -98,7 +104,8 @@ impl FromRequestParts<AppState> for Chrome {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
         let names: Vec<(String, String)> = sqlx::query_as(
-            "SELECT kind, name FROM units WHERE kind IN ('instansi', 'pusat') ORDER BY id",
+            "SELECT kind, name FROM units WHERE kind IN ('instansi', 'pusat') AND retired_at IS NULL
+             ORDER BY id",
         )
         .fetch_all(&state.db)
         .await?;

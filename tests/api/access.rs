@@ -54,6 +54,21 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/laporan/cetak", Who::SignedIn),
     ("GET", "/laporan/bukti.zip", Who::SignedIn),
     ("GET", "/admin/bobot", ADMIN),
+    ("GET", "/admin/target", ADMIN),
+    ("POST", "/admin/target/{jenis}/baru", ADMIN),
+    ("GET", "/admin/target/{jenis}/{id}", ADMIN),
+    ("POST", "/admin/target/{jenis}/{id}", ADMIN),
+    ("POST", "/admin/target/{jenis}/{id}/pindah", ADMIN),
+    ("POST", "/admin/target/{jenis}/{id}/status", ADMIN),
+    ("GET", "/admin/target-salin", ADMIN),
+    ("POST", "/admin/target-salin", ADMIN),
+    ("GET", "/admin/target-impor", ADMIN),
+    ("POST", "/admin/target-impor", ADMIN),
+    ("GET", "/admin/unit", ADMIN),
+    ("POST", "/admin/unit", ADMIN),
+    ("GET", "/admin/unit/{id}", ADMIN),
+    ("POST", "/admin/unit/{id}", ADMIN),
+    ("POST", "/admin/unit/{id}/status", ADMIN),
     ("POST", "/admin/bobot", ADMIN),
     // The staff member of this test is assigned to the sample step; other staff
     // would get 403 from the step's own rights.
@@ -118,12 +133,19 @@ async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> Strin
         ("/bukti/{id}/unduh", evidence),
         ("/bukti/{id}/hapus", evidence),
         ("/bukti/{id}/pulihkan", evidence),
+        ("/admin/target/{jenis}/baru", 0),
+        ("/admin/target/{jenis}/{id}", step),
+        ("/admin/target/{jenis}/{id}/pindah", step),
+        ("/admin/unit/{id}", 3),
+        ("/admin/unit/{id}/status", 3),
         // the first admin account: edits with an empty form are refused by validation
         ("/admin/pengguna/{id}", 1),
         ("/admin/pengguna/{id}/kata-sandi", 1),
     ]);
     match ids.get(pattern) {
-        Some(id) => pattern.replace("{id}", &id.to_string()),
+        Some(id) => pattern
+            .replace("{jenis}", "langkah")
+            .replace("{id}", &id.to_string()),
         None => pattern.to_string(),
     }
 }

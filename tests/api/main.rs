@@ -8,4 +8,5 @@ mod dashboard;
 mod helpers;
 mod progress;
 mod reports;
+mod targets;
 mod users;

@@ -228,6 +228,8 @@ pub fn build_xlsx(
         sheet.set_column_width(col as u16, *width)?;
     }
     sheet.set_freeze_panes(header_row + 1, 0)?;
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(header_row, header_row)?;
     let mut row = header_row + 1;
     let mut last_component = String::new();
     let mut last_area = (String::new(), 0i64);
@@ -270,6 +272,20 @@ pub fn build_xlsx(
             sheet.write_number_with_format(row, 9, rr.evidence.len() as f64, &border)?;
             sheet.write_string_with_format(row, 10, rr.links(base).join("\n"), &border)?;
             sheet.write_string_with_format(row, 11, verdict_text(s), &border)?;
+            // Not every spreadsheet grows wrapped rows on opening; size them here.
+            let lines = [
+                (s.step_text.chars().count(), 48),
+                (s.authority.chars().count(), 30),
+                (s.narrative.as_deref().unwrap_or("").chars().count(), 40),
+                (r.indicator_text.chars().count() / same.len().max(1), 40),
+            ]
+            .iter()
+            .map(|(len, width)| len.div_ceil(*width))
+            .max()
+            .unwrap_or(1)
+            .max(rr.evidence.len())
+            .max(1);
+            sheet.set_row_height(row, 15.0 * lines as f64)?;
             row += 1;
         }
         let indicator = format!(

@@ -44,6 +44,9 @@ pub struct ServeArgs {
     /// Ukuran maksimal satu berkas bukti dukung, dalam MB.
     #[arg(long, env = "ZI_MAX_UPLOAD_MB", default_value_t = 20)]
     pub max_upload_mb: u64,
+    /// Di belakang reverse proxy: alamat klien diambil dari X-Forwarded-For.
+    #[arg(long, env = "ZI_TRUST_PROXY")]
+    pub trust_proxy: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -59,6 +62,21 @@ pub enum Command {
     User {
         #[command(subcommand)]
         action: UserAction,
+    },
+    /// Membuat cadangan folder data (aman saat server berjalan).
+    Backup {
+        /// Folder baru untuk cadangan.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Memulihkan cadangan ke folder data setelah memeriksa manifest-nya.
+    Restore {
+        /// Folder cadangan.
+        #[arg(long)]
+        from: PathBuf,
+        /// Timpa folder data yang sudah berisi data.
+        #[arg(long)]
+        force: bool,
     },
     /// Mengelola tahun target.
     Targets {
@@ -166,6 +184,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => export_targets(cli.data_dir, year).await,
         Some(Command::User { action }) => user_command(cli.data_dir, action).await,
         Some(Command::Targets { action }) => targets_command(cli.data_dir, action).await,
+        Some(Command::Backup { to }) => {
+            let m = crate::backup::backup(&cli.data_dir, &to).await?;
+            println!(
+                "Cadangan dibuat di {}: database dan {} berkas bukti, dengan {}.",
+                to.display(),
+                m.files.len() - 1,
+                crate::backup::MANIFEST
+            );
+            Ok(())
+        }
+        Some(Command::Restore { from, force }) => {
+            let n = crate::backup::restore(&from, &cli.data_dir, force).await?;
+            println!(
+                "Cadangan {} dipulihkan ke {} ({n} berkas diperiksa dan disalin).",
+                from.display(),
+                cli.data_dir.display()
+            );
+            Ok(())
+        }
         Some(Command::DemoData {
             years,
             staff,
@@ -342,6 +379,7 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     config.session_idle = std::time::Duration::from_secs(args.session_idle_minutes.max(1) * 60);
     config.session_absolute = std::time::Duration::from_secs(args.session_max_hours.max(1) * 3600);
     config.max_upload_bytes = args.max_upload_mb.max(1) * 1024 * 1024;
+    config.trust_proxy = args.trust_proxy;
     let running = crate::start(config.clone()).await?;
     if let Some(pw) = &running.initial_admin_password {
         // Shown once on the console, never written to the logs.
@@ -352,10 +390,15 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
         println!("Kata sandi ini hanya ditampilkan sekali dan wajib diganti saat pertama masuk.");
         println!();
     }
+    let open = config
+        .public_url
+        .as_ref()
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| format!("http://{}/", running.addr));
     tracing::info!(
         data = %config.database_path().display(),
-        "ZI Tracker siap: buka http://{}/",
-        running.addr
+        listen = %running.addr,
+        "ZI Tracker siap: buka {open}"
     );
     crate::shutdown_signal().await;
     tracing::info!("menghentikan server…");

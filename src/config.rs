@@ -20,6 +20,8 @@ pub struct Config {
     pub session_absolute: Duration,
     /// Largest evidence file accepted.
     pub max_upload_bytes: u64,
+    /// Behind a reverse proxy: take the client address from `X-Forwarded-For`.
+    pub trust_proxy: bool,
 }
 
 impl Config {
@@ -31,6 +33,7 @@ impl Config {
             session_idle: Duration::from_secs(8 * 3600),
             session_absolute: Duration::from_secs(7 * 24 * 3600),
             max_upload_bytes: 20 * 1024 * 1024,
+            trust_proxy: false,
         }
     }
 

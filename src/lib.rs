@@ -6,6 +6,7 @@
 pub mod assign;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
@@ -31,15 +32,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::HeaderValue;
+use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use config::Config;
 
@@ -66,6 +72,7 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
         policy: Arc::new(policy),
         dashboards: Arc::default(),
     };
+    let request_id = HeaderName::from_static("x-request-id");
     app.nest_service("/static", ServeDir::new(static_dir()))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -73,7 +80,29 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
             auth::authorize,
         ))
         .layer(middleware::from_fn(security_headers))
-        .layer(TraceLayer::new_for_http())
+        // Forms are small; the evidence and import routes set their own, larger limits.
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                // the path only: upload URLs carry the CSRF token in their query
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
 

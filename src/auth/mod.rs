@@ -229,10 +229,29 @@ pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) 
         }
     };
 
-    let ip = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| c.0.ip().to_string());
+    // Behind the proxy, the last X-Forwarded-For entry is the one the proxy itself
+    // added: the client's address. Earlier entries are the client's own claims.
+    let forwarded = state
+        .config
+        .trust_proxy
+        .then(|| {
+            req.headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .next_back()
+                .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
+                .map(str::to_string)
+        })
+        .flatten();
+    let ip = forwarded
+        .or(peer)
         .unwrap_or_else(|| "tidak diketahui".into());
 
     let user = match cookie_value(req.headers(), SESSION_COOKIE) {

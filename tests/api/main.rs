@@ -4,8 +4,11 @@
 mod access;
 mod auth;
 mod catalogue;
+mod crash;
 mod dashboard;
+mod e2e;
 mod helpers;
+mod ops;
 mod progress;
 mod reports;
 mod targets;

@@ -1,0 +1,382 @@
+//! The user journey in a real browser: Debian's chromium driven through chromedriver
+//! (WebDriver) against the real server on port 0. Screenshots of every page visited
+//! go to target/e2e/. Without chromium or chromedriver the test explains how to
+//! install them and is skipped, except under CI (`CI` set), where it fails.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use calamine::{Reader, Xlsx, open_workbook_from_rs};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, pdf_bytes, spawn_app};
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path).chain([
+        PathBuf::from("/usr/bin"),
+        PathBuf::from("/usr/lib/chromium"),
+    ]) {
+        for n in names {
+            let p = dir.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_driver(driver: &Path) -> (Driver, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let guard = Driver(child);
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return (guard, port);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("chromedriver did not listen on port {port}");
+}
+
+struct Browser {
+    c: Client,
+    base: String,
+    shots: PathBuf,
+    n: usize,
+}
+
+impl Browser {
+    async fn shot(&mut self, name: &str) {
+        self.n += 1;
+        let png = self.c.screenshot().await.expect("screenshot");
+        std::fs::write(self.shots.join(format!("{:02}-{name}.png", self.n)), png).unwrap();
+    }
+    async fn go(&mut self, path: &str, name: &str) {
+        self.c
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("goto");
+        self.shot(name).await;
+    }
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self
+            .c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("field {css}"));
+        e.clear().await.ok();
+        e.send_keys(text).await.expect("type");
+    }
+    async fn click(&mut self, css: &str, name: &str) {
+        let e = self
+            .c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("button {css}"));
+        e.click().await.expect("click");
+        self.c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("footer.site, main"))
+            .await
+            .ok();
+        self.shot(name).await;
+    }
+    async fn select(&self, css: &str, value: &str) {
+        let e = self
+            .c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("select {css}"));
+        e.select_by_value(value).await.expect("select");
+    }
+    async fn source(&self) -> String {
+        self.c.source().await.expect("source")
+    }
+    async fn path(&self) -> String {
+        self.c.current_url().await.expect("url").path().to_string()
+    }
+    async fn sign_in(&mut self, user: &str, password: &str) {
+        self.go("/login", &format!("login-{user}")).await;
+        self.fill("#username", user).await;
+        self.fill("#password", password).await;
+        self.click(
+            "form[action='/login'] button[type=submit]",
+            &format!("masuk-{user}"),
+        )
+        .await;
+    }
+    async fn change_password(&mut self, current: &str, new: &str, user: &str) {
+        assert_eq!(
+            self.path().await,
+            "/akun/kata-sandi",
+            "{user} must choose a password first"
+        );
+        self.fill("#current", current).await;
+        self.fill("#new_password", new).await;
+        self.fill("#confirm", new).await;
+        self.click(
+            "form[action='/akun/kata-sandi'] button[type=submit]",
+            &format!("sandi-{user}"),
+        )
+        .await;
+    }
+    async fn sign_out(&mut self, user: &str) {
+        self.click(
+            "form[action='/logout'] button[type=submit]",
+            &format!("keluar-{user}"),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn journey_in_a_real_browser() {
+    let chromium = find_program(&["chromium", "chromium-browser"]);
+    let driver = find_program(&["chromedriver"]);
+    let (Some(chromium), Some(driver)) = (chromium, driver) else {
+        let msg = "Uji peramban membutuhkan Chromium dan ChromeDriver: apt-get install -y chromium chromium-driver";
+        if std::env::var_os("CI").is_some() {
+            panic!("{msg}");
+        }
+        eprintln!("DILEWATI: {msg}");
+        return;
+    };
+
+    let app = spawn_app().await;
+    let admin_pw = app.initial_admin_password.clone().expect("fresh install");
+    let penilai = app.create_user("penilai").await.1;
+    let pimpinan = app.create_user("pimpinan").await.1;
+    let step = app.step_id("I", 2, 1, 1).await;
+
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("e2e");
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    let downloads = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+
+    // Two TLS back ends are linked in the test build; WebDriver here is plain http,
+    // but the client wants one chosen.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (_driver, port) = start_driver(&driver).await;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium.to_string_lossy(),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-default-apps",
+                "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+            "prefs": {
+                "download.default_directory": downloads.path().to_string_lossy(),
+                "download.prompt_for_download": false,
+            },
+        }),
+    );
+    let c = ClientBuilder::rustls()
+        .expect("tls")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a browser session");
+    let mut b = Browser {
+        c,
+        base: app.base.clone(),
+        shots: shots.clone(),
+        n: 0,
+    };
+
+    // 1. The admin signs in with the password printed at first start, chooses a new
+    //    one, creates a staff account and assigns a step.
+    b.sign_in("admin", &admin_pw).await;
+    b.change_password(&admin_pw, "admin-baru-yang-panjang", "admin")
+        .await;
+    b.go("/admin/pengguna/baru", "pengguna-baru").await;
+    b.fill("#username", "budi").await;
+    b.fill("#display_name", "Budi Santoso").await;
+    b.select("#role", "staf").await;
+    b.fill("#password", "sandi-awal-budi-123").await;
+    b.fill("#password_confirm", "sandi-awal-budi-123").await;
+    b.click(
+        "form[action='/admin/pengguna/baru'] button[type=submit]",
+        "pengguna-dibuat",
+    )
+    .await;
+    assert!(b.source().await.contains("Akun pengguna telah dibuat."));
+    let budi: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'budi'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    b.go(&format!("/langkah/{step}?periode=2021-2"), "langkah-admin")
+        .await;
+    b.select("#pic_user", &budi.to_string()).await;
+    b.click("form[action$='/pic'] button[type=submit]", "pic-ditugaskan")
+        .await;
+    assert!(b.source().await.contains("PIC telah ditugaskan."));
+    b.sign_out("admin").await;
+
+    // 2. The staff member sees the step on Tugas saya, records progress, uploads a PDF.
+    b.sign_in("budi", "sandi-awal-budi-123").await;
+    b.change_password("sandi-awal-budi-123", "sandi-budi-sendiri-1", "budi")
+        .await;
+    assert_eq!(b.path().await, "/tugas");
+    let tasks = b.source().await;
+    assert!(tasks.contains("Penyusunan dokumen rencana kerja pembangunan ZI"));
+    b.click(
+        &format!("a[href='/langkah/{step}?periode=2021-2']"),
+        "langkah-staf",
+    )
+    .await;
+    b.select("#status", "berjalan").await;
+    b.fill("#realization", "60").await;
+    b.fill(
+        "#narrative",
+        "Rapat evaluasi semester II telah dilaksanakan",
+    )
+    .await;
+    b.click(
+        "form[action$='/progres'] button[type=submit]",
+        "progres-disimpan",
+    )
+    .await;
+    assert!(b.source().await.contains("Progres telah disimpan."));
+    let pdf = downloads.path().join("notulen-rapat.pdf");
+    std::fs::write(&pdf, pdf_bytes("notulen")).unwrap();
+    b.c.find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(&pdf.to_string_lossy())
+        .await
+        .unwrap();
+    b.click(
+        "form[enctype='multipart/form-data'] button[type=submit]",
+        "bukti-diunggah",
+    )
+    .await;
+    let page = b.source().await;
+    assert!(
+        page.contains("Bukti dukung telah diunggah.") && page.contains("notulen-rapat.pdf"),
+        "upload"
+    );
+    b.sign_out("budi").await;
+    std::fs::remove_file(&pdf).unwrap();
+
+    // 3. The evaluator asks for a fix.
+    b.sign_in(&penilai, PASSWORD).await;
+    b.go(
+        &format!("/langkah/{step}?periode=2021-2"),
+        "langkah-penilai",
+    )
+    .await;
+    b.c.find(Locator::Css("#verdict-fix"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.fill("#note", "Lampirkan daftar hadir rapat").await;
+    b.click(
+        "form[action$='/reviu'] button[type=submit]",
+        "reviu-perbaikan",
+    )
+    .await;
+    assert!(b.source().await.contains("Hasil reviu telah disimpan."));
+    b.sign_out("penilai").await;
+
+    // 4. The staff member sees the request first and answers it.
+    b.sign_in("budi", "sandi-budi-sendiri-1").await;
+    let tasks = b.source().await;
+    assert!(tasks.contains("Perlu perbaikan") && tasks.contains("Lampirkan daftar hadir rapat"));
+    b.click(
+        &format!("a[href='/langkah/{step}?periode=2021-2']"),
+        "langkah-perbaikan",
+    )
+    .await;
+    b.fill(
+        "#narrative",
+        "Rapat evaluasi dilaksanakan; daftar hadir dilampirkan",
+    )
+    .await;
+    b.select("#status", "selesai").await;
+    b.fill("#realization", "100").await;
+    b.click(
+        "form[action$='/progres'] button[type=submit]",
+        "perbaikan-dijawab",
+    )
+    .await;
+    assert!(
+        b.source()
+            .await
+            .contains("Progres versi terbaru belum direviu.")
+    );
+    b.sign_out("budi").await;
+
+    // 5. The head of unit sees it on the dashboard and downloads the spreadsheet.
+    b.sign_in(&pimpinan, PASSWORD).await;
+    assert_eq!(b.path().await, "/dashboard");
+    let dash = b.source().await;
+    assert!(
+        dash.contains("Komponen I: Selesai 1, Sedang berjalan 0, Belum dimulai 8"),
+        "dashboard shows the change"
+    );
+    b.click("a[href^='/laporan/target.xlsx']", "unduh-xlsx")
+        .await;
+    let mut file = None;
+    for _ in 0..100 {
+        file = std::fs::read_dir(downloads.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "xlsx"));
+        if file.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let file = file.expect("the browser downloaded the XLSX");
+    let mut wb: Xlsx<_> =
+        open_workbook_from_rs(Cursor::new(std::fs::read(&file).unwrap())).unwrap();
+    let sheet = wb.worksheet_range("Target dan Progres").unwrap();
+    let found = sheet.rows().any(|r| {
+        r.iter()
+            .any(|c| *c == "Rapat evaluasi dilaksanakan; daftar hadir dilampirkan")
+    });
+    assert!(found, "the spreadsheet holds what the tracker shows");
+    b.c.close().await.unwrap();
+}

@@ -481,12 +481,29 @@ type CacheEntry = (i64, NaiveDate, Arc<DashboardData>);
 #[derive(Default)]
 pub struct Cache {
     entries: Mutex<HashMap<Period, CacheEntry>>,
+    /// The target years, under the same stamp (copying or importing a year is audited).
+    years: Mutex<Option<(i64, Arc<Vec<i64>>)>>,
 }
 
-pub async fn cached(state: &AppState, period: Period) -> AppResult<Arc<DashboardData>> {
-    let stamp: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
+/// The newest audit id: changes whenever anything the dashboard shows changes.
+pub async fn stamp(state: &AppState) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
         .fetch_one(&state.db)
-        .await?;
+        .await
+}
+
+pub async fn cached_years(state: &AppState, stamp: i64) -> sqlx::Result<Arc<Vec<i64>>> {
+    if let Some((s, years)) = state.dashboards.years.lock().expect("cache lock").as_ref()
+        && *s == stamp
+    {
+        return Ok(years.clone());
+    }
+    let years = Arc::new(crate::catalogue::target_years(&state.db).await?);
+    *state.dashboards.years.lock().expect("cache lock") = Some((stamp, years.clone()));
+    Ok(years)
+}
+
+pub async fn cached(state: &AppState, period: Period, stamp: i64) -> AppResult<Arc<DashboardData>> {
     let today = periods::today();
     if let Some((s, d, data)) = state
         .dashboards
@@ -565,9 +582,10 @@ async fn dashboard_page(
     chrome: Chrome,
     Query(q): Query<DashboardQuery>,
 ) -> AppResult<Response> {
-    let years = crate::catalogue::target_years(&state.db).await?;
+    let stamp = stamp(&state).await?;
+    let years = cached_years(&state, stamp).await?;
     let period = periods::resolve_in(&years, q.periode.as_deref())?;
-    let d = cached(&state, period).await?;
+    let d = cached(&state, period, stamp).await?;
     render(&DashboardPage {
         chrome,
         periods: PeriodChoice::from_periods(period, periods::periods_of(&years)),

@@ -55,6 +55,8 @@ pub struct AppState {
     pub config: Config,
     pub policy: Arc<routes::Policy>,
     pub dashboards: Arc<dashboard::Cache>,
+    /// The header's unit and ministry names; `None` until read, cleared when units change.
+    pub header_names: Arc<std::sync::RwLock<Option<(String, String)>>>,
 }
 
 /// Builds the router from the route table plus static files and the 404 fallback;
@@ -71,6 +73,7 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
         config,
         policy: Arc::new(policy),
         dashboards: Arc::default(),
+        header_names: Arc::default(),
     };
     let request_id = HeaderName::from_static("x-request-id");
     app.nest_service("/static", ServeDir::new(static_dir()))

@@ -228,7 +228,7 @@ pub async fn load_step(
     let ctx = steps::context(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let rights = steps::rights(&state.db, user, id).await?;
+    let rights = steps::rights(&state.db, user, &ctx).await?;
     if !rights.read {
         return Err(AppError::Forbidden);
     }

@@ -80,17 +80,13 @@ pub async fn is_assigned(db: &SqlitePool, step_id: i64, user_id: i64) -> sqlx::R
 
 /// Staff read and update only the steps assigned to them; leadership and reviewers
 /// read everything; reviewers never change progress.
-pub async fn rights(db: &SqlitePool, user: &CurrentUser, step_id: i64) -> sqlx::Result<Rights> {
-    let assigned = is_assigned(db, step_id, user.id).await?;
-    let retired: bool = sqlx::query_scalar(
-        "SELECT (s.retired_at IS NOT NULL OR i.retired_at IS NOT NULL OR a.retired_at IS NOT NULL)
-         FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
-         WHERE s.id = ?",
-    )
-    .bind(step_id)
-    .fetch_optional(db)
-    .await?
-    .unwrap_or(false);
+pub async fn rights(
+    db: &SqlitePool,
+    user: &CurrentUser,
+    ctx: &StepContext,
+) -> sqlx::Result<Rights> {
+    let assigned = is_assigned(db, ctx.id, user.id).await?;
+    let retired = ctx.retired;
     Ok(Rights {
         read: user.role != Role::Staf || assigned,
         // a retired step keeps its history but takes no new work

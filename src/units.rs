@@ -192,6 +192,7 @@ async fn add(
     )
     .await?;
     tx.commit().await?;
+    *state.header_names.write().expect("names lock") = None;
     Ok(Redirect::to("/admin/unit?pesan=unit-organisasi-disimpan").into_response())
 }
 
@@ -269,6 +270,7 @@ async fn edit_submit(
     )
     .await?;
     tx.commit().await?;
+    *state.header_names.write().expect("names lock") = None;
     Ok(Redirect::to("/admin/unit?pesan=unit-organisasi-disimpan").into_response())
 }
 
@@ -323,5 +325,6 @@ async fn toggle_retired(
     )
     .await?;
     tx.commit().await?;
+    *state.header_names.write().expect("names lock") = None;
     Ok(Redirect::to("/admin/unit?pesan=unit-organisasi-disimpan").into_response())
 }

@@ -103,19 +103,7 @@ impl FromRequestParts<AppState> for Chrome {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
-        let names: Vec<(String, String)> = sqlx::query_as(
-            "SELECT kind, name FROM units WHERE kind IN ('instansi', 'pusat') AND retired_at IS NULL
-             ORDER BY id",
-        )
-        .fetch_all(&state.db)
-        .await?;
-        let find = |kind: &str| {
-            names
-                .iter()
-                .find(|(k, _)| k == kind)
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default()
-        };
+        let (unit_name, ministry_name) = header_names(state).await?;
         let user = parts.extensions.get::<CurrentUser>().cloned();
         let flash = parts.uri.query().and_then(|q| {
             url::form_urlencoded::parse(q.as_bytes())
@@ -123,8 +111,8 @@ impl FromRequestParts<AppState> for Chrome {
                 .and_then(|(_, v)| flash_message(&v))
         });
         Ok(Chrome {
-            unit_name: find("instansi"),
-            ministry_name: find("pusat"),
+            unit_name,
+            ministry_name,
             csrf: user
                 .as_ref()
                 .map(|u| u.csrf_token.clone())
@@ -134,6 +122,29 @@ impl FromRequestParts<AppState> for Chrome {
             flash,
         })
     }
+}
+
+/// The unit's and the ministry's names for the header, read once and kept until the
+/// units change (the units pages clear them).
+async fn header_names(state: &AppState) -> sqlx::Result<(String, String)> {
+    if let Some(names) = state.header_names.read().expect("names lock").clone() {
+        return Ok(names);
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, name FROM units WHERE kind IN ('instansi', 'pusat') AND retired_at IS NULL
+         ORDER BY id",
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let find = |kind: &str| {
+        rows.iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let names = (find("instansi"), find("pusat"));
+    *state.header_names.write().expect("names lock") = Some(names.clone());
+    Ok(names)
 }
 
 pub fn render<T: Template>(page: &T) -> AppResult<Response> {

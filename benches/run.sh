@@ -28,19 +28,24 @@ login() { # login BASE USER -> prints session cookie value
     --data-urlencode "username=$2" --data-urlencode "password=$PASS" "$1/login"
   awk '$6 == "zi_sesi" { print $7 }' "$jar"
 }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 measure() { # measure LABEL URL [COOKIE]
-  local out
+  local out before after
+  before=$(cpu_ticks "$PID")
   if [ -n "${3:-}" ]; then
     out=$(wrk -t2 -c64 -d"${SECS}s" --latency -H "Cookie: zi_sesi=$3" "$2")
   else
     out=$(wrk -t2 -c64 -d"${SECS}s" --latency "$2")
   fi
-  local rps p50 p99 errs
+  after=$(cpu_ticks "$PID")
+  local rps p50 p99 errs reqs cpu
   rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
+  reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
+  cpu=$(awk -v t=$((after - before)) -v n="$reqs" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
   p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
   p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
   errs=$(awk '/Non-2xx or 3xx/ { print $5 }' <<<"$out")
-  printf '%-22s %10s req/s  p50 %-9s p99 %-9s non-2xx %s\n' "$1" "$rps" "$p50" "$p99" "${errs:-0}"
+  printf '%-22s %10s req/s  p50 %-9s p99 %-9s non-2xx %-4s server CPU %s µs/req\n' "$1" "$rps" "$p50" "$p99" "${errs:-0}" "$cpu"
   echo "$rps" > "$WORK/rps-$1"
   [ -n "${PID:-}" ] && printf '%-22s %s\n' "  peak RSS so far" "$(awk '/VmHWM/ { print $2, $3 }' /proc/$PID/status)"
   return 0
@@ -49,7 +54,7 @@ measure() { # measure LABEL URL [COOKIE]
 for Y in "${YEARS[@]}"; do
   DATA="$WORK/data-$Y"
   echo "== $Y tahun riwayat =="
-  echo "$PASS" | "$BIN" demo-data --data-dir "$DATA" --years "$Y" --staff 16 --seed 1 --password-stdin 2>/dev/null | head -1
+  echo "$PASS" | "$BIN" demo-data --data-dir "$DATA" --years "$Y" --staff 16 --seed 1 --password-stdin 2>/dev/null | grep "^Data demo siap"
   STATIC="$WORK/static-$Y"; mkdir -p "$STATIC"; cp static/* "$STATIC/"
   ZI_STATIC_DIR="$STATIC" RUST_LOG=zi_tracker=info "$BIN" serve --bind 127.0.0.1:0 --data-dir "$DATA" \
     > "$WORK/server-$Y.log" 2>&1 &

@@ -2,7 +2,7 @@
 //! of a person's steps over to another (for staff who leave).
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::periods::Period;
 use crate::progress::{self, Option2, step_url};
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, FormData, render, render_status};
+use crate::web::{Chrome, FormData, QueryData, render, render_status};
 
 const ASSIGNERS: Access = Access::Roles(&[Role::Admin, Role::Pimpinan]);
 
@@ -131,7 +131,7 @@ async fn build_page(
 async fn page(
     State(state): State<AppState>,
     chrome: Chrome,
-    Query(q): Query<YearQuery>,
+    QueryData(q): QueryData<YearQuery>,
 ) -> AppResult<Response> {
     render(&build_page(&state, chrome, q.tahun.as_deref(), None).await?)
 }

@@ -2,7 +2,7 @@
 //! Never a password or a hash.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use sqlx::SqliteConnection;
@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::error::AppResult;
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, Pager, render};
+use crate::web::{Chrome, Pager, QueryData, render};
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::get;
@@ -207,7 +207,7 @@ const PAGE_SIZE: i64 = 50;
 async fn audit_page(
     State(state): State<AppState>,
     chrome: Chrome,
-    Query(q): Query<AuditQuery>,
+    QueryData(q): QueryData<AuditQuery>,
 ) -> AppResult<Response> {
     let action = q
         .aksi

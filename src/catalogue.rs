@@ -2,7 +2,7 @@
 //! with the authority of each step. Read-only pages and the CSV export.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use sqlx::SqlitePool;
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, render};
+use crate::web::{Chrome, QueryData, render};
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::get;
@@ -345,7 +345,7 @@ pub fn year_options(years: &[i64], chosen: i64) -> Vec<YearOption> {
 async fn overview(
     State(state): State<AppState>,
     chrome: Chrome,
-    Query(q): Query<YearQuery>,
+    QueryData(q): QueryData<YearQuery>,
 ) -> AppResult<Response> {
     let year = chosen_year(&state.db, q.tahun.as_deref()).await?;
     let catalogue = load(&state.db, year).await?.ok_or(AppError::NotFound)?;
@@ -391,7 +391,7 @@ async fn component_page(
 
 async fn export_download(
     State(state): State<AppState>,
-    Query(q): Query<YearQuery>,
+    QueryData(q): QueryData<YearQuery>,
 ) -> AppResult<Response> {
     let year = chosen_year(&state.db, q.tahun.as_deref()).await?;
     let catalogue = load(&state.db, year).await?.ok_or(AppError::NotFound)?;

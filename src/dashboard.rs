@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::periods::{self, Period, PeriodChoice};
 use crate::routes::{Access, Route};
 use crate::steps::{self, StepRow};
-use crate::web::{Chrome, FormData, render, render_status};
+use crate::web::{Chrome, FormData, QueryData, render, render_status};
 
 pub const READERS: Access = Access::Roles(&[Role::Admin, Role::Pimpinan, Role::Penilai]);
 
@@ -580,7 +580,7 @@ pub struct DashboardQuery {
 async fn dashboard_page(
     State(state): State<AppState>,
     chrome: Chrome,
-    Query(q): Query<DashboardQuery>,
+    QueryData(q): QueryData<DashboardQuery>,
 ) -> AppResult<Response> {
     let stamp = stamp(&state).await?;
     let years = cached_years(&state, stamp).await?;
@@ -645,7 +645,7 @@ struct DrillPage {
 async fn drill_page(
     State(state): State<AppState>,
     chrome: Chrome,
-    Query(q): Query<DrillQuery>,
+    QueryData(q): QueryData<DrillQuery>,
 ) -> AppResult<Response> {
     let period = periods::resolve(&state.db, q.periode.as_deref()).await?;
     let kriteria = q.kriteria.as_deref().unwrap_or("semua");
@@ -762,7 +762,7 @@ async fn year_or_latest(db: &SqlitePool, raw: Option<&str>) -> AppResult<i64> {
 async fn weights_page(
     State(state): State<AppState>,
     chrome: Chrome,
-    Query(q): Query<WeightsQuery>,
+    QueryData(q): QueryData<WeightsQuery>,
 ) -> AppResult<Response> {
     let year = year_or_latest(&state.db, q.tahun.as_deref()).await?;
     let (w, default_weights) = weights(&state.db, year).await?;

@@ -2,7 +2,7 @@
 //! progress without lost updates, review verdicts, and "Tugas saya".
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use crate::evidence::{self, EvidenceView};
 use crate::periods::{self, Period, PeriodChoice, PeriodQuery};
 use crate::routes::{Access, Route};
 use crate::steps::{self, Rights, StepContext, StepRow, status_label};
-use crate::web::{Chrome, FormData, parse_id, render, render_status};
+use crate::web::{Chrome, FormData, QueryData, parse_id, render, render_status};
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
@@ -403,7 +403,7 @@ async fn step_page(
     chrome: Chrome,
     user: CurrentUser,
     Path(id): Path<String>,
-    Query(q): Query<PeriodQuery>,
+    QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
     let (ctx, rights) = load_step(&state, &user, &id).await?;
     let period = step_period(&state.db, &ctx, q.periode.as_deref()).await?;
@@ -824,7 +824,7 @@ async fn my_tasks(
     State(state): State<AppState>,
     chrome: Chrome,
     user: CurrentUser,
-    Query(q): Query<PeriodQuery>,
+    QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
     let period = periods::resolve(&state.db, q.periode.as_deref()).await?;
     let rows = steps::period_rows(&state.db, period, Some(user.id)).await?;

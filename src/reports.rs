@@ -6,7 +6,7 @@ use std::io::{Seek, Write};
 
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -20,7 +20,7 @@ use crate::evidence::{self, EvidenceView};
 use crate::periods::{self, Period, PeriodChoice, PeriodQuery};
 use crate::routes::{Access, Route};
 use crate::steps::{self, StepRow};
-use crate::web::{Chrome, render};
+use crate::web::{Chrome, QueryData, render};
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::get;
@@ -405,7 +405,7 @@ async fn xlsx(
     chrome: Chrome,
     user: CurrentUser,
     headers: HeaderMap,
-    Query(q): Query<PeriodQuery>,
+    QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
     let period = resolve_period(&state, &q).await?;
     let report = load(&state.db, period, &user).await?;
@@ -484,7 +484,7 @@ async fn csv_report(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Query(q): Query<PeriodQuery>,
+    QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
     let period = resolve_period(&state, &q).await?;
     let report = load(&state.db, period, &user).await?;
@@ -522,7 +522,7 @@ async fn print_view(
     State(state): State<AppState>,
     chrome: Chrome,
     user: CurrentUser,
-    Query(q): Query<PeriodQuery>,
+    QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
     let period = resolve_period(&state, &q).await?;
     let report = load(&state.db, period, &user).await?;
@@ -548,7 +548,7 @@ async fn index(
     State(state): State<AppState>,
     chrome: Chrome,
     user: CurrentUser,
-    Query(q): Query<PeriodQuery>,
+    QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
     let period = resolve_period(&state, &q).await?;
     render(&ReportsPage {
@@ -704,7 +704,7 @@ pub fn write_archive<W: Write + Seek>(
 async fn archive(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<PeriodQuery>,
+    QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
     let period = resolve_period(&state, &q).await?;
     let report = load(&state.db, period, &user).await?;

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::catalogue::{self, CSV_HEADER, Catalogue, YearOption};
 use crate::error::{AppError, AppResult};
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, FormData, parse_id, render, render_status};
+use crate::web::{Chrome, FormData, QueryData, parse_id, render, render_status};
 
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 pub const NUMERALS: [&str; 6] = ["I", "II", "III", "IV", "V", "VI"];
@@ -744,7 +744,7 @@ async fn editor_page(
 async fn editor(
     State(state): State<AppState>,
     chrome: Chrome,
-    Query(q): Query<YearQuery>,
+    QueryData(q): QueryData<YearQuery>,
 ) -> AppResult<Response> {
     let year = latest_or(&state.db, q.tahun.as_deref()).await?;
     render(&editor_page(&state, chrome, year, None).await?)

@@ -1,7 +1,7 @@
 //! Accounts: the admin pages, the queries behind them and the command line.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser, Role, password, session};
 use crate::error::{AppError, AppResult};
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, FormData, Pager, parse_id, render, render_status};
+use crate::web::{Chrome, FormData, Pager, QueryData, parse_id, render, render_status};
 
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 
@@ -471,7 +471,7 @@ const PAGE_SIZE: i64 = 25;
 async fn list_page(
     State(state): State<AppState>,
     chrome: Chrome,
-    Query(q): Query<PageQuery>,
+    QueryData(q): QueryData<PageQuery>,
 ) -> AppResult<Response> {
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(&state.db)

@@ -201,6 +201,32 @@ where
     }
 }
 
+/// Query-string parameters; a query that does not fit (e.g. a repeated field) gets an
+/// Indonesian 400 page instead of the framework's English text.
+pub struct QueryData<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for QueryData<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(QueryData(v)),
+            Err(e) => {
+                tracing::info!(error = %e, "malformed query string");
+                Err(error_page(
+                    StatusCode::BAD_REQUEST,
+                    "Alamat tidak dapat dibaca",
+                    "Parameter pada alamat halaman ini tidak sesuai. Buka halaman dari menu, lalu coba lagi.",
+                ))
+            }
+        }
+    }
+}
+
 /// Page-by-page navigation of a long list.
 pub struct Pager {
     pub page: i64,

@@ -1,7 +1,7 @@
 //! Sign-in, sign-out and changing one's own password.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::audit::{self, Actor, Entry};
 use crate::error::AppResult;
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, FormData, render, render_status};
+use crate::web::{Chrome, FormData, QueryData, render, render_status};
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
@@ -92,7 +92,7 @@ async fn login_form(
     chrome: Chrome,
     user: Option<CurrentUser>,
     headers: HeaderMap,
-    Query(q): Query<LoginQuery>,
+    QueryData(q): QueryData<LoginQuery>,
 ) -> AppResult<Response> {
     if let Some(u) = user {
         return Ok(Redirect::to(landing(u.role)).into_response());

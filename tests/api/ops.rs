@@ -230,3 +230,17 @@ async fn backup_while_running_restores_to_an_identical_instance() {
     );
     assert!(st.success(), "{err}");
 }
+
+#[tokio::test]
+async fn a_query_that_does_not_fit_gets_an_indonesian_400() {
+    let app = spawn_app().await;
+    let s = app.signed_in("pimpinan").await;
+    let res = s.get("/dashboard?periode=2021-2&periode=2021-1").await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Alamat tidak dapat dibaca")
+    );
+}

@@ -475,8 +475,8 @@ pub async fn compute(
 
 /// Dashboards computed per period, valid while the newest audit entry (every change
 /// the dashboard shows is audited in the same transaction) and the date stay the same.
-/// (newest audit id, date, data)
-type CacheEntry = (i64, NaiveDate, Arc<DashboardData>);
+/// (newest audit id, date, data, the rendered body)
+type CacheEntry = (i64, NaiveDate, Arc<DashboardData>, Arc<String>);
 
 #[derive(Default)]
 pub struct Cache {
@@ -503,9 +503,16 @@ pub async fn cached_years(state: &AppState, stamp: i64) -> sqlx::Result<Arc<Vec<
     Ok(years)
 }
 
-pub async fn cached(state: &AppState, period: Period, stamp: i64) -> AppResult<Arc<DashboardData>> {
+/// The dashboard of a period and its rendered body, computed once per data version
+/// and day.
+pub async fn cached(
+    state: &AppState,
+    period: Period,
+    stamp: i64,
+    years: &[i64],
+) -> AppResult<(Arc<DashboardData>, Arc<String>)> {
     let today = periods::today();
-    if let Some((s, d, data)) = state
+    if let Some((s, d, data, body)) = state
         .dashboards
         .entries
         .lock()
@@ -514,15 +521,22 @@ pub async fn cached(state: &AppState, period: Period, stamp: i64) -> AppResult<A
         && *s == stamp
         && *d == today
     {
-        return Ok(data.clone());
+        return Ok((data.clone(), body.clone()));
     }
     let data = Arc::new(compute(&state.db, period, today).await?);
+    let body = Arc::new(
+        DashboardBody {
+            periods: PeriodChoice::from_periods(period, periods::periods_of(years)),
+            d: data.clone(),
+        }
+        .render()?,
+    );
     let mut entries = state.dashboards.entries.lock().expect("cache lock");
     if entries.len() > 64 {
         entries.clear();
     }
-    entries.insert(period, (stamp, today, data.clone()));
-    Ok(data)
+    entries.insert(period, (stamp, today, data.clone(), body.clone()));
+    Ok((data, body))
 }
 
 // ---------------------------------------------------------------------------
@@ -532,11 +546,18 @@ pub async fn cached(state: &AppState, period: Period, stamp: i64) -> AppResult<A
 #[template(path = "dashboard/index.html")]
 struct DashboardPage {
     chrome: Chrome,
+    title: String,
+    body: Arc<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/body.html")]
+struct DashboardBody {
     periods: PeriodChoice,
     d: Arc<DashboardData>,
 }
 
-impl DashboardPage {
+impl DashboardBody {
     fn link(&self, komponen: &str, area: impl std::borrow::Borrow<i64>, kriteria: &str) -> String {
         let area = *area.borrow();
         let mut params = vec![("periode", self.d.period.key())];
@@ -585,11 +606,11 @@ async fn dashboard_page(
     let stamp = stamp(&state).await?;
     let years = cached_years(&state, stamp).await?;
     let period = periods::resolve_in(&years, q.periode.as_deref())?;
-    let d = cached(&state, period, stamp).await?;
+    let (_, body) = cached(&state, period, stamp, &years).await?;
     render(&DashboardPage {
         chrome,
-        periods: PeriodChoice::from_periods(period, periods::periods_of(&years)),
-        d,
+        title: period.label(),
+        body,
     })
 }
 

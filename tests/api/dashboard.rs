@@ -366,3 +366,60 @@ async fn demo_data_is_deterministic_and_refuses_real_data() {
     assert_eq!(status, 200);
     assert!(page.contains("dibandingkan dengan Semester I 2022"));
 }
+
+#[tokio::test]
+async fn user_text_on_the_cached_dashboard_is_escaped() {
+    let app = spawn_app().await;
+    let id = zi_tracker::users::create(
+        app.db(),
+        &zi_tracker::audit::Actor::cli(),
+        zi_tracker::users::NewUser {
+            username: "jahil".into(),
+            display_name: "<script>alert(1)</script>".into(),
+            role: "staf".into(),
+            unit_id: None,
+            password: crate::helpers::PASSWORD.into(),
+            password_confirm: crate::helpers::PASSWORD.into(),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    let step = app.step_id("I", 1, 1, 1).await;
+    app.assign(step, id).await;
+    let staf = app
+        .sign_in("jahil", crate::helpers::PASSWORD)
+        .await
+        .unwrap();
+    let res = staf
+        .post(
+            &format!("/langkah/{step}/progres"),
+            &[
+                ("periode", "2021-2"),
+                ("version", "0"),
+                ("status", "berjalan"),
+                ("realization", "10"),
+                ("narrative", "<img src=x onerror=alert(2)>"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let pimpinan = app.signed_in("pimpinan").await;
+    for _ in 0..2 {
+        // the first request renders and caches, the second is served from the cache
+        let (_, page) = pimpinan.get_text("/dashboard?periode=2021-2").await;
+        assert!(!page.contains("<script>alert(1)</script>"));
+        assert!(
+            page.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+                || page.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        );
+    }
+    let (_, list) = pimpinan
+        .get_text("/dashboard/daftar?periode=2021-2&kriteria=berjalan")
+        .await;
+    assert!(!list.contains("<script>alert(1)"));
+    let (_, step_page) = pimpinan
+        .get_text(&format!("/langkah/{step}?periode=2021-2"))
+        .await;
+    assert!(!step_page.contains("<img src=x"));
+}

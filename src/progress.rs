@@ -201,6 +201,10 @@ fn status_options(selected: &str) -> Vec<Option2> {
 /// the default period when it is in that year, else the year's Semester II.
 async fn step_period(db: &SqlitePool, ctx: &StepContext, asked: Option<&str>) -> AppResult<Period> {
     match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        // the step's own year exists: no need to ask the database
+        Some(raw) if Period::parse_key(raw).is_some_and(|p| p.year == ctx.year) => {
+            Ok(Period::parse_key(raw).expect("checked"))
+        }
         Some(raw) => {
             let p = periods::resolve(db, Some(raw)).await?;
             if p.year != ctx.year {
@@ -630,7 +634,12 @@ async fn save_progress(
     }
     let period = posted_period(&state.db, &ctx, &input.periode).await?;
     let expected_version = input.version.trim().parse::<i64>().unwrap_or(-1);
-    let active_evidence = evidence::active_count(&state.db, ctx.id, period.semester).await?;
+    // Evidence matters only for "Selesai" without a narrative.
+    let active_evidence = if input.status.trim() == "selesai" && input.narrative.trim().is_empty() {
+        evidence::active_count(&state.db, ctx.id, period.semester).await?
+    } else {
+        0
+    };
     let step_id = ctx.id;
     let keep_input = |page: &mut StepPage, version: i64| {
         page.form = ProgressForm {

@@ -187,9 +187,6 @@ async fn journey_in_a_real_browser() {
     let downloads = tempfile::tempdir().unwrap();
     let profile = tempfile::tempdir().unwrap();
 
-    // Two TLS back ends are linked in the test build; WebDriver here is plain http,
-    // but the client wants one chosen.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let (_driver, port) = start_driver(&driver).await;
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -209,8 +206,8 @@ async fn journey_in_a_real_browser() {
             },
         }),
     );
-    let c = ClientBuilder::rustls()
-        .expect("tls")
+    // WebDriver runs on loopback over plain http: no TLS stack needed.
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await

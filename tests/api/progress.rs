@@ -947,3 +947,84 @@ async fn bulk_assignment_handover_and_deadlines() {
     let (_, audit) = admin.get_text("/audit?aksi=assignment_handover").await;
     assert!(audit.contains("dialihkan ke"));
 }
+
+#[tokio::test]
+async fn leadership_sets_the_responsible_unit_and_releases_a_pic() {
+    let app = spawn_app().await;
+    let pimpinan = app.signed_in("pimpinan").await;
+    let staf = app.signed_in("staf").await;
+    let step = app.step_id("II", 1, 1, 1).await;
+    let path = format!("/langkah/{step}");
+    let res = pimpinan
+        .post(
+            &format!("{path}/pic"),
+            &[
+                ("periode", P),
+                ("user_id", &staf.user_id.to_string()),
+                ("action", "tambah"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = pimpinan
+        .post(&format!("{path}/unit"), &[("periode", P), ("unit_id", "1")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = pimpinan
+        .get_text(&format!("{path}?periode=2021-2&pesan=unit-disimpan"))
+        .await;
+    assert!(page.contains("<dt>Unit penanggung jawab</dt><dd>Balai Penelitian Ternak</dd>"));
+    assert!(page.contains("Unit penanggung jawab telah disimpan."));
+    // an unknown unit is refused; clearing is allowed
+    assert_eq!(
+        pimpinan
+            .post(
+                &format!("{path}/unit"),
+                &[("periode", P), ("unit_id", "999")]
+            )
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        pimpinan
+            .post(&format!("{path}/unit"), &[("periode", P), ("unit_id", "")])
+            .await
+            .status(),
+        303
+    );
+    let (_, page) = pimpinan.get_text(&format!("{path}?periode=2021-2")).await;
+    assert!(!page.contains("Unit penanggung jawab</dt>"));
+
+    // releasing the PIC takes the step off their list, and they lose write access
+    let res = pimpinan
+        .post(
+            &format!("{path}/pic"),
+            &[
+                ("periode", P),
+                ("user_id", &staf.user_id.to_string()),
+                ("action", "hapus"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, tasks) = staf.get_text("/tugas").await;
+    assert!(tasks.contains("0 langkah aksi ditugaskan"));
+    assert_eq!(staf.get(&path).await.status(), 403);
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE object_id = ? AND object_type = 'step' ORDER BY id",
+    )
+    .bind(step)
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "assignment_added",
+            "responsible_unit_set",
+            "responsible_unit_set",
+            "assignment_removed"
+        ]
+    );
+}

@@ -523,3 +523,36 @@ async fn units_are_managed_and_name_the_header() {
             .unwrap();
     assert_eq!(actions, ["unit_added", "unit_changed", "unit_retired"]);
 }
+
+#[tokio::test]
+async fn a_retired_item_can_be_restored() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let area: i64 = sqlx::query_scalar(
+        "SELECT a.id FROM areas a JOIN components c ON c.id = a.component_id WHERE c.year = 2021 AND c.numeral = 'VI' AND a.position = 3",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    let status = format!("/admin/target/area/{area}/status");
+    assert_eq!(admin.post(&status, &[]).await.status(), 303);
+    let (_, page) = admin.get_text("/katalog").await;
+    assert!(
+        page.contains("6 komponen · 22 area · 69 indikator · 71 langkah aksi"),
+        "retired area out of the counts"
+    );
+    assert_eq!(admin.post(&status, &[]).await.status(), 303);
+    let (_, page) = admin.get_text("/katalog").await;
+    assert!(page.contains("6 komponen · 23 area · 72 indikator · 74 langkah aksi"));
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE object_id = ? AND object_type = 'area' ORDER BY id",
+    )
+    .bind(area)
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(actions, ["target_retired", "target_restored"]);
+    // unknown kinds and ids
+    assert_eq!(admin.get("/admin/target/bab/1").await.status(), 404);
+    assert_eq!(admin.get("/admin/target/area/99999").await.status(), 404);
+}

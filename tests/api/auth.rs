@@ -100,27 +100,9 @@ async fn secure_cookie_when_the_public_url_is_https() {
         server: Some(running),
     };
     let (_, username) = app.create_user("staf").await;
-    let client = app.client();
-    let token = csrf_from(
-        &client
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
-    let res = client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("username", &username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_login(&app.client(), &username, PASSWORD, &[])
+        .await;
     let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
@@ -131,26 +113,7 @@ async fn try_login(
     username: &str,
     password: &str,
 ) -> (u16, String) {
-    let token = csrf_from(
-        &client
-            .get(app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
-    let res = client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("username", username),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_login(client, username, password, &[]).await;
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
@@ -407,28 +370,9 @@ async fn sign_in_redirects_only_to_local_paths() {
         ("/\\evil.example", "/tugas"),
         ("javascript:alert(1)", "/tugas"),
     ] {
-        let client = app.client();
-        let token = csrf_from(
-            &client
-                .get(app.url("/login"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        );
-        let res = client
-            .post(app.url("/login"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("username", &username),
-                ("password", PASSWORD),
-                ("next", next),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_login(&app.client(), &username, PASSWORD, &[("next", next)])
+            .await;
         assert_eq!(res.status(), 303, "{next}");
         assert_eq!(location(&res), expected, "{next}");
     }

@@ -180,6 +180,30 @@ impl TestApp {
         (id, username)
     }
 
+    /// Fills and posts the sign-in form from `client`, extra fields included.
+    pub async fn post_login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let page = client.get(self.url("/login")).send().await.unwrap();
+        let token = csrf_from(&page.text().await.unwrap());
+        let mut form = vec![
+            ("csrf_token", token.as_str()),
+            ("username", username),
+            ("password", password),
+        ];
+        form.extend_from_slice(extra);
+        client
+            .post(self.url("/login"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Signs in through the sign-in form.
     pub async fn sign_in(
         &self,

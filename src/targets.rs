@@ -106,6 +106,20 @@ pub async fn units_named(conn: &mut SqliteConnection, text: &str) -> sqlx::Resul
         .collect())
 }
 
+/// Links a step to the given units (unknown unit ids are skipped).
+async fn link_units(conn: &mut SqliteConnection, step_id: i64, units: &[i64]) -> sqlx::Result<()> {
+    for u in units {
+        sqlx::query(
+            "INSERT OR IGNORE INTO step_authorities (step_id, unit_id) SELECT ?, id FROM units WHERE id = ?",
+        )
+        .bind(step_id)
+        .bind(u)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Writes a new target year from rows already validated; on the caller's transaction.
 pub async fn insert_year(
     conn: &mut SqliteConnection,
@@ -185,13 +199,7 @@ pub async fn insert_year(
             Some(u) => u.clone(),
             None => units_named(conn, &r.authority).await?,
         };
-        for u in units {
-            sqlx::query("INSERT OR IGNORE INTO step_authorities (step_id, unit_id) VALUES (?, ?)")
-                .bind(sid)
-                .bind(u)
-                .execute(&mut *conn)
-                .await?;
-        }
+        link_units(conn, sid, &units).await?;
         for p in &r.pics {
             sqlx::query("INSERT OR IGNORE INTO step_assignments (step_id, user_id) VALUES (?, ?)")
                 .bind(sid)
@@ -818,13 +826,8 @@ async fn add_item(
     }
     let id = q.fetch_one(&mut *tx).await?;
     if kind == Kind::Step {
-        for u in units_named(&mut tx, input.authority.trim()).await? {
-            sqlx::query("INSERT INTO step_authorities (step_id, unit_id) VALUES (?, ?)")
-                .bind(id)
-                .bind(u)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let units = units_named(&mut tx, input.authority.trim()).await?;
+        link_units(&mut tx, id, &units).await?;
     }
     audit::record(
         &mut tx,
@@ -1018,13 +1021,7 @@ async fn edit_submit(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        for u in &units {
-            sqlx::query("INSERT OR IGNORE INTO step_authorities (step_id, unit_id) SELECT ?, id FROM units WHERE id = ?")
-                .bind(id)
-                .bind(u)
-                .execute(&mut *tx)
-                .await?;
-        }
+        link_units(&mut tx, id, &units).await?;
     }
     audit::record(
         &mut tx,

@@ -541,7 +541,14 @@ async fn upload(
     let label = sanitize_label(&r.file_name, kind.ext);
     let stored_name = format!("{}.{}", r.sha256, kind.ext);
 
-    // Same bytes twice on one step and period are recognised, not stored again.
+    commit_file(&data_dir, &r.tmp, &stored_name)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+
+    let mut tx = crate::db::write(&state.db).await?;
+    // Same bytes twice on one step and period are recognised, not recorded again;
+    // checked under the write lock so two identical uploads at once cannot both pass.
+    // (The file itself is content-addressed: the copy on disk is the existing one's.)
     let duplicate: Option<String> = sqlx::query_scalar(
         "SELECT label FROM evidence WHERE step_id = ? AND semester = ? AND sha256 = ?
            AND removed_at IS NULL",
@@ -549,23 +556,24 @@ async fn upload(
     .bind(ctx.id)
     .bind(period.semester)
     .bind(&r.sha256)
-    .fetch_optional(&state.db)
+    .fetch_optional(&mut *tx)
     .await?;
     if let Some(existing) = duplicate {
-        let (s, m) = fail(
-            StatusCode::CONFLICT,
-            format!(
-                "Berkas yang sama persis sudah menjadi bukti dukung langkah ini: \"{existing}\"."
-            ),
+        tx.rollback().await?;
+        let message = format!(
+            "Berkas yang sama persis sudah menjadi bukti dukung langkah ini: \"{existing}\"."
         );
-        return step_page_with_error(&state, chrome, &user, ctx.id, period, (s, m), None).await;
+        return step_page_with_error(
+            &state,
+            chrome,
+            &user,
+            ctx.id,
+            period,
+            (StatusCode::CONFLICT, message),
+            None,
+        )
+        .await;
     }
-
-    commit_file(&data_dir, &r.tmp, &stored_name)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     if let Some(old) = replaces_id {
         let ok = sqlx::query(
             "UPDATE evidence SET removed_at = ?, removed_by = ?, removed_note = 'Diganti dengan versi baru'
@@ -768,7 +776,7 @@ async fn add_link(
         )
         .await;
     }
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let new_id: i64 = sqlx::query_scalar(
         "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)
          VALUES (?, ?, 'link', ?, ?, ?, ?) RETURNING id",
@@ -801,16 +809,18 @@ async fn add_link(
 }
 
 /// The item and the rights of the user on its step.
+/// The item, the rights of the user on its step, and the period it belongs to.
 async fn load_item(
     state: &AppState,
     user: &CurrentUser,
     raw: &str,
-) -> AppResult<(EvidenceView, crate::steps::Rights)> {
+) -> AppResult<(EvidenceView, crate::steps::Rights, Period)> {
     let item = get(&state.db, parse_id(raw)?)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (_, rights) = progress::load_step(state, user, &item.step_id.to_string()).await?;
-    Ok((item, rights))
+    let (ctx, rights) = progress::load_step(state, user, &item.step_id.to_string()).await?;
+    let period = Period::new(ctx.year, item.semester);
+    Ok((item, rights, period))
 }
 
 fn content_disposition(label: &str) -> HeaderValue {
@@ -838,7 +848,7 @@ async fn download(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (item, _) = load_item(&state, &user, &id).await?;
+    let (item, _, _) = load_item(&state, &user, &id).await?;
     let (Some(stored), Some(mime)) = (item.stored_name.as_deref(), item.media_type.as_deref())
     else {
         return Err(AppError::NotFound);
@@ -897,26 +907,15 @@ async fn remove_confirm(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (item, rights) = load_item(&state, &user, &id).await?;
+    let (item, rights, period) = load_item(&state, &user, &id).await?;
     if !may_change(&user, &rights) {
         return Err(AppError::Forbidden);
     }
     if !item.is_active() {
         return Err(AppError::Conflict("Bukti ini sudah dihapus.".into()));
     }
-    let back = step_url(item.step_id, period_of(&state, &item).await?, None);
+    let back = step_url(item.step_id, period, None);
     render(&RemovePage { chrome, item, back })
-}
-
-async fn period_of(state: &AppState, item: &EvidenceView) -> AppResult<Period> {
-    let year: i64 = sqlx::query_scalar(
-        "SELECT c.year FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
-         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ?",
-    )
-    .bind(item.step_id)
-    .fetch_one(&state.db)
-    .await?;
-    Ok(Period::new(year, item.semester))
 }
 
 #[derive(Deserialize, Default)]
@@ -932,12 +931,12 @@ async fn remove(
     Path(id): Path<String>,
     FormData(input): FormData<RemoveInput>,
 ) -> AppResult<Response> {
-    let (item, rights) = load_item(&state, &user, &id).await?;
+    let (item, rights, period) = load_item(&state, &user, &id).await?;
     if !may_change(&user, &rights) {
         return Err(AppError::Forbidden);
     }
     let note: String = input.note.trim().chars().take(500).collect();
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let done = sqlx::query(
         "UPDATE evidence SET removed_at = ?, removed_by = ?, removed_note = ?
          WHERE id = ? AND removed_at IS NULL",
@@ -971,7 +970,6 @@ async fn remove(
     )
     .await?;
     tx.commit().await?;
-    let period = period_of(&state, &item).await?;
     Ok(Redirect::to(&step_url(item.step_id, period, Some("bukti-dihapus"))).into_response())
 }
 
@@ -981,11 +979,11 @@ async fn restore(
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (item, rights) = load_item(&state, &user, &id).await?;
+    let (item, rights, period) = load_item(&state, &user, &id).await?;
     if !may_change(&user, &rights) {
         return Err(AppError::Forbidden);
     }
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let replaced: Option<i64> =
         sqlx::query_scalar("SELECT id FROM evidence WHERE replaces_id = ? LIMIT 1")
             .bind(item.id)
@@ -1020,6 +1018,5 @@ async fn restore(
     )
     .await?;
     tx.commit().await?;
-    let period = period_of(&state, &item).await?;
     Ok(Redirect::to(&step_url(item.step_id, period, Some("bukti-dipulihkan"))).into_response())
 }

@@ -181,7 +181,7 @@ async fn assign_area(
         .await?;
         return render_status(StatusCode::BAD_REQUEST, &page);
     };
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let added = sqlx::query(
         "INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by)
          SELECT s.id, ?, ? FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
@@ -246,7 +246,7 @@ async fn handover(
     }
     let (from, to) = (from.expect("checked"), to.expect("checked"));
     let year_n: i64 = year.parse().map_err(|_| AppError::NotFound)?;
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let in_year = "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
                    JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
                    WHERE c.year = ?";
@@ -316,7 +316,7 @@ async fn step_pic(
             "Pilih pengguna yang akan ditugaskan.".into(),
         ));
     };
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let (action, summary, flash) = match input.action.as_str() {
         "hapus" => {
             sqlx::query("DELETE FROM step_assignments WHERE step_id = ? AND user_id = ?")
@@ -390,7 +390,7 @@ async fn step_unit(
                 .ok_or_else(|| AppError::BadRequest("Unit yang dipilih tidak ada.".into()))?,
         ),
     };
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     match &unit {
         Some((uid, _)) => {
             sqlx::query(

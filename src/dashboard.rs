@@ -849,7 +849,7 @@ async fn weights_submit(
         );
     }
     let (before, _) = weights(&state.db, year).await?;
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     for (n, v) in &values {
         sqlx::query(
             "INSERT INTO component_weights (year, numeral, weight) VALUES (?, ?, ?)

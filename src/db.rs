@@ -38,3 +38,10 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
+
+/// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
+/// A deferred transaction that reads and then writes fails with "database is busy"
+/// when another write lands in between; taking the lock first makes it wait instead.
+pub async fn write(pool: &SqlitePool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}

@@ -73,7 +73,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
     let staff = opts.staff.clamp(1, 500) as i64;
 
     // Years beyond 2021 are copies of its catalogue.
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::write(&db).await?;
     for y in 2022..2021 + years {
         crate::targets::copy_year(&mut tx, y - 1, y, false).await?;
     }
@@ -81,7 +81,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
 
     // One hash for all demo accounts: they share the one password given.
     let hash = crate::auth::password::hash(opts.password.clone()).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::write(&db).await?;
     let mut staff_ids = Vec::new();
     for (username, name, role) in [
         (
@@ -132,7 +132,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
         .bind(year)
         .fetch_all(&db)
         .await?;
-        let mut tx = db.begin().await?;
+        let mut tx = crate::db::write(&db).await?;
         let mut versions = 0u64;
         let mut files = 0u64;
         for (step_id, area_id) in &steps {
@@ -269,7 +269,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
             steps.len()
         );
     }
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::write(&db).await?;
     audit::record(
         &mut tx,
         &Actor::cli(),

@@ -288,7 +288,7 @@ async fn deadline_submit(
         }
     };
     let before = deadline(&state.db, period).await?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::write(&state.db).await?;
     match date {
         Some(d) => {
             sqlx::query(

@@ -524,7 +524,7 @@ pub async fn store_progress(
 ) -> AppResult<SaveOutcome> {
     // IMMEDIATE: take the write lock first, so the version check and the write
     // cannot interleave with another save.
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(db).await?;
     let current: Option<(i64, i64, String, i64, String, String)> = sqlx::query_as(
         "SELECT id, version, status, realization, narrative, reason FROM progress
          WHERE step_id = ? AND semester = ?",
@@ -761,7 +761,7 @@ async fn save_review(
         return render_status(status, &page);
     }
     let version = current.map(|p| p.version).unwrap_or(0);
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     sqlx::query(
         "INSERT INTO reviews (step_id, semester, progress_version, verdict, note, reviewer_id, reviewed_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -359,7 +359,7 @@ pub async fn copy(
             "Tahun {to} sudah punya target; penyalinan ditolak agar tidak ada yang tertimpa."
         )));
     }
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(db).await?;
     let n = copy_year(&mut tx, from, to, with_assignments).await?;
     audit::record(
         &mut tx,
@@ -607,7 +607,7 @@ pub async fn import(
         )));
     }
     let rows = parse_import(bytes).map_err(YearError::Invalid)?;
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(db).await?;
     let n = insert_year(&mut tx, year, &rows).await?;
     audit::record(
         &mut tx,
@@ -804,7 +804,7 @@ async fn add_item(
         );
     }
     let text = input.text.trim().to_string();
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let sql = format!(
         "INSERT INTO {t} ({p}, position, {c}{extra}) VALUES (?, (SELECT coalesce(max(position), 0) + 1 FROM {t} WHERE {p} = ?), ?{extra_q}) RETURNING id",
         t = kind.table(),
@@ -1000,7 +1000,7 @@ async fn edit_submit(
     .bind(if kind == Kind::Step { id } else { 0 })
     .fetch_all(&state.db)
     .await?;
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let sql = format!(
         "UPDATE {} SET {} = ? WHERE id = ?",
         kind.table(),
@@ -1069,7 +1069,7 @@ async fn move_item(
         }
     };
     let (t, p) = (kind.table(), kind.parent_column());
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let (parent, pos): (i64, i64) =
         sqlx::query_as(&format!("SELECT {p}, position FROM {t} WHERE id = ?"))
             .bind(id)
@@ -1132,7 +1132,7 @@ async fn retire_item(
     let year = item_year(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let retired: Option<String> = sqlx::query_scalar(&format!(
         "SELECT retired_at FROM {} WHERE id = ?",
         kind.table()

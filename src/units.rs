@@ -172,7 +172,7 @@ async fn add(
             },
         );
     }
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let id: i64 =
         sqlx::query_scalar("INSERT INTO units (code, name, kind) VALUES (?, ?, ?) RETURNING id")
             .bind(input.code.trim())
@@ -251,7 +251,7 @@ async fn edit_submit(
             },
         );
     }
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     sqlx::query("UPDATE units SET name = ?, kind = ? WHERE id = ?")
         .bind(input.name.trim())
         .bind(&input.kind)
@@ -295,7 +295,7 @@ async fn toggle_retired(
         }
     }
     let retire = unit.retired_at.is_none();
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::db::write(&state.db).await?;
     sqlx::query("UPDATE units SET retired_at = ? WHERE id = ?")
         .bind(retire.then(crate::progress::now_stamp))
         .bind(unit.id)

@@ -224,21 +224,23 @@ pub async fn create(db: &SqlitePool, actor: &Actor, new: NewUser) -> Result<i64,
     } else if new.password != new.password_confirm {
         errors.add("password_confirm", "Konfirmasi kata sandi tidak sama.");
     }
-    let mut tx = db.begin().await?;
-    check_unit(&mut tx, new.unit_id, &mut errors).await?;
+    check_unit(&mut *db.acquire().await?, new.unit_id, &mut errors).await?;
     if !errors.is_empty() {
         return Err(SaveError::Invalid(errors));
     }
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
         .bind(&username)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(db)
         .await?;
     if taken.is_some() {
         return Err(SaveError::Conflict(format!(
             "Nama pengguna \"{username}\" sudah dipakai. Pilih nama lain."
         )));
     }
+    // Hashed before the write lock is taken: it is slow on purpose. A name taken
+    // meanwhile still meets the unique constraint below.
     let hash = password::hash(new.password).await?;
+    let mut tx = crate::db::write(db).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, role, unit_id, password_hash, must_change_password)
          VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -289,7 +291,7 @@ pub async fn update(db: &SqlitePool, actor: &Actor, id: i64, ch: Changes) -> Res
     if Role::parse(&ch.role).is_none() {
         errors.add("role", "Pilih peran: admin, pimpinan, staf, atau penilai.");
     }
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::write(db).await?;
     check_unit(&mut tx, ch.unit_id, &mut errors).await?;
     if !errors.is_empty() {
         return Err(SaveError::Invalid(errors));
@@ -358,7 +360,7 @@ pub async fn set_password(
         return Err(SaveError::Invalid(errors));
     }
     let hash = password::hash(new_password.to_string()).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::write(db).await?;
     store_password(&mut tx, id, &hash, must_change).await?;
     session::end_all_for_user(&mut tx, id).await?;
     audit::record(
@@ -387,7 +389,7 @@ pub async fn ensure_admin(db: &SqlitePool) -> anyhow::Result<Option<String>> {
     }
     let pw = password::random_password();
     let hash = password::hash(pw.clone()).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::write(db).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, role, password_hash, must_change_password)
          VALUES ('admin', 'Administrator', 'admin', ?1, 1)

@@ -227,7 +227,7 @@ async fn login_submit(
     };
     if let Some((secs, message)) = refusal {
         tracing::warn!(username = %username, ip = %ip, retry_after = secs, "sign-in refused: too many failures");
-        let mut tx = state.db.begin().await?;
+        let mut tx = crate::db::write(&state.db).await?;
         record_attempt(&mut tx, &username, &ip, now, "blocked").await?;
         audit::record(
             &mut tx,
@@ -272,7 +272,7 @@ async fn login_submit(
     )
     .await;
 
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::write(&state.db).await?;
     match candidate.filter(|_| ok) {
         Some(c) => {
             record_attempt(&mut tx, &username, &ip, now, "success").await?;
@@ -352,7 +352,7 @@ async fn logout(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
 ) -> AppResult<Response> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::write(&state.db).await?;
     session::end(&mut tx, SessionKey::Hash(&user.session_hash)).await?;
     audit::record(
         &mut tx,
@@ -426,7 +426,7 @@ async fn password_submit(
         );
     }
     let hash = password::hash(form.new_password).await?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::write(&state.db).await?;
     crate::users::store_password(&mut tx, user.id, &hash, false).await?;
     // Every other session of this account ends; this browser gets a fresh one.
     session::end_all_for_user(&mut tx, user.id).await?;

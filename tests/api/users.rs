@@ -237,3 +237,39 @@ async fn user_list_is_paginated() {
     assert_eq!(admin.get("/admin/pengguna/99999").await.status(), 404);
     assert_eq!(admin.get("/admin/pengguna/abc").await.status(), 404);
 }
+
+#[tokio::test]
+async fn accounts_created_at_the_same_time_all_land() {
+    let app = spawn_app().await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let db = app.db().clone();
+        tasks.push(tokio::spawn(async move {
+            zi_tracker::users::create(
+                &db,
+                &zi_tracker::audit::Actor::cli(),
+                zi_tracker::users::NewUser {
+                    username: format!("serentak{i}"),
+                    display_name: format!("Serentak {i}"),
+                    role: "staf".into(),
+                    unit_id: Some(1),
+                    password: PASSWORD.into(),
+                    password_confirm: PASSWORD.into(),
+                    must_change_password: false,
+                },
+            )
+            .await
+        }));
+    }
+    for t in tasks {
+        assert!(
+            t.await.unwrap().is_ok(),
+            "no 'database is busy' under concurrent writes"
+        );
+    }
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE username LIKE 'serentak%'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(n, 8);
+}

@@ -76,7 +76,8 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
         header_names: Arc::default(),
     };
     let request_id = HeaderName::from_static("x-request-id");
-    app.nest_service("/static", ServeDir::new(static_dir()))
+    app.method_not_allowed_fallback(method_not_allowed)
+        .nest_service("/static", ServeDir::new(static_dir()))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -119,6 +120,15 @@ fn static_dir() -> std::path::PathBuf {
 
 async fn not_found() -> Response {
     error::AppError::NotFound.into_response()
+}
+
+/// E.g. opening a form's address (POST only) by typing it: say so in Indonesian.
+async fn method_not_allowed() -> Response {
+    error::error_page(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Alamat ini tidak dapat dibuka langsung",
+        "Alamat ini hanya menerima kiriman formulir. Kembali ke halaman sebelumnya dan gunakan tombolnya.",
+    )
 }
 
 /// Headers every response carries: no inline script, no framing, no sniffing.

@@ -244,3 +244,20 @@ async fn a_query_that_does_not_fit_gets_an_indonesian_400() {
             .contains("Alamat tidak dapat dibaca")
     );
 }
+
+#[tokio::test]
+async fn opening_a_form_address_directly_gets_an_indonesian_405() {
+    let app = spawn_app().await;
+    let s = app.signed_in("staf").await;
+    let res = s.get("/logout").await;
+    assert_eq!(res.status(), 405);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("hanya menerima kiriman formulir")
+    );
+    // and it still asks strangers to sign in first
+    let anon = app.client().get(app.url("/logout")).send().await.unwrap();
+    assert_eq!(anon.status(), 303);
+}

@@ -798,9 +798,20 @@ async fn add_item(
         problems.extend(check_text("Kewenangan", &input.authority));
     }
     if !problems.is_empty() {
+        // A page of its own, so what the admin typed is kept beside the message.
         return render_status(
             StatusCode::BAD_REQUEST,
-            &editor_page(&state, chrome, year, Some(problems.join(" "))).await?,
+            &EditPage {
+                chrome,
+                kind,
+                id: 0,
+                parent_id: Some(parent),
+                year,
+                text: input.text,
+                authority: input.authority,
+                units: Vec::new(),
+                errors: problems,
+            },
         );
     }
     let text = input.text.trim().to_string();
@@ -856,6 +867,8 @@ struct EditPage {
     chrome: Chrome,
     kind: Kind,
     id: i64,
+    /// Set when adding a new item under this parent (then `id` is unused).
+    parent_id: Option<i64>,
     year: i64,
     text: String,
     authority: String,
@@ -927,6 +940,7 @@ async fn edit_form(
         chrome,
         kind,
         id,
+        parent_id: None,
         year,
         text,
         authority,
@@ -982,6 +996,7 @@ async fn edit_submit(
                 chrome,
                 kind,
                 id,
+                parent_id: None,
                 year,
                 text,
                 authority,

@@ -556,3 +556,55 @@ async fn a_retired_item_can_be_restored() {
     assert_eq!(admin.get("/admin/target/bab/1").await.status(), 404);
     assert_eq!(admin.get("/admin/target/area/99999").await.status(), 404);
 }
+
+#[tokio::test]
+async fn a_rejected_new_item_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let indicator: i64 = sqlx::query_scalar(
+        "SELECT i.id FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+         WHERE c.year = 2021 AND c.numeral = 'II' AND a.position = 1 AND i.position = 1",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    let res = admin
+        .post(
+            "/admin/target/langkah/baru",
+            &[
+                ("parent_id", &indicator.to_string()),
+                ("text", " "),
+                ("authority", "Kewenangan Biro HUMAS Kementan"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Langkah aksi wajib diisi."));
+    assert!(
+        page.contains(">Kewenangan Biro HUMAS Kementan</textarea>"),
+        "typed wording kept"
+    );
+    assert!(page.contains(&format!("name=\"parent_id\" value=\"{indicator}\"")));
+    assert!(page.contains("action=\"/admin/target/langkah/baru\""));
+    // sending it again from that page, completed, adds the step with the unit its wording names
+    let res = admin
+        .post(
+            "/admin/target/langkah/baru",
+            &[
+                ("parent_id", &indicator.to_string()),
+                ("text", "Evaluasi SOP tahunan"),
+                ("authority", "Kewenangan Biro HUMAS Kementan"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let units: Vec<String> = sqlx::query_scalar(
+        "SELECT u.code FROM step_authorities sa JOIN units u ON u.id = sa.unit_id
+         JOIN action_steps s ON s.id = sa.step_id WHERE s.text = 'Evaluasi SOP tahunan'",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(units, vec!["biro-humas"]);
+}

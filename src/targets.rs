@@ -120,6 +120,27 @@ async fn link_units(conn: &mut SqliteConnection, step_id: i64, units: &[i64]) ->
     Ok(())
 }
 
+/// Inserts an area or indicator under its parent at a position; returns its id.
+async fn insert_child(
+    conn: &mut SqliteConnection,
+    kind: Kind,
+    parent: i64,
+    position: i64,
+    text: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(&format!(
+        "INSERT INTO {} ({}, position, {}) VALUES (?, ?, ?) RETURNING id",
+        kind.table(),
+        kind.parent_column(),
+        kind.text_column()
+    ))
+    .bind(parent)
+    .bind(position)
+    .bind(text)
+    .fetch_one(conn)
+    .await
+}
+
 /// Writes a new target year from rows already validated; on the caller's transaction.
 pub async fn insert_year(
     conn: &mut SqliteConnection,
@@ -158,32 +179,17 @@ pub async fn insert_year(
         let aid = match areas.get(&akey) {
             Some(id) => *id,
             None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO areas (component_id, position, name) VALUES (?, ?, ?) RETURNING id",
-                )
-                .bind(cid)
-                .bind(r.area)
-                .bind(&r.area_name)
-                .fetch_one(&mut *conn)
-                .await?;
-                areas.insert(akey, id);
-                id
+                let id = insert_child(conn, Kind::Area, cid, r.area, &r.area_name).await?;
+                *areas.entry(akey).or_insert(id)
             }
         };
         let ikey = (r.numeral.clone(), r.area, r.indicator);
         let iid = match indicators.get(&ikey) {
             Some(id) => *id,
             None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO indicators (area_id, position, text) VALUES (?, ?, ?) RETURNING id",
-                )
-                .bind(aid)
-                .bind(r.indicator)
-                .bind(&r.indicator_text)
-                .fetch_one(&mut *conn)
-                .await?;
-                indicators.insert(ikey, id);
-                id
+                let id = insert_child(conn, Kind::Indicator, aid, r.indicator, &r.indicator_text)
+                    .await?;
+                *indicators.entry(ikey).or_insert(id)
             }
         };
         let sid: i64 = sqlx::query_scalar(

@@ -1020,3 +1020,117 @@ async fn restore(
     tx.commit().await?;
     Ok(Redirect::to(&step_url(item.step_id, period, Some("bukti-dipulihkan"))).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn ooxml(parts: &[&str]) -> Vec<u8> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            for p in parts {
+                zip.start_file(*p, opts).unwrap();
+                zip.write_all(b"<?xml version=\"1.0\"?><x/>").unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    fn detect_bytes(bytes: &[u8]) -> Option<&'static str> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f.flush().unwrap();
+        let prefix = &bytes[..bytes.len().min(16)];
+        detect(f.path(), prefix).map(|t| t.ext)
+    }
+
+    #[test]
+    fn the_type_comes_from_the_bytes() {
+        let cases: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+            ("pdf", b"%PDF-1.7\n%%EOF\n".to_vec(), Some("pdf")),
+            ("jpeg", vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10], Some("jpg")),
+            (
+                "png",
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+                Some("png"),
+            ),
+            (
+                "docx",
+                ooxml(&["[Content_Types].xml", "word/document.xml"]),
+                Some("docx"),
+            ),
+            (
+                "xlsx",
+                ooxml(&["[Content_Types].xml", "xl/workbook.xml"]),
+                Some("xlsx"),
+            ),
+            (
+                "pptx",
+                ooxml(&["[Content_Types].xml", "ppt/presentation.xml"]),
+                Some("pptx"),
+            ),
+            (
+                "zip without content types",
+                ooxml(&["word/document.xml"]),
+                None,
+            ),
+            (
+                "zip of other parts",
+                ooxml(&["[Content_Types].xml", "a.txt"]),
+                None,
+            ),
+            ("html", b"<!doctype html><script>".to_vec(), None),
+            ("text that mentions PDF", b" %PDF-1.4".to_vec(), None),
+            ("executable", b"MZ\x90\0\x03\0\0\0".to_vec(), None),
+            ("truncated zip header", b"PK\x03\x04garbage".to_vec(), None),
+            ("empty", Vec::new(), None),
+        ];
+        for (name, bytes, expected) in cases {
+            assert_eq!(detect_bytes(&bytes), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn links_are_absolute_http_only() {
+        for (raw, ok) in [
+            ("https://drive.example.go.id/a", true),
+            ("  http://contoh.go.id  ", true),
+            ("javascript:alert(1)", false),
+            ("ftp://contoh.go.id/x", false),
+            ("contoh.go.id/x", false),
+            ("", false),
+            ("https://", false),
+        ] {
+            assert_eq!(check_link(raw).is_ok(), ok, "{raw:?}");
+        }
+        assert_eq!(
+            check_link(&format!("https://a.go.id/{}", "x".repeat(2000))),
+            Err("Alamat tautan terlalu panjang (maksimal 2000 karakter).")
+        );
+    }
+
+    #[test]
+    fn labels_lose_paths_and_control_characters() {
+        for (raw, expected) in [
+            ("../../SK Tim <ZI>.pdf", "SK Tim ZI.pdf"),
+            ("C:\\Users\\a\\notulen.docx", "notulen.docx"),
+            ("..hidden.pdf", "hidden.pdf"),
+            ("", "berkas.pdf"),
+            ("a\u{0}b\nc.pdf", "abc.pdf"),
+        ] {
+            assert_eq!(sanitize_label(raw, "pdf"), expected, "{raw:?}");
+        }
+        assert_eq!(sanitize_label(&"x".repeat(300), "pdf").chars().count(), 120);
+    }
+
+    #[test]
+    fn sizes_read_in_indonesian() {
+        assert_eq!(size_label(1), "1 KB");
+        assert_eq!(size_label(1024 * 1024), "1 MB");
+        assert_eq!(size_label(1536 * 1024), "1,5 MB");
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::helpers::{Session, TestApp, csrf_from, location, spawn_app};
+use crate::helpers::{Session, TestApp, csrf_from, fingerprint, location, spawn_app};
 
 #[derive(Clone, Copy, Debug)]
 enum Who {
@@ -255,7 +255,15 @@ async fn every_route_for_every_role() {
     for (method, pattern, who) in TABLE {
         let path = sample(&app, pattern, step, evidence).await;
         // anonymous
+        let before = fingerprint(app.db()).await;
         let (outcome, status) = call(&anon, &app.base, method, &path, &anon_csrf).await;
+        if !matches!(outcome, Outcome::Allowed) {
+            assert_eq!(
+                fingerprint(app.db()).await,
+                before,
+                "anon {method} {path} was refused but changed data"
+            );
+        }
         match who {
             Who::Public => assert!(
                 matches!(outcome, Outcome::Allowed),
@@ -267,7 +275,15 @@ async fn every_route_for_every_role() {
             ),
         }
         for (role, s) in &sessions {
+            let before = fingerprint(app.db()).await;
             let (outcome, status) = call(&s.client, &app.base, method, &path, &s.csrf).await;
+            if !matches!(outcome, Outcome::Allowed) {
+                assert_eq!(
+                    fingerprint(app.db()).await,
+                    before,
+                    "{role} {method} {path} was refused but changed data"
+                );
+            }
             let allowed = match who {
                 Who::Public | Who::SignedIn => true,
                 Who::Roles(roles) => roles.contains(role),
@@ -285,4 +301,195 @@ async fn every_route_for_every_role() {
             }
         }
     }
+}
+
+/// The forms a route's own test would post, so that a refusal is the token's doing and
+/// not the validation's.
+fn fields_for(pattern: &str) -> Vec<(&'static str, &'static str)> {
+    match pattern {
+        "/langkah/{id}/progres" => vec![
+            ("periode", "2021-2"),
+            ("version", "0"),
+            ("status", "berjalan"),
+            ("realization", "10"),
+            ("narrative", "uji token"),
+        ],
+        "/langkah/{id}/tautan" => vec![("periode", "2021-2"), ("url", "https://contoh.go.id/b")],
+        "/langkah/{id}/reviu" => vec![
+            ("periode", "2021-2"),
+            ("version", "1"),
+            ("verdict", "diterima"),
+        ],
+        "/admin/periode" => vec![("periode", "2021-2"), ("tenggat", "2021-12-01")],
+        "/admin/unit" => vec![
+            ("code", "uji-token"),
+            ("name", "Unit Uji Token"),
+            ("kind", "lainnya"),
+        ],
+        "/admin/target-salin" => vec![("dari", "2021"), ("ke", "2031")],
+        "/bukti/{id}/hapus" => vec![("note", "uji")],
+        _ => Vec::new(),
+    }
+}
+
+/// Every POST route refuses a request without the session's token and one carrying
+/// another session's token (403), and neither changes anything.
+#[tokio::test]
+async fn every_post_route_refuses_a_missing_or_foreign_csrf_token() {
+    let app = spawn_app().await;
+    let mut own: Vec<(&str, Session)> = Vec::new();
+    let mut foreign: Vec<(&str, Session)> = Vec::new();
+    for role in ROLES {
+        own.push((role, app.signed_in(role).await));
+        foreign.push((role, app.signed_in(role).await));
+    }
+    let staff_id = own.iter().find(|(r, _)| *r == "staf").unwrap().1.user_id;
+    let step: i64 = sqlx::query_scalar("SELECT min(id) FROM action_steps")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    app.assign(step, staff_id).await;
+    let evidence: i64 = sqlx::query_scalar(
+        "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)
+         VALUES (?, 2, 'link', 'Contoh', 'https://contoh.go.id/a', ?, '2021-08-01T00:00:00Z') RETURNING id",
+    )
+    .bind(step)
+    .bind(staff_id)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    let mut checked = 0;
+    for (method, pattern, who) in TABLE {
+        if *method != "POST" {
+            continue;
+        }
+        let path = sample(&app, pattern, step, evidence).await;
+        let fields = fields_for(pattern);
+        if *pattern == "/login" {
+            // the sign-in form's token is a double-submit cookie
+            let client = app.client();
+            let other = app.client();
+            let page = other.get(app.url("/login")).send().await.unwrap();
+            let other_token = csrf_from(&page.text().await.unwrap());
+            client.get(app.url("/login")).send().await.unwrap();
+            for token in [None, Some(other_token.as_str())] {
+                let mut form = vec![("username", "admin"), ("password", "salah-salah-salah")];
+                if let Some(t) = token {
+                    form.push(("csrf_token", t));
+                }
+                let before = fingerprint(app.db()).await;
+                let res = client
+                    .post(app.url("/login"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 403, "POST /login with token {token:?}");
+                assert_eq!(fingerprint(app.db()).await, before);
+            }
+            checked += 1;
+            continue;
+        }
+        let role = match who {
+            Who::Roles(r) => r[0],
+            _ => "staf",
+        };
+        let s = &own.iter().find(|(r, _)| *r == role).unwrap().1;
+        let other = &foreign.iter().find(|(r, _)| *r == role).unwrap().1;
+        for token in [None, Some(other.csrf.as_str())] {
+            let mut form: Vec<(&str, &str)> = fields.clone();
+            if let Some(t) = token {
+                form.push(("csrf_token", t));
+            }
+            let before = fingerprint(app.db()).await;
+            let res = s
+                .client
+                .post(app.url(&path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                res.status(),
+                403,
+                "{role} POST {path} with a {} token",
+                if token.is_some() {
+                    "foreign"
+                } else {
+                    "missing"
+                }
+            );
+            assert_eq!(
+                fingerprint(app.db()).await,
+                before,
+                "{role} POST {path} changed data without its token"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(
+        checked,
+        TABLE.iter().filter(|(m, _, _)| *m == "POST").count()
+    );
+    // and the session that was not signed out with a foreign token is still alive
+    let staf = &own.iter().find(|(r, _)| *r == "staf").unwrap().1;
+    assert_eq!(staf.get("/tugas").await.status(), 200);
+}
+
+/// A staff member who does not hold a step can neither read it nor change it, whatever
+/// the form says; nothing changes.
+#[tokio::test]
+async fn staff_not_assigned_to_a_step_change_nothing_on_it() {
+    let app = spawn_app().await;
+    let pic = app.signed_in("staf").await;
+    let stranger = app.signed_in("staf").await;
+    let step = app.step_id("II", 1, 1, 1).await;
+    app.assign(step, pic.user_id).await;
+    let res = pic
+        .post(
+            &format!("/langkah/{step}/progres"),
+            &fields_for("/langkah/{id}/progres"),
+        )
+        .await;
+    assert_eq!(res.status(), 303, "the PIC saves");
+    let evidence: i64 = sqlx::query_scalar("SELECT count(*) FROM evidence")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(evidence, 0);
+    let before = fingerprint(app.db()).await;
+    assert_eq!(
+        stranger.get(&format!("/langkah/{step}")).await.status(),
+        403
+    );
+    for (path, fields) in [
+        (
+            format!("/langkah/{step}/progres"),
+            vec![
+                ("periode", "2021-2"),
+                ("version", "1"),
+                ("status", "selesai"),
+                ("realization", "100"),
+                ("narrative", "bukan tugas saya"),
+            ],
+        ),
+        (
+            format!("/langkah/{step}/tautan"),
+            fields_for("/langkah/{id}/tautan"),
+        ),
+    ] {
+        let res = stranger.post(&path, &fields).await;
+        assert_eq!(res.status(), 403, "{path}");
+    }
+    let res = stranger
+        .upload(
+            step,
+            "2021-2",
+            "bukti.pdf",
+            crate::helpers::pdf_bytes("orang lain"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(fingerprint(app.db()).await, before);
 }

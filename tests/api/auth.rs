@@ -39,13 +39,21 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session_on_the_server(
         .next()
         .unwrap()
         .to_string();
-    // only a hash of the id is stored
+    // only a hash of the id is stored: the raw id is nowhere, its SHA-256 is the key
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions WHERE id_hash = ?")
         .bind(&raw)
         .fetch_one(app.db())
         .await
         .unwrap();
     assert_eq!(stored, 0);
+    let hashed: Vec<String> = sqlx::query_scalar(
+        "SELECT s.id_hash FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?",
+    )
+    .bind(&username)
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(hashed, vec![crate::helpers::sha256_hex(raw.as_bytes())]);
 
     let page = client.get(app.url("/katalog")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -692,12 +700,17 @@ async fn audit_trail_is_append_only_and_filterable() {
         .execute(app.db())
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("append-only"));
     assert!(
-        sqlx::query("DELETE FROM audit_log")
-            .execute(app.db())
-            .await
-            .is_err()
+        err.to_string().contains("audit_log is append-only"),
+        "{err}"
+    );
+    let err = sqlx::query("DELETE FROM audit_log")
+        .execute(app.db())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("audit_log is append-only"),
+        "{err}"
     );
 
     let (status, page) = admin.get_text("/audit?aksi=login").await;
@@ -731,5 +744,195 @@ async fn malformed_form_bodies_get_an_indonesian_400() {
             .await
             .unwrap()
             .contains("Isian formulir tidak dapat dibaca")
+    );
+}
+
+/// Multipart bodies (uploads, imports) are checked like any form: without the
+/// session's own token nothing is stored, neither a row nor a file.
+#[tokio::test]
+async fn multipart_posts_without_the_right_token_store_nothing() {
+    let app = spawn_app().await;
+    let staf = app.signed_in("staf").await;
+    let other = app.signed_in("staf").await;
+    let admin = app.signed_in("admin").await;
+    let other_admin = app.signed_in("admin").await;
+    let step = app.step_id("I", 1, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+    let before = crate::helpers::fingerprint(app.db()).await;
+
+    let upload = |token: Option<String>| {
+        let mut form = reqwest::multipart::Form::new().text("periode", "2021-2");
+        if let Some(t) = &token {
+            form = form.text("csrf_token", t.clone());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(crate::helpers::pdf_bytes("tanpa token"))
+                .file_name("bukti.pdf"),
+        );
+        let url = match &token {
+            Some(t) => staf.url(&format!("/langkah/{step}/bukti?csrf_token={t}")),
+            None => staf.url(&format!("/langkah/{step}/bukti")),
+        };
+        staf.client.post(url).multipart(form).send()
+    };
+    assert_eq!(upload(None).await.unwrap().status(), 403);
+    assert_eq!(
+        upload(Some(other.csrf.clone())).await.unwrap().status(),
+        403
+    );
+
+    let import = |token: Option<String>| {
+        let mut form = reqwest::multipart::Form::new().text("tahun", "2030");
+        if let Some(t) = &token {
+            form = form.text("csrf_token", t.clone());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(b"component,component_name\n".to_vec())
+                .file_name("target.csv"),
+        );
+        let url = match &token {
+            Some(t) => admin.url(&format!("/admin/target-impor?csrf_token={t}")),
+            None => admin.url("/admin/target-impor"),
+        };
+        admin.client.post(url).multipart(form).send()
+    };
+    assert_eq!(import(None).await.unwrap().status(), 403);
+    assert_eq!(
+        import(Some(other_admin.csrf.clone()))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    assert_eq!(crate::helpers::fingerprint(app.db()).await, before);
+    let evidence_dir = app.data_dir().join("evidence");
+    assert!(
+        crate::helpers::files_under(&evidence_dir).is_empty(),
+        "no file on disk: {:?}",
+        crate::helpers::files_under(&evidence_dir)
+    );
+}
+
+/// Without --trust-proxy, X-Forwarded-For is the client's own claim: attempts are
+/// recorded under the real peer address, and rotating the header does not escape the
+/// per-address limit.
+#[tokio::test]
+async fn forwarded_for_is_not_trusted_without_the_flag() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let page = client.get(app.url("/login")).send().await.unwrap();
+    let token = csrf_from(&page.text().await.unwrap());
+    let res = client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", "203.0.113.5")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", "siapa-saja"),
+            ("password", "salah-salah-salah"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let ip: String = sqlx::query_scalar("SELECT ip FROM login_attempts ORDER BY id DESC LIMIT 1")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(ip, "127.0.0.1");
+    let spoofed: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM login_attempts WHERE ip LIKE '%203.0.113%')
+              + (SELECT count(*) FROM audit_log WHERE ip LIKE '%203.0.113%')",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(spoofed, 0, "the claimed address is recorded nowhere");
+
+    // With 49 more failures from this address (50 in all), a sign-in claiming a new
+    // address is still refused: the limit applies to the real peer.
+    let now = chrono::Utc::now().timestamp();
+    for i in 0..49 {
+        sqlx::query(
+            "INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, '127.0.0.1', ?, 'failure')",
+        )
+        .bind(format!("orang{i}"))
+        .bind(now - 60)
+        .execute(app.db())
+        .await
+        .unwrap();
+    }
+    let (_, user) = app.create_user("staf").await;
+    let page = client.get(app.url("/login")).send().await.unwrap();
+    let token = csrf_from(&page.text().await.unwrap());
+    let res = client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", "198.51.100.77")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", user.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429, "50 failures from 127.0.0.1 already");
+    assert!(
+        res.text().await.unwrap().contains("dari alamat ini"),
+        "refused for the address"
+    );
+}
+
+/// A second, independent check of the lock-out: while an account is locked, even
+/// the right password opens no session, and the refusal is recorded.
+#[tokio::test]
+async fn a_locked_account_gets_no_session_even_with_the_right_password() {
+    let app = spawn_app().await;
+    let (id, user) = app.create_user("staf").await;
+    let client = app.client();
+    for _ in 0..5 {
+        let (s, _) = try_login(&app, &client, &user, "bukan-kata-sandinya").await;
+        assert_eq!(s, 401);
+    }
+    let res = app.post_login(&client, &user, PASSWORD, &[]).await;
+    assert_eq!(res.status(), 429);
+    let retry: i64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "retry after {retry} s");
+    assert!(
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| !c.to_str().unwrap().starts_with("zi_sesi=")),
+        "no session cookie"
+    );
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions WHERE user_id = ?")
+        .bind(id)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+    let outcomes: Vec<String> =
+        sqlx::query_scalar("SELECT outcome FROM login_attempts WHERE username = ? ORDER BY id")
+            .bind(&user)
+            .fetch_all(app.db())
+            .await
+            .unwrap();
+    assert_eq!(outcomes.len(), 6);
+    assert!(outcomes[..5].iter().all(|o| o == "failure"));
+    assert_ne!(outcomes[5], "success");
+    assert!(
+        app.client()
+            .get(app.url("/tugas"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 303
     );
 }

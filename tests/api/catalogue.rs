@@ -265,35 +265,102 @@ async fn authority_links_each_step_to_the_units_its_cell_names() {
     assert_eq!(unlinked, 0);
 }
 
+/// Rows of the seed table as the unit wrote them (after the documented repairs).
+fn seed_row(c: &str, cn: &str, a: i64, an: &str, i: i64, it: &str, st: &str, au: &str) -> Row {
+    Row {
+        component: c.into(),
+        component_name: cn.into(),
+        area: a,
+        area_name: an.into(),
+        indicator: i,
+        indicator_text: it.into(),
+        step: 1,
+        step_text: st.into(),
+        authority: au.into(),
+    }
+}
+
+const UNIT: &str = "Instansi yang berwenang mengelola ZI";
+
 #[tokio::test]
-async fn csv_parses_back_into_the_stored_catalogue() {
+async fn csv_holds_the_seed_tables_rows() {
     let app = spawn_app().await;
     let rows = parse_csv(&download_csv(&app, "2021").await.2);
-    let cat = zi_tracker::catalogue::load(app.db(), 2021)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut from_db = Vec::new();
-    for c in &cat.components {
-        for a in &c.areas {
-            for i in &a.indicators {
-                for s in &i.steps {
-                    from_db.push(Row {
-                        component: c.numeral.clone(),
-                        component_name: c.name.clone(),
-                        area: a.position,
-                        area_name: a.name.clone(),
-                        indicator: i.position,
-                        indicator_text: i.text.clone(),
-                        step: s.position,
-                        step_text: s.text.clone(),
-                        authority: s.authority_text.clone(),
-                    });
-                }
-            }
+    assert_eq!(rows.len(), 74);
+    // the first rows: Tim Kerja's three action rows, one indicator
+    let tim = "SK Tim Kerja ZI telah dibuat sesuai prosedur yang telah ditetapkan";
+    let first = seed_row(
+        "I",
+        "MANAJEMEN PERUBAHAN",
+        1,
+        "Tim Kerja",
+        1,
+        tim,
+        "Penetapan SK dan Menyusun SOP pemilihan tim kerja ZI",
+        UNIT,
+    );
+    assert_eq!(rows[0], first);
+    assert_eq!(
+        rows[1],
+        Row {
+            step: 2,
+            step_text: "Pemilihan calon anggota Tim Kerja ZI sesuai prosedur pembentukan Tim ZI"
+                .into(),
+            ..first.clone()
         }
-    }
-    assert_eq!(rows, from_db);
+    );
+    assert_eq!(
+        rows[2],
+        Row {
+            step: 3,
+            step_text: "Terbentuknya Tim Kerja ZI".into(),
+            ..first.clone()
+        }
+    );
+    // the last row of the table
+    assert_eq!(
+        rows[73],
+        seed_row(
+            "VI",
+            "PENINGKATAN KUALITAS PELAYANAN PUBLIK",
+            3,
+            "Penilaian Kepuasan Pelayanan",
+            3,
+            "Dilakukan tindak lanjut atas hasil survei kepuasan masyarakat",
+            "Menindaklanjuti hasil IKM",
+            UNIT,
+        )
+    );
+    // a row whose authority is Biro HUMAS alone (typo "dengal" kept as written)
+    let dumas = find(&rows, "V", 3, 1, 1);
+    assert_eq!(
+        dumas.authority,
+        "Kewenangan Biro HUMAS kementan sebagai pembina dalam penanganan DUMAS dan \
+         penyusunan pedoman yang terkait dengal hal tersebut sesuai Tusi"
+    );
+    assert_eq!(dumas.area_name, "Pengaduan Masyarakat");
+    // steps per component, counted in the seed table
+    let per_component: Vec<(String, usize)> = ["I", "II", "III", "IV", "V", "VI"]
+        .iter()
+        .map(|c| {
+            (
+                c.to_string(),
+                rows.iter().filter(|r| r.component == *c).count(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        per_component,
+        [
+            ("I", 9),
+            ("II", 6),
+            ("III", 18),
+            ("IV", 11),
+            ("V", 18),
+            ("VI", 12)
+        ]
+        .map(|(c, n)| (c.to_string(), n))
+    );
 }
 
 #[tokio::test]
@@ -363,6 +430,26 @@ async fn cli_export_matches_the_download_and_refuses_unknown_years() {
     );
     assert!(status.success());
     assert_eq!(stdout, downloaded);
+    // and both are the seed table: its header, 74 rows, known first and last lines
+    let lines: Vec<&str> = stdout.split("\r\n").collect();
+    assert_eq!(
+        lines.len(),
+        76,
+        "header, 74 rows, the empty rest after the last CRLF"
+    );
+    assert_eq!(
+        lines[0],
+        "component,component_name,area,area_name,indicator,indicator_text,step,step_text,authority"
+    );
+    assert_eq!(
+        lines[1],
+        "I,MANAJEMEN PERUBAHAN,1,Tim Kerja,1,SK Tim Kerja ZI telah dibuat sesuai prosedur yang telah ditetapkan,1,Penetapan SK dan Menyusun SOP pemilihan tim kerja ZI,Instansi yang berwenang mengelola ZI"
+    );
+    assert_eq!(
+        lines[74],
+        "VI,PENINGKATAN KUALITAS PELAYANAN PUBLIK,3,Penilaian Kepuasan Pelayanan,3,Dilakukan tindak lanjut atas hasil survei kepuasan masyarakat,1,Menindaklanjuti hasil IKM,Instansi yang berwenang mengelola ZI"
+    );
+    assert_eq!(lines[75], "");
 
     let (status, stdout, stderr) = run_cli(
         &["export", "targets", "--year", "1999", "--data-dir", dir],

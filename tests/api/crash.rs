@@ -104,25 +104,31 @@ async fn writer(base: &str, user: &str) -> Writer {
     }
 }
 
-async fn current_version(w: &Writer, base: &str) -> Option<i64> {
+/// The step's current version: `Err` when the server could not be reached (the kill),
+/// `Ok(None)` when it answered a page without one (a fault).
+async fn current_version(w: &Writer, base: &str) -> Result<Option<i64>, reqwest::Error> {
     let page = w
         .client
         .get(format!("{base}/langkah/{}?periode=2021-2", w.step))
         .send()
-        .await
-        .ok()?
+        .await?
         .text()
-        .await
-        .ok()?;
+        .await?;
     let marker = "name=\"version\" value=\"";
-    let at = page.find(marker)? + marker.len();
-    page[at..].split('"').next()?.parse().ok()
+    Ok(page
+        .find(marker)
+        .and_then(|at| page[at + marker.len()..].split('"').next()?.parse().ok()))
 }
 
 #[derive(Default)]
 struct Acked {
     saves: Vec<(i64, String)>,
     uploads: Vec<(i64, String)>,
+    /// Upload answers other than 303 while the server was up (each upload is new
+    /// bytes, so any refusal is a fault).
+    upload_refusals: Vec<u16>,
+    /// Pages the server answered without the step's version (a fault).
+    version_missing: usize,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,6 +162,17 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         for w in 1..=WRITERS {
             writers.push(Arc::new(writer(&base, &format!("staf{w:02}")).await));
         }
+        // Each writer reads its version before the clock to the kill starts: the
+        // server is up, so this must succeed.
+        let mut versions = Vec::new();
+        for wr in &writers {
+            versions.push(
+                current_version(wr, &base)
+                    .await
+                    .expect("a fresh server answers")
+                    .expect("the step page shows its version"),
+            );
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
         for (w, wr) in writers.iter().enumerate() {
@@ -163,12 +180,10 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
             let base = base.clone();
             let stop = stop.clone();
             let start_n = counter + (w as u64) * 100_000;
+            let mut version = versions[w];
             tasks.push(tokio::spawn(async move {
                 let mut mine = Acked::default();
                 let mut n = start_n;
-                let Some(mut version) = current_version(&wr, &base).await else {
-                    return mine;
-                };
                 while !stop.load(Ordering::Relaxed) {
                     n += 1;
                     if n.is_multiple_of(3) {
@@ -192,7 +207,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                             .await
                         {
                             Ok(r) if r.status() == 303 => mine.uploads.push((wr.step, sha)),
-                            Ok(_) => {}
+                            Ok(r) => mine.upload_refusals.push(r.status().as_u16()),
                             Err(_) => break,
                         }
                     } else {
@@ -216,8 +231,12 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                                 version += 1;
                             }
                             Ok(r) if r.status() == 409 => match current_version(&wr, &base).await {
-                                Some(v) => version = v,
-                                None => break,
+                                Ok(Some(v)) => version = v,
+                                Ok(None) => {
+                                    mine.version_missing += 1;
+                                    break;
+                                }
+                                Err(_) => break,
                             },
                             Ok(r) => panic!("unexpected status {}", r.status()),
                             Err(_) => break,
@@ -235,6 +254,8 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
             let mine = t.await.unwrap();
             acked.saves.extend(mine.saves);
             acked.uploads.extend(mine.uploads);
+            acked.upload_refusals.extend(mine.upload_refusals);
+            acked.version_missing += mine.version_missing;
         }
         counter += 1_000_000;
     }
@@ -244,6 +265,15 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         acked.saves.len()
     );
     assert!(!acked.uploads.is_empty());
+    assert!(
+        acked.upload_refusals.is_empty(),
+        "uploads refused while the server ran: {:?}",
+        acked.upload_refusals
+    );
+    assert_eq!(
+        acked.version_missing, 0,
+        "step pages answered without their version"
+    );
 
     // A last clean start tidies interrupted uploads, then everything is checked offline.
     let (mut child, _) = start(&data_s);
@@ -296,8 +326,9 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     .unwrap();
     assert_eq!(gaps, 0);
     let tmp = data.join("evidence").join("tmp");
+    assert!(tmp.is_dir(), "uploads went through {}", tmp.display());
     assert_eq!(
-        std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0),
+        std::fs::read_dir(&tmp).unwrap().count(),
         0,
         "interrupted uploads cleaned"
     );

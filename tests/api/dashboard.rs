@@ -5,9 +5,8 @@ async fn save(s: &Session, step: i64, period: &str, status: &str, realization: &
         .get_text(&format!("/langkah/{step}?periode={period}"))
         .await
         .1;
-    let marker = "name=\"version\" value=\"";
-    let start = page.find(marker).unwrap() + marker.len();
-    let version = &page[start..start + page[start..].find('"').unwrap()];
+    let version = crate::helpers::html::field_value(&page, "version").expect("version field");
+    let version = version.as_str();
     let res = s
         .post(
             &format!("/langkah/{step}/progres"),
@@ -422,4 +421,33 @@ async fn user_text_on_the_cached_dashboard_is_escaped() {
         .get_text(&format!("/langkah/{step}?periode=2021-2"))
         .await;
     assert!(!step_page.contains("<img src=x"));
+}
+
+/// The dashboard is cached; a progress save must refresh it at once. Read from the
+/// component's row of the table: Langkah, Selesai, Berjalan, Belum, Tidak dapat.
+#[tokio::test]
+async fn a_progress_save_refreshes_the_cached_dashboard() {
+    let app = spawn_app().await;
+    let pimpinan = app.signed_in("pimpinan").await;
+    let staf = app.signed_in("staf").await;
+    let step = app.step_id("I", 2, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+    // each cell holds this semester's number, then the previous semester's
+    let counts = |page: &str| -> Vec<String> {
+        crate::helpers::html::row_cells(page, "I. MANAJEMEN PERUBAHAN")[1..6]
+            .iter()
+            .map(|c| c.split(' ').next().unwrap_or("").to_string())
+            .collect()
+    };
+    let (status, page) = pimpinan.get_text("/dashboard?periode=2021-2").await;
+    assert_eq!(status, 200);
+    assert_eq!(counts(&page), ["9", "0", "0", "9", "0"]);
+    // asked twice: the second answer comes from the cache
+    let (_, page) = pimpinan.get_text("/dashboard?periode=2021-2").await;
+    assert_eq!(counts(&page), ["9", "0", "0", "9", "0"]);
+
+    save(&staf, step, "2021-2", "selesai", "100", "").await;
+
+    let (_, page) = pimpinan.get_text("/dashboard?periode=2021-2").await;
+    assert_eq!(counts(&page), ["9", "1", "0", "8", "0"]);
 }

@@ -1,7 +1,7 @@
 //! The user journey in a real browser: Debian's chromium driven through chromedriver
 //! (WebDriver) against the real server on port 0. Screenshots of every page visited
-//! go to target/e2e/. Without chromium or chromedriver the test explains how to
-//! install them and is skipped, except under CI (`CI` set), where it fails.
+//! go to target/e2e/. Without chromium or chromedriver the test is reported as
+//! ignored with how to install them, except under CI (`CI` set), where it fails.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -160,17 +160,20 @@ impl Browser {
     }
 }
 
+// Without the browser the build marks this test ignored (see build.rs), so the test
+// output says "ignored" with the reason rather than "ok".
 #[tokio::test]
+#[cfg_attr(
+    browser_missing,
+    ignore = "Chromium/ChromeDriver tidak terpasang: apt-get install -y chromium chromium-driver"
+)]
 async fn journey_in_a_real_browser() {
     let chromium = find_program(&["chromium", "chromium-browser"]);
     let driver = find_program(&["chromedriver"]);
     let (Some(chromium), Some(driver)) = (chromium, driver) else {
-        let msg = "Uji peramban membutuhkan Chromium dan ChromeDriver: apt-get install -y chromium chromium-driver";
-        if std::env::var_os("CI").is_some() {
-            panic!("{msg}");
-        }
-        eprintln!("DILEWATI: {msg}");
-        return;
+        panic!(
+            "Uji peramban membutuhkan Chromium dan ChromeDriver: apt-get install -y chromium chromium-driver"
+        );
     };
 
     let app = spawn_app().await;

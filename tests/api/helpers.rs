@@ -356,3 +356,120 @@ impl TestApp {
         .unwrap()
     }
 }
+
+/// Parsed-HTML helpers: assertions read the value of a cell or a field, not a substring.
+pub mod html {
+    use scraper::{Html, Selector};
+
+    pub fn parse(page: &str) -> Html {
+        Html::parse_document(page)
+    }
+
+    fn sel(css: &str) -> Selector {
+        Selector::parse(css).unwrap_or_else(|e| panic!("selector {css}: {e}"))
+    }
+
+    /// The text of every element matching `css`, whitespace squeezed.
+    pub fn texts(page: &str, css: &str) -> Vec<String> {
+        parse(page)
+            .select(&sel(css))
+            .map(|e| e.text().collect::<Vec<_>>().join(" "))
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    /// The cells (th and td) of the table row whose first cell starts with `first`.
+    pub fn row_cells(page: &str, first: &str) -> Vec<String> {
+        let doc = parse(page);
+        let cell = sel("th, td");
+        for row in doc.select(&sel("tr")) {
+            let cells: Vec<String> = row
+                .select(&cell)
+                .map(|c| {
+                    c.text()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            if cells.first().is_some_and(|c| c.starts_with(first)) {
+                return cells;
+            }
+        }
+        panic!("no table row starting with {first:?}");
+    }
+
+    /// The `value` of the form field named `name` (input, or the selected option).
+    pub fn field_value(page: &str, name: &str) -> Option<String> {
+        let doc = parse(page);
+        if let Some(e) = doc
+            .select(&sel(&format!("input[name=\"{name}\"]")))
+            .find(|e| {
+                e.value().attr("type") != Some("radio") || e.value().attr("checked").is_some()
+            })
+        {
+            return e.value().attr("value").map(str::to_string);
+        }
+        if let Some(e) = doc
+            .select(&sel(&format!("textarea[name=\"{name}\"]")))
+            .next()
+        {
+            return Some(e.text().collect());
+        }
+        doc.select(&sel(&format!("select[name=\"{name}\"] option[selected]")))
+            .next()
+            .and_then(|o| o.value().attr("value").map(str::to_string))
+    }
+}
+
+/// Every row of every table the app owns (sessions and sign-in attempts aside, which a
+/// refused request may legitimately touch), as text: equal before and after means a
+/// request changed nothing.
+pub async fn fingerprint(db: &sqlx::SqlitePool) -> String {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table'
+           AND name NOT IN ('sessions', 'login_attempts', '_sqlx_migrations')
+           AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let mut out = String::new();
+    for t in tables {
+        let cols: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{t}')"))
+                .fetch_all(db)
+                .await
+                .unwrap();
+        let expr = cols
+            .iter()
+            .map(|c| format!("quote(\"{c}\")"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT {expr} FROM \"{t}\" ORDER BY rowid"))
+                .fetch_all(db)
+                .await
+                .unwrap();
+        out.push_str(&format!("## {t}\n{}\n", rows.join("\n")));
+    }
+    out
+}
+
+/// Files under a folder, recursively (an absent folder has none).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

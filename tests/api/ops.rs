@@ -28,6 +28,20 @@ async fn pages_are_compressed_for_clients_that_ask() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-encoding"], "gzip");
+    let compressed = res.bytes().await.unwrap();
+    let mut decoded = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&compressed[..]),
+        &mut decoded,
+    )
+    .expect("a gzip body");
+    // the same page asked for without compression
+    let plain = s.get("/katalog").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.text().await.unwrap();
+    assert!(decoded.contains("6 komponen"), "the page itself");
+    assert_eq!(decoded, plain);
+    assert!(compressed.len() < plain.len() / 2, "really compressed");
 }
 
 #[tokio::test]

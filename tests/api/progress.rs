@@ -298,6 +298,7 @@ async fn parallel_saves_from_stale_and_fresh_versions_lose_nothing() {
                 } else {
                     "1".to_string()
                 };
+                let stale = version == "1";
                 let narrative = format!("simpan r{round} w{w}");
                 let res = s
                     .post(
@@ -311,17 +312,19 @@ async fn parallel_saves_from_stale_and_fresh_versions_lose_nothing() {
                         ],
                     )
                     .await;
-                (res.status().as_u16(), narrative)
+                (res.status().as_u16(), narrative, stale)
             }));
         }
     }
     let mut accepted = HashSet::new();
     let mut refused = 0;
+    let mut stale_accepted = 0;
     for t in tasks {
-        let (status, narrative) = t.await.unwrap();
+        let (status, narrative, stale) = t.await.unwrap();
         match status {
             303 => {
                 accepted.insert(narrative);
+                stale_accepted += usize::from(stale);
             }
             409 => refused += 1,
             other => panic!("unexpected status {other}"),
@@ -330,6 +333,10 @@ async fn parallel_saves_from_stale_and_fresh_versions_lose_nothing() {
     let history = progress_rows(&app, step).await;
     assert!(!accepted.is_empty());
     assert_eq!(accepted.len() + refused, 32);
+    // 16 saves claim version 1: only one can find version 1 current, so at least 15
+    // are refused; fresh reads racing each other add more refusals.
+    assert!(stale_accepted <= 1, "{stale_accepted} stale saves accepted");
+    assert!(refused >= 15, "only {refused} saves refused");
     // every accepted save is in the history, once, with contiguous versions
     assert_eq!(history.len(), accepted.len());
     assert_eq!(
@@ -476,7 +483,8 @@ async fn evidence_files_are_typed_by_their_bytes_hashed_and_downloadable_only_by
         .await;
     assert_eq!(res.status(), 403);
     let tmp = app.data_dir().join("evidence").join("tmp");
-    assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0);
+    assert!(tmp.is_dir(), "the upload folder exists: {}", tmp.display());
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
 }
 
 #[tokio::test]
@@ -536,7 +544,8 @@ async fn oversized_and_interrupted_uploads_save_nothing() {
         .unwrap();
     assert_eq!(evidence, 0);
     let tmp = app.data_dir().join("evidence").join("tmp");
-    assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0);
+    assert!(tmp.is_dir(), "the upload folder exists: {}", tmp.display());
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
 }
 
 /// Signs in without a cookie jar and returns the raw session cookie and CSRF token.
@@ -1026,5 +1035,54 @@ async fn leadership_sets_the_responsible_unit_and_releases_a_pic() {
             "responsible_unit_set",
             "assignment_removed"
         ]
+    );
+}
+
+/// The version check in the store itself, without the web layer: a save from an
+/// older version writes nothing and reports the newer one.
+#[tokio::test]
+async fn the_store_refuses_a_save_from_an_older_version() {
+    use zi_tracker::periods::Period;
+    use zi_tracker::progress::{ProgressValues, SaveOutcome, store_progress};
+    let app = spawn_app().await;
+    let (user, _) = app.create_user("staf").await;
+    let step = app.step_id("III", 1, 1, 1).await;
+    let actor = zi_tracker::audit::Actor::cli();
+    let values = |n: &str| ProgressValues {
+        status: "berjalan".into(),
+        realization: 20,
+        narrative: n.into(),
+        reason: String::new(),
+    };
+    let period = Period::new(2021, 2);
+    for (expected, narrative) in [(0, "pertama"), (1, "kedua")] {
+        let out = store_progress(
+            app.db(),
+            &actor,
+            user,
+            step,
+            period,
+            expected,
+            &values(narrative),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(out, SaveOutcome::Saved(v) if v == expected + 1));
+    }
+    for stale in [0, 1, 3] {
+        let out = store_progress(app.db(), &actor, user, step, period, stale, &values("basi"))
+            .await
+            .unwrap();
+        match out {
+            SaveOutcome::Stale(newer) => {
+                assert_eq!(newer.version, 2);
+                assert_eq!(newer.narrative, "kedua");
+            }
+            SaveOutcome::Saved(v) => panic!("a save from version {stale} became {v}"),
+        }
+    }
+    assert_eq!(
+        progress_rows(&app, step).await,
+        [(1, "pertama".to_string()), (2, "kedua".to_string())]
     );
 }

@@ -225,15 +225,42 @@ async fn admin_edits_deactivates_and_resets_and_the_last_admin_stays() {
 async fn user_list_is_paginated() {
     let app = spawn_app().await;
     let admin = app.signed_in("admin").await;
-    for _ in 0..26 {
-        app.create_user("staf").await;
+    for i in 1..=26 {
+        zi_tracker::users::create(
+            app.db(),
+            &zi_tracker::audit::Actor::cli(),
+            zi_tracker::users::NewUser {
+                username: format!("akun-{i:02}"),
+                display_name: format!("Akun {i:02}"),
+                role: "staf".into(),
+                unit_id: None,
+                password: PASSWORD.into(),
+                password_confirm: PASSWORD.into(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
     }
+    // 28 accounts: "admin", the signed-in admin ("admin…") and akun-01…akun-26,
+    // listed by user name, 25 a page.
+    let names =
+        |page: &str| crate::helpers::html::texts(page, "table.data tbody tr td:first-child");
     let (_, page1) = admin.get_text("/admin/pengguna").await;
     assert!(page1.contains("Halaman 1 dari 2"));
     assert!(page1.contains("href=\"/admin/pengguna?halaman=2\""));
+    let first = names(&page1);
+    assert_eq!(first.len(), 25);
+    assert_eq!(first[0], "admin");
+    assert_eq!(first[1], admin.username);
+    assert_eq!(first[24], "akun-23");
     let (status, page2) = admin.get_text("/admin/pengguna?halaman=2").await;
     assert_eq!(status, 200);
     assert!(page2.contains("Halaman 2 dari 2"));
+    assert_eq!(names(&page2), ["akun-24", "akun-25", "akun-26"]);
+    // a page beyond the last shows the last
+    let (_, page9) = admin.get_text("/admin/pengguna?halaman=9").await;
+    assert_eq!(names(&page9), ["akun-24", "akun-25", "akun-26"]);
     assert_eq!(admin.get("/admin/pengguna/99999").await.status(), 404);
     assert_eq!(admin.get("/admin/pengguna/abc").await.status(), 404);
 }

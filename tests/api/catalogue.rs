@@ -266,7 +266,13 @@ async fn authority_links_each_step_to_the_units_its_cell_names() {
 }
 
 /// Rows of the seed table as the unit wrote them (after the documented repairs).
-fn seed_row(c: &str, cn: &str, a: i64, an: &str, i: i64, it: &str, st: &str, au: &str) -> Row {
+fn seed_row(
+    (c, cn): (&str, &str),
+    (a, an): (i64, &str),
+    (i, it): (i64, &str),
+    st: &str,
+    au: &str,
+) -> Row {
     Row {
         component: c.into(),
         component_name: cn.into(),
@@ -290,12 +296,9 @@ async fn csv_holds_the_seed_tables_rows() {
     // the first rows: Tim Kerja's three action rows, one indicator
     let tim = "SK Tim Kerja ZI telah dibuat sesuai prosedur yang telah ditetapkan";
     let first = seed_row(
-        "I",
-        "MANAJEMEN PERUBAHAN",
-        1,
-        "Tim Kerja",
-        1,
-        tim,
+        ("I", "MANAJEMEN PERUBAHAN"),
+        (1, "Tim Kerja"),
+        (1, tim),
         "Penetapan SK dan Menyusun SOP pemilihan tim kerja ZI",
         UNIT,
     );
@@ -321,12 +324,12 @@ async fn csv_holds_the_seed_tables_rows() {
     assert_eq!(
         rows[73],
         seed_row(
-            "VI",
-            "PENINGKATAN KUALITAS PELAYANAN PUBLIK",
-            3,
-            "Penilaian Kepuasan Pelayanan",
-            3,
-            "Dilakukan tindak lanjut atas hasil survei kepuasan masyarakat",
+            ("VI", "PENINGKATAN KUALITAS PELAYANAN PUBLIK"),
+            (3, "Penilaian Kepuasan Pelayanan"),
+            (
+                3,
+                "Dilakukan tindak lanjut atas hasil survei kepuasan masyarakat"
+            ),
             "Menindaklanjuti hasil IKM",
             UNIT,
         )

@@ -436,13 +436,19 @@ async fn every_post_route_refuses_a_missing_or_foreign_csrf_token() {
     assert_eq!(staf.get("/tugas").await.status(), 200);
 }
 
-/// A staff member who does not hold a step can neither read it nor change it, whatever
-/// the form says; nothing changes.
+/// Only a step's PIC writes its progress and evidence: another staff member can
+/// neither read nor change it, and leadership, reviewers and admins, who read every
+/// step, change nothing either, whatever the form says.
 #[tokio::test]
-async fn staff_not_assigned_to_a_step_change_nothing_on_it() {
+async fn only_the_pic_changes_a_step() {
     let app = spawn_app().await;
     let pic = app.signed_in("staf").await;
     let stranger = app.signed_in("staf").await;
+    let readers = [
+        app.signed_in("pimpinan").await,
+        app.signed_in("admin").await,
+        app.signed_in("penilai").await,
+    ];
     let step = app.step_id("II", 1, 1, 1).await;
     app.assign(step, pic.user_id).await;
     let res = pic
@@ -491,5 +497,31 @@ async fn staff_not_assigned_to_a_step_change_nothing_on_it() {
         )
         .await;
     assert_eq!(res.status(), 403);
+    for reader in &readers {
+        assert_eq!(reader.get(&format!("/langkah/{step}")).await.status(), 200);
+        let res = reader
+            .post(
+                &format!("/langkah/{step}/progres"),
+                &[
+                    ("periode", "2021-2"),
+                    ("version", "1"),
+                    ("status", "selesai"),
+                    ("realization", "100"),
+                    ("narrative", "bukan PIC"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 403, "{} saves progress", reader.username);
+        let res = reader
+            .upload(
+                step,
+                "2021-2",
+                "bukti.pdf",
+                crate::helpers::pdf_bytes("bukan PIC"),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 403, "{} uploads", reader.username);
+    }
     assert_eq!(fingerprint(app.db()).await, before);
 }

@@ -15,8 +15,9 @@ use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::catalogue::{self, Catalogue, YearOption};
 use crate::error::{AppError, AppResult};
 use crate::periods::Period;
-use crate::progress::{self, Option2, step_url};
 use crate::routes::{Access, Route};
+use crate::step::{self, step_url};
+use crate::web::SelectOption;
 use crate::web::{Chrome, FormData, QueryData, render, render_status};
 
 const ASSIGNERS: Access = Access::Roles(&[Role::Admin, Role::Pimpinan]);
@@ -42,10 +43,10 @@ pub async fn assignable_users(db: &SqlitePool) -> sqlx::Result<Vec<(i64, String,
     .await
 }
 
-fn user_options(users: &[(i64, String, String)], selected: Option<i64>) -> Vec<Option2> {
+fn user_options(users: &[(i64, String, String)], selected: Option<i64>) -> Vec<SelectOption> {
     users
         .iter()
-        .map(|(id, name, role)| Option2 {
+        .map(|(id, name, role)| SelectOption {
             value: id.to_string(),
             label: format!(
                 "{name} ({})",
@@ -69,15 +70,9 @@ struct AssignPage {
     year: i64,
     years: Vec<YearOption>,
     areas: Vec<AreaAssignments>,
-    users: Vec<Option2>,
-    all_users: Vec<Option2>,
+    users: Vec<SelectOption>,
+    all_users: Vec<SelectOption>,
     error: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct YearQuery {
-    tahun: Option<String>,
 }
 
 async fn build_page(
@@ -86,17 +81,11 @@ async fn build_page(
     year_raw: Option<&str>,
     error: Option<String>,
 ) -> AppResult<AssignPage> {
-    let year = match year_raw.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(y) => y.parse::<i64>().map_err(|_| AppError::NotFound)?,
-        None => sqlx::query_scalar::<_, Option<i64>>("SELECT max(year) FROM target_years")
-            .fetch_one(&state.db)
-            .await?
-            .ok_or(AppError::NotFound)?,
-    };
+    let year = crate::catalogue::year_or_latest(&state.db, year_raw).await?;
     let cat: Catalogue = catalogue::load(&state.db, year)
         .await?
         .ok_or(AppError::NotFound)?;
-    let rows = crate::steps::period_rows(&state.db, Period::new(year, 2), None).await?;
+    let rows = crate::step::period_rows(&state.db, Period::new(year, 2), None).await?;
     let mut areas = Vec::new();
     for c in &cat.components {
         for a in &c.areas {
@@ -131,7 +120,7 @@ async fn build_page(
 async fn page(
     State(state): State<AppState>,
     chrome: Chrome,
-    QueryData(q): QueryData<YearQuery>,
+    QueryData(q): QueryData<crate::catalogue::YearQuery>,
 ) -> AppResult<Response> {
     render(&build_page(&state, chrome, q.tahun.as_deref(), None).await?)
 }
@@ -304,8 +293,8 @@ async fn step_pic(
     Path(id): Path<String>,
     FormData(input): FormData<PicInput>,
 ) -> AppResult<Response> {
-    let (ctx, _) = progress::load_step(&state, &user, &id).await?;
-    let period = progress::posted_period(&state.db, &ctx, &input.periode).await?;
+    let (ctx, _) = step::load_step(&state, &user, &id).await?;
+    let period = step::posted_period(&state.db, &ctx, &input.periode).await?;
     let target: Option<(i64, String)> =
         sqlx::query_as("SELECT id, username FROM users WHERE id = ?")
             .bind(input.user_id.trim().parse::<i64>().unwrap_or(0))
@@ -378,8 +367,8 @@ async fn step_unit(
     Path(id): Path<String>,
     FormData(input): FormData<UnitInput>,
 ) -> AppResult<Response> {
-    let (ctx, _) = progress::load_step(&state, &user, &id).await?;
-    let period = progress::posted_period(&state.db, &ctx, &input.periode).await?;
+    let (ctx, _) = step::load_step(&state, &user, &id).await?;
+    let period = step::posted_period(&state.db, &ctx, &input.periode).await?;
     let unit: Option<(i64, String)> = match input.unit_id.trim() {
         "" => None,
         raw => Some(

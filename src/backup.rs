@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::cli::UserError;
 use crate::config::database_path;
+use crate::error::UserError;
 use crate::evidence::{evidence_dir, hex, stored_path};
 
 pub const MANIFEST: &str = "manifest.json";

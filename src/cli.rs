@@ -170,10 +170,7 @@ pub enum ExportWhat {
     },
 }
 
-/// A failure the user can act on: printed as is, with a non-zero exit.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UserError(pub String);
+use crate::error::UserError;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -433,15 +430,15 @@ async fn export_targets(data_dir: PathBuf, year: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn year_error(e: crate::targets::YearError) -> anyhow::Error {
+fn year_error(e: crate::catalogue::YearError) -> anyhow::Error {
     match e {
-        crate::targets::YearError::Refused(m) => UserError(m).into(),
-        crate::targets::YearError::Invalid(list) => UserError(format!(
+        crate::catalogue::YearError::Refused(m) => UserError(m).into(),
+        crate::catalogue::YearError::Invalid(list) => UserError(format!(
             "berkas ditolak, tidak ada yang diimpor:\n  {}",
             list.join("\n  ")
         ))
         .into(),
-        crate::targets::YearError::Db(e) => e.into(),
+        crate::catalogue::YearError::Db(e) => e.into(),
     }
 }
 
@@ -452,12 +449,12 @@ async fn targets_command(data_dir: PathBuf, action: TargetsAction) -> anyhow::Re
             from,
             to,
             with_assignments,
-        } => crate::targets::copy(&pool, &Actor::cli(), from, to, with_assignments)
+        } => crate::catalogue::copy(&pool, &Actor::cli(), from, to, with_assignments)
             .await
             .map(|n| println!("Target {from} disalin ke {to}: {n} langkah aksi, tanpa progres."))
             .map_err(year_error),
         TargetsAction::Import { year, file } => match std::fs::read(&file) {
-            Ok(bytes) => crate::targets::import(&pool, &Actor::cli(), year, &bytes)
+            Ok(bytes) => crate::catalogue::import(&pool, &Actor::cli(), year, &bytes)
                 .await
                 .map(|n| println!("Target tahun {year} diimpor: {n} langkah aksi."))
                 .map_err(year_error),

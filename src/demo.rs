@@ -40,7 +40,7 @@ async fn ensure_fresh(db: &SqlitePool) -> anyhow::Result<()> {
     .fetch_one(db)
     .await?;
     if real_users > 0 || progress > 0 || evidence > 0 || years != 1 {
-        anyhow::bail!(crate::cli::UserError(format!(
+        anyhow::bail!(crate::error::UserError(format!(
             "folder data ini sudah berisi data ({users} pengguna, {progress} catatan progres, \
              {evidence} bukti, {years} tahun target); data demo hanya diisi ke folder data baru"
         )));
@@ -75,7 +75,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
     // Years beyond 2021 are copies of its catalogue.
     let mut tx = crate::db::write(&db).await?;
     for y in 2022..2021 + years {
-        crate::targets::copy_year(&mut tx, y - 1, y, false).await?;
+        crate::catalogue::copy_year(&mut tx, y - 1, y, false).await?;
     }
     tx.commit().await?;
 

@@ -93,3 +93,8 @@ impl IntoResponse for AppError {
         error_page(status, title, &message)
     }
 }
+
+/// A failure the user can act on: printed as is, with a non-zero exit.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);

@@ -58,6 +58,11 @@ pub fn roman(n: i64) -> &'static str {
     }
 }
 
+/// The stored form of "now": UTC, second precision.
+pub fn now_stamp() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

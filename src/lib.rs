@@ -3,6 +3,8 @@
 //! `start` builds the whole app (config → pool → migrations → router) and binds its
 //! listener; the binary and the integration tests both go through it.
 
+pub mod admin;
+pub mod app;
 pub mod assign;
 pub mod audit;
 pub mod auth;
@@ -18,227 +20,15 @@ pub mod evidence;
 pub mod fmt;
 pub mod health;
 pub mod periods;
-pub mod progress;
 pub mod reports;
 pub mod routes;
-pub mod steps;
-pub mod targets;
+pub mod score;
+pub mod state;
+pub mod step;
 pub mod units;
 pub mod users;
 pub mod web;
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
-
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::extract::Request;
-use axum::http::HeaderValue;
-use axum::http::{HeaderName, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use sqlx::SqlitePool;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-
+pub use app::{Running, router, shutdown_signal, start};
 pub use config::Config;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub db: SqlitePool,
-    pub config: Config,
-    pub policy: Arc<routes::Policy>,
-    pub dashboards: Arc<dashboard::Cache>,
-    /// The header's unit and ministry names; `None` until read, cleared when units change.
-    pub header_names: Arc<std::sync::RwLock<Option<(String, String)>>>,
-}
-
-/// Builds the router from the route table plus static files and the 404 fallback;
-/// every request passes the authorization middleware.
-pub fn router(db: SqlitePool, config: Config) -> Router {
-    let mut app = Router::new();
-    let mut policy = routes::Policy::new();
-    for route in routes::all(&config) {
-        policy.insert((route.method, route.path.to_string()), route.access);
-        app = app.route(route.path, route.handler);
-    }
-    let state = AppState {
-        db,
-        config,
-        policy: Arc::new(policy),
-        dashboards: Arc::default(),
-        header_names: Arc::default(),
-    };
-    let request_id = HeaderName::from_static("x-request-id");
-    app.method_not_allowed_fallback(method_not_allowed)
-        .nest_service("/static", ServeDir::new(static_dir()))
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::authorize,
-        ))
-        .layer(middleware::from_fn(security_headers))
-        // Forms are small; the evidence and import routes set their own, larger limits.
-        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(120),
-        ))
-        .layer(CompressionLayer::new())
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(
-            TraceLayer::new_for_http()
-                // the path only: upload URLs carry the CSRF token in their query
-                .make_span_with(|req: &axum::http::Request<_>| {
-                    let id = req
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
-                })
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-        )
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
-}
-
-/// Static files ship beside the binary's source; an installed copy can point
-/// elsewhere with `ZI_STATIC_DIR`.
-fn static_dir() -> std::path::PathBuf {
-    std::env::var_os("ZI_STATIC_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static"))
-}
-
-async fn not_found() -> Response {
-    error::AppError::NotFound.into_response()
-}
-
-/// E.g. opening a form's address (POST only) by typing it: say so in Indonesian.
-async fn method_not_allowed() -> Response {
-    error::error_page(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Alamat ini tidak dapat dibuka langsung",
-        "Alamat ini hanya menerima kiriman formulir. Kembali ke halaman sebelumnya dan gunakan tombolnya.",
-    )
-}
-
-/// Headers every response carries: no inline script, no framing, no sniffing.
-async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.entry("content-security-policy")
-        .or_insert(HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    res
-}
-
-/// A server bound to its port and serving in the background.
-pub struct Running {
-    pub addr: SocketAddr,
-    pub db: SqlitePool,
-    /// Set on the first start of an install without an active admin: the random
-    /// password of `admin`, to be shown once.
-    pub initial_admin_password: Option<String>,
-    shutdown: Option<oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Running {
-    /// Stops accepting, lets in-flight requests finish, closes the pool.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.handle).await;
-        self.db.close().await;
-    }
-}
-
-/// Opens the data dir, migrates, binds and serves until `stop` is called.
-pub async fn start(config: Config) -> anyhow::Result<Running> {
-    let db = db::open(&config.data_dir).await?;
-    evidence::clean_tmp(&config.data_dir);
-    let initial_admin_password = users::ensure_admin(&db).await?;
-    auth::password::warm_up().await;
-    spawn_cleanup(db.clone(), config.clone());
-    let listener = TcpListener::bind(&config.bind)
-        .await
-        .map_err(|e| anyhow::anyhow!("tidak dapat memakai alamat {}: {e}", config.bind))?;
-    let addr = listener.local_addr()?;
-    let app = router(db.clone(), config);
-    let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-        })
-        .await
-    });
-    Ok(Running {
-        addr,
-        db,
-        initial_admin_password,
-        shutdown: Some(tx),
-        handle,
-    })
-}
-
-/// Removes expired sessions now and every ten minutes.
-fn spawn_cleanup(db: SqlitePool, config: Config) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            if db.is_closed() {
-                break;
-            }
-            match auth::session::cleanup(&db, &config).await {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
-            }
-        }
-    });
-}
-
-/// Waits for ctrl-c or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-}
+pub use state::AppState;

@@ -1,6 +1,7 @@
-//! The route table: every route with the access it needs. The router is built from
-//! this table and the authorization middleware reads it, so a route cannot exist
-//! without an access rule (and the route × role test walks the same table).
+//! What a route is: its method, path, handler and the access it needs. Each feature
+//! lists its routes; the router is built from them and the authorization middleware
+//! reads the same rules, so a route cannot exist without an access rule (and the
+//! route × role test walks the same list).
 
 use axum::routing::MethodRouter;
 
@@ -38,33 +39,6 @@ impl Route {
             handler,
         }
     }
-}
-
-/// Every route of the app.
-pub fn all(config: &crate::Config) -> Vec<Route> {
-    use axum::routing::get;
-    let mut routes = vec![
-        Route::new("GET", "/", Access::SignedIn, get(crate::catalogue::home)),
-        Route::new(
-            "GET",
-            "/healthz",
-            Access::Public,
-            get(crate::health::healthz),
-        ),
-    ];
-    routes.extend(crate::auth::login::routes());
-    routes.extend(crate::catalogue::routes());
-    routes.extend(crate::users::routes());
-    routes.extend(crate::audit::routes());
-    routes.extend(crate::periods::routes());
-    routes.extend(crate::progress::routes());
-    routes.extend(crate::evidence::routes(config));
-    routes.extend(crate::assign::routes());
-    routes.extend(crate::dashboard::routes());
-    routes.extend(crate::reports::routes());
-    routes.extend(crate::targets::routes());
-    routes.extend(crate::units::routes());
-    routes
 }
 
 /// The access rule of each (method, path pattern), for the middleware.

@@ -12,8 +12,8 @@ use crate::AppState;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::progress::Option2;
 use crate::routes::{Access, Route};
+use crate::web::SelectOption;
 use crate::web::{Chrome, FormData, parse_id, render, render_status};
 
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
@@ -68,10 +68,10 @@ impl Unit {
 const SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.retired_at,
     (SELECT count(*) FROM step_authorities sa WHERE sa.unit_id = u.id) AS steps FROM units u";
 
-fn kind_options(selected: &str) -> Vec<Option2> {
+fn kind_options(selected: &str) -> Vec<SelectOption> {
     KINDS
         .iter()
-        .map(|(k, l)| Option2 {
+        .map(|(k, l)| SelectOption {
             value: k.to_string(),
             label: l.to_string(),
             selected: *k == selected,
@@ -84,7 +84,7 @@ fn kind_options(selected: &str) -> Vec<Option2> {
 struct ListPage {
     chrome: Chrome,
     units: Vec<Unit>,
-    kinds: Vec<Option2>,
+    kinds: Vec<SelectOption>,
     code: String,
     name: String,
     errors: Vec<String>,
@@ -202,7 +202,7 @@ struct FormPage {
     chrome: Chrome,
     unit: Unit,
     name: String,
-    kinds: Vec<Option2>,
+    kinds: Vec<SelectOption>,
     errors: Vec<String>,
 }
 
@@ -297,7 +297,7 @@ async fn toggle_retired(
     let retire = unit.retired_at.is_none();
     let mut tx = crate::db::write(&state.db).await?;
     sqlx::query("UPDATE units SET retired_at = ? WHERE id = ?")
-        .bind(retire.then(crate::progress::now_stamp))
+        .bind(retire.then(crate::fmt::now_stamp))
         .bind(unit.id)
         .execute(&mut *tx)
         .await?;

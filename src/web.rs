@@ -227,6 +227,24 @@ where
     }
 }
 
+/// One choice of a `<select>` (or a radio/checkbox list).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectOption {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl SelectOption {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Self {
+        Self {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
 /// Page-by-page navigation of a long list.
 pub struct Pager {
     pub page: i64,

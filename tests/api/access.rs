@@ -194,7 +194,7 @@ async fn every_route_for_every_role() {
 
     // The table covers exactly the app's routes.
     let app_routes: Vec<(String, String)> =
-        zi_tracker::routes::all(&zi_tracker::Config::new("127.0.0.1:0", "unused"))
+        zi_tracker::app::routes(&zi_tracker::Config::new("127.0.0.1:0", "unused"))
             .into_iter()
             .map(|r| (r.method.to_string(), r.path.to_string()))
             .collect();

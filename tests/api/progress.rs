@@ -1043,7 +1043,7 @@ async fn leadership_sets_the_responsible_unit_and_releases_a_pic() {
 #[tokio::test]
 async fn the_store_refuses_a_save_from_an_older_version() {
     use zi_tracker::periods::Period;
-    use zi_tracker::progress::{ProgressValues, SaveOutcome, store_progress};
+    use zi_tracker::step::{ProgressValues, SaveOutcome, store_progress};
     let app = spawn_app().await;
     let (user, _) = app.create_user("staf").await;
     let step = app.step_id("III", 1, 1, 1).await;

@@ -1,27 +1,14 @@
 //! The append-only audit trail: who did what, when, from where, before and after.
 //! Never a password or a hash.
 
-use askama::Template;
-use axum::extract::State;
-use axum::response::Response;
-use serde::Deserialize;
+pub mod page;
+#[allow(unused_imports)]
+pub use page::*;
+
 use sqlx::SqliteConnection;
 
-use crate::AppState;
 use crate::auth::{CurrentUser, Role};
-use crate::error::AppResult;
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, Pager, QueryData, render};
-
-pub fn routes() -> Vec<Route> {
-    use axum::routing::get;
-    vec![Route::new(
-        "GET",
-        "/audit",
-        Access::Roles(&[Role::Admin, Role::Pimpinan]),
-        get(audit_page),
-    )]
-}
 
 /// Who acts: a signed-in user, or the command line / the system.
 #[derive(Clone, Debug)]
@@ -158,123 +145,12 @@ pub fn action_label(action: &str) -> String {
         .unwrap_or_else(|| action.to_string())
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    at: String,
-    actor: Option<String>,
-    ip: Option<String>,
-    action: String,
-    summary: String,
-    before_json: Option<String>,
-    after_json: Option<String>,
-}
-
-pub struct AuditView {
-    pub at: String,
-    pub actor: String,
-    pub ip: String,
-    pub action: String,
-    pub summary: String,
-    pub before: String,
-    pub after: String,
-}
-
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    aksi: Option<String>,
-    pengguna: Option<String>,
-    halaman: Option<String>,
-}
-
-pub struct ActionOption {
-    pub value: &'static str,
-    pub label: &'static str,
-    pub selected: bool,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    chrome: Chrome,
-    rows: Vec<AuditView>,
-    actions: Vec<ActionOption>,
-    actor_filter: String,
-    pager: Pager,
-}
-
-const PAGE_SIZE: i64 = 50;
-
-async fn audit_page(
-    State(state): State<AppState>,
-    chrome: Chrome,
-    QueryData(q): QueryData<AuditQuery>,
-) -> AppResult<Response> {
-    let action = q
-        .aksi
-        .as_deref()
-        .filter(|a| ACTIONS.iter().any(|(v, _)| v == a))
-        .map(str::to_string);
-    let actor = q
-        .pengguna
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.chars().take(64).collect::<String>());
-    let page = Pager::page_from(q.halaman.as_deref());
-    let total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log
-         WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor LIKE '%' || ?2 || '%')",
-    )
-    .bind(&action)
-    .bind(&actor)
-    .fetch_one(&state.db)
-    .await?;
-    let pager = Pager::new(page, PAGE_SIZE, total, {
-        let mut params = Vec::new();
-        if let Some(a) = &action {
-            params.push(("aksi", a.clone()));
-        }
-        if let Some(a) = &actor {
-            params.push(("pengguna", a.clone()));
-        }
-        crate::web::query_string("/audit", &params)
-    });
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT at, actor, ip, action, summary, before_json, after_json FROM audit_log
-         WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor LIKE '%' || ?2 || '%')
-         ORDER BY id DESC LIMIT ?3 OFFSET ?4",
-    )
-    .bind(&action)
-    .bind(&actor)
-    .bind(PAGE_SIZE)
-    .bind(pager.offset())
-    .fetch_all(&state.db)
-    .await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| AuditView {
-            at: crate::fmt::stored_datetime_id(&r.at),
-            actor: r.actor.unwrap_or_default(),
-            ip: r.ip.unwrap_or_default(),
-            action: action_label(&r.action),
-            summary: r.summary,
-            before: r.before_json.unwrap_or_default(),
-            after: r.after_json.unwrap_or_default(),
-        })
-        .collect();
-    let actions = ACTIONS
-        .iter()
-        .map(|(v, l)| ActionOption {
-            value: v,
-            label: l,
-            selected: action.as_deref() == Some(*v),
-        })
-        .collect();
-    render(&AuditPage {
-        chrome,
-        rows,
-        actions,
-        actor_filter: actor.unwrap_or_default(),
-        pager,
-    })
+pub fn routes() -> Vec<Route> {
+    use axum::routing::get;
+    vec![Route::new(
+        "GET",
+        "/audit",
+        Access::Roles(&[Role::Admin, Role::Pimpinan]),
+        get(page::audit_page),
+    )]
 }

@@ -1,10 +1,28 @@
-//! An action step in its context, who may do what with it, and the per-period rows
-//! (progress, evidence count, verdict, PICs) that several pages list.
+//! An action step: its place in the catalogue, who may do what with it, its
+//! status and verdict words, the per-period rows several pages list, and its pages
+//! (the step page, saving progress, review, Tugas saya).
+
+pub use crate::fmt::now_stamp;
+pub use page::{StepPage, load_step, posted_period, step_url};
+
+pub mod page;
+pub mod progress;
+pub mod review;
+pub mod tasks;
+#[allow(unused_imports)]
+pub use page::*;
+#[allow(unused_imports)]
+pub use progress::*;
+#[allow(unused_imports)]
+pub use review::*;
+#[allow(unused_imports)]
+pub use tasks::*;
 
 use sqlx::SqlitePool;
 
 use crate::auth::{CurrentUser, Role};
 use crate::periods::Period;
+use crate::routes::{Access, Route};
 
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct StepContext {
@@ -221,4 +239,29 @@ pub async fn period_rows(
     .bind(only_user)
     .fetch_all(db)
     .await
+}
+
+pub fn routes() -> Vec<Route> {
+    use axum::routing::{get, post};
+    vec![
+        Route::new("GET", "/tugas", Access::SignedIn, get(tasks::my_tasks)),
+        Route::new(
+            "GET",
+            "/langkah/{id}",
+            Access::SignedIn,
+            get(page::step_page),
+        ),
+        Route::new(
+            "POST",
+            "/langkah/{id}/progres",
+            Access::SignedIn,
+            post(progress::save_progress),
+        ),
+        Route::new(
+            "POST",
+            "/langkah/{id}/reviu",
+            Access::Roles(&[Role::Penilai, Role::Pimpinan]),
+            post(review::save_review),
+        ),
+    ]
 }

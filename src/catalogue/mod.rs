@@ -1,33 +1,50 @@
 //! The target catalogue of a year: components > areas > indicators > action steps,
-//! with the authority of each step. Read-only pages and the CSV export.
+//! with the authority of each step; reading it, exporting and importing it, writing
+//! whole years, and its administration pages.
 
-use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
+pub mod admin;
+pub mod editor;
+pub mod export;
+pub mod import;
+pub mod items;
+pub mod pages;
+pub mod writer;
+#[allow(unused_imports)]
+pub use admin::*;
+#[allow(unused_imports)]
+pub use editor::*;
+#[allow(unused_imports)]
+pub use export::*;
+#[allow(unused_imports)]
+pub use import::*;
+#[allow(unused_imports)]
+pub use items::*;
+#[allow(unused_imports)]
+pub use pages::*;
+#[allow(unused_imports)]
+pub use writer::*;
+
 use sqlx::SqlitePool;
 
-use crate::AppState;
 use crate::error::{AppError, AppResult};
+
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, QueryData, render};
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::get;
     vec![
-        Route::new("GET", "/katalog", Access::SignedIn, get(overview)),
+        Route::new("GET", "/katalog", Access::SignedIn, get(pages::overview)),
         Route::new(
             "GET",
             "/katalog/komponen/{id}",
             Access::SignedIn,
-            get(component_page),
+            get(pages::component_page),
         ),
         Route::new(
             "GET",
             "/katalog/ekspor.csv",
             Access::SignedIn,
-            get(export_download),
+            get(pages::export_download),
         ),
     ]
 }
@@ -141,29 +158,29 @@ pub fn indicator_letter(position: i64) -> String {
 }
 
 #[derive(sqlx::FromRow)]
-struct FlatRow {
-    c_id: i64,
-    c_pos: i64,
-    c_num: String,
-    c_name: String,
-    a_id: i64,
-    a_pos: i64,
-    a_name: String,
-    i_id: i64,
-    i_pos: i64,
-    i_text: String,
-    s_id: i64,
-    s_pos: i64,
-    s_text: String,
-    authority: String,
-    a_retired: bool,
-    i_retired: bool,
-    s_retired: bool,
-    units: Option<String>,
+pub(crate) struct FlatRow {
+    pub(crate) c_id: i64,
+    pub(crate) c_pos: i64,
+    pub(crate) c_num: String,
+    pub(crate) c_name: String,
+    pub(crate) a_id: i64,
+    pub(crate) a_pos: i64,
+    pub(crate) a_name: String,
+    pub(crate) i_id: i64,
+    pub(crate) i_pos: i64,
+    pub(crate) i_text: String,
+    pub(crate) s_id: i64,
+    pub(crate) s_pos: i64,
+    pub(crate) s_text: String,
+    pub(crate) authority: String,
+    pub(crate) a_retired: bool,
+    pub(crate) i_retired: bool,
+    pub(crate) s_retired: bool,
+    pub(crate) units: Option<String>,
 }
 
 /// Unit names are joined with a character no unit name contains.
-const UNIT_SEPARATOR: char = '\u{1f}';
+pub(crate) const UNIT_SEPARATOR: char = '\u{1f}';
 
 pub async fn target_years(db: &SqlitePool) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar("SELECT year FROM target_years ORDER BY year DESC")
@@ -207,7 +224,7 @@ pub async fn load(db: &SqlitePool, year: i64) -> sqlx::Result<Option<Catalogue>>
     }))
 }
 
-fn build_tree(rows: Vec<FlatRow>) -> Vec<Component> {
+pub(crate) fn build_tree(rows: Vec<FlatRow>) -> Vec<Component> {
     let mut components: Vec<Component> = Vec::new();
     for r in rows {
         if components.last().map(|c| c.id) != Some(r.c_id) {
@@ -255,161 +272,82 @@ fn build_tree(rows: Vec<FlatRow>) -> Vec<Component> {
     components
 }
 
-// ---------------------------------------------------------------------------
-// CSV export
-
-pub const CSV_HEADER: [&str; 9] = [
-    "component",
-    "component_name",
-    "area",
-    "area_name",
-    "indicator",
-    "indicator_text",
-    "step",
-    "step_text",
-    "authority",
-];
-
-/// Writes a catalogue's items in force as RFC 4180 CSV (UTF-8, CRLF, quoted where
-/// needed), numbered 1, 2, … within their parent (retired items leave no gaps).
-pub fn to_csv(catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    w.write_record(CSV_HEADER)?;
-    for c in &catalogue.components {
-        for (an, a) in c.active_areas().enumerate() {
-            for (inn, i) in a.active_indicators().enumerate() {
-                for (sn, s) in i.active_steps().enumerate() {
-                    w.write_record([
-                        c.numeral.as_str(),
-                        c.name.as_str(),
-                        &(an + 1).to_string(),
-                        a.name.as_str(),
-                        &(inn + 1).to_string(),
-                        i.text.as_str(),
-                        &(sn + 1).to_string(),
-                        s.text.as_str(),
-                        s.authority_text.as_str(),
-                    ])?;
-                }
-            }
-        }
-    }
-    Ok(w.into_inner()?)
-}
-
-// ---------------------------------------------------------------------------
-// Pages
-
-#[derive(Deserialize)]
+/// `?tahun=Y` on the catalogue's pages.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct YearQuery {
-    tahun: Option<String>,
+    pub tahun: Option<String>,
 }
 
-/// The year asked for, or the most recent target year.
-async fn chosen_year(db: &SqlitePool, asked: Option<&str>) -> AppResult<i64> {
-    match asked.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => s.parse::<i64>().map_err(|_| AppError::NotFound),
+/// The year asked for (which must have targets), or the most recent target year.
+pub async fn year_or_latest(db: &SqlitePool, asked: Option<&str>) -> AppResult<i64> {
+    let year = match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(y) => y.parse::<i64>().map_err(|_| AppError::NotFound)?,
         None => sqlx::query_scalar::<_, Option<i64>>("SELECT max(year) FROM target_years")
             .fetch_one(db)
             .await?
-            .ok_or(AppError::NotFound),
-    }
+            .ok_or_else(|| AppError::NotFoundWith("Belum ada tahun target sama sekali.".into()))?,
+    };
+    let exists: Option<i64> = sqlx::query_scalar("SELECT year FROM target_years WHERE year = ?")
+        .bind(year)
+        .fetch_optional(db)
+        .await?;
+    exists.ok_or_else(|| AppError::NotFoundWith(format!("Tahun target {year} tidak ada.")))
 }
 
-#[derive(Template)]
-#[template(path = "catalogue/index.html")]
-struct OverviewPage {
-    chrome: Chrome,
-    catalogue: Catalogue,
-    years: Vec<YearOption>,
-}
+pub(crate) const ADMIN: Access = Access::Roles(&[crate::auth::Role::Admin]);
+pub const NUMERALS: [&str; 6] = ["I", "II", "III", "IV", "V", "VI"];
+pub const TEXT_MAX: usize = 2000;
+pub const IMPORT_MAX_BYTES: usize = 2 * 1024 * 1024;
 
-/// A choice in a year selector.
-pub struct YearOption {
-    pub year: i64,
-    pub selected: bool,
-}
-
-pub fn year_options(years: &[i64], chosen: i64) -> Vec<YearOption> {
-    years
-        .iter()
-        .map(|&year| YearOption {
-            year,
-            selected: year == chosen,
-        })
-        .collect()
-}
-
-async fn overview(
-    State(state): State<AppState>,
-    chrome: Chrome,
-    QueryData(q): QueryData<YearQuery>,
-) -> AppResult<Response> {
-    let year = chosen_year(&state.db, q.tahun.as_deref()).await?;
-    let catalogue = load(&state.db, year).await?.ok_or(AppError::NotFound)?;
-    let years = year_options(&target_years(&state.db).await?, year);
-    render(&OverviewPage {
-        chrome,
-        catalogue,
-        years,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "catalogue/component.html")]
-struct ComponentPage {
-    chrome: Chrome,
-    year: i64,
-    component: Component,
-}
-
-async fn component_page(
-    State(state): State<AppState>,
-    chrome: Chrome,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
-    let id = crate::web::parse_id(&id)?;
-    let year: i64 = sqlx::query_scalar("SELECT year FROM components WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let catalogue = load(&state.db, year).await?.ok_or(AppError::NotFound)?;
-    let component = catalogue
-        .components
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or(AppError::NotFound)?;
-    render(&ComponentPage {
-        chrome,
-        year,
-        component,
-    })
-}
-
-async fn export_download(
-    State(state): State<AppState>,
-    QueryData(q): QueryData<YearQuery>,
-) -> AppResult<Response> {
-    let year = chosen_year(&state.db, q.tahun.as_deref()).await?;
-    let catalogue = load(&state.db, year).await?.ok_or(AppError::NotFound)?;
-    let body = to_csv(&catalogue)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"target-zi-{year}.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
-}
-
-/// `/` sends people to where their work is.
-pub async fn home(user: crate::auth::CurrentUser) -> Redirect {
-    Redirect::to(crate::auth::login::landing(user.role))
+pub fn admin_routes() -> Vec<Route> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{get, post};
+    vec![
+        Route::new("GET", "/admin/target", ADMIN, get(editor::editor)),
+        Route::new(
+            "POST",
+            "/admin/target/{jenis}/baru",
+            ADMIN,
+            post(editor::add_item),
+        ),
+        Route::new(
+            "GET",
+            "/admin/target/{jenis}/{id}",
+            ADMIN,
+            get(items::edit_form),
+        ),
+        Route::new(
+            "POST",
+            "/admin/target/{jenis}/{id}",
+            ADMIN,
+            post(items::edit_submit),
+        ),
+        Route::new(
+            "POST",
+            "/admin/target/{jenis}/{id}/pindah",
+            ADMIN,
+            post(items::move_item),
+        ),
+        Route::new(
+            "POST",
+            "/admin/target/{jenis}/{id}/status",
+            ADMIN,
+            post(items::retire_item),
+        ),
+        Route::new("GET", "/admin/target-salin", ADMIN, get(admin::copy_form)),
+        Route::new(
+            "POST",
+            "/admin/target-salin",
+            ADMIN,
+            post(admin::copy_submit),
+        ),
+        Route::new("GET", "/admin/target-impor", ADMIN, get(admin::import_form)),
+        Route::new(
+            "POST",
+            "/admin/target-impor",
+            ADMIN,
+            post(admin::import_submit).layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES + 64 * 1024)),
+        ),
+    ]
 }

@@ -1,0 +1,145 @@
+//! Periode: each period's reporting deadline.
+
+#[allow(unused_imports)]
+use crate::periods::*;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use crate::AppState;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{ClientIp, CurrentUser};
+use crate::error::AppResult;
+use crate::web::{Chrome, FormData, render, render_status};
+
+// ---------------------------------------------------------------------------
+// Admin page: deadlines
+
+pub struct DeadlineRow {
+    pub key: String,
+    pub label: String,
+    pub span: String,
+    pub deadline: String,
+    pub deadline_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "periods.html")]
+pub(crate) struct DeadlinesPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) rows: Vec<DeadlineRow>,
+    pub(crate) error: Option<String>,
+}
+
+pub(crate) async fn deadline_rows(db: &SqlitePool) -> sqlx::Result<Vec<DeadlineRow>> {
+    let mut rows = Vec::new();
+    for p in all(db).await? {
+        let d = deadline(db, p).await?;
+        rows.push(DeadlineRow {
+            key: p.key(),
+            label: p.label(),
+            span: p.span_label(),
+            deadline: d
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            deadline_label: d.map(crate::fmt::date_id).unwrap_or_else(|| "—".into()),
+        });
+    }
+    Ok(rows)
+}
+
+pub(crate) async fn deadlines_page(
+    State(state): State<AppState>,
+    chrome: Chrome,
+) -> AppResult<Response> {
+    render(&DeadlinesPage {
+        chrome,
+        rows: deadline_rows(&state.db).await?,
+        error: None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DeadlineForm {
+    pub(crate) periode: String,
+    pub(crate) tenggat: String,
+}
+
+pub(crate) async fn deadline_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    FormData(form): FormData<DeadlineForm>,
+) -> AppResult<Response> {
+    let period = resolve(&state.db, Some(&form.periode)).await?;
+    let raw = form.tenggat.trim();
+    let date = if raw.is_empty() {
+        None
+    } else {
+        match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(d) if (2000..=2101).contains(&d.year()) => Some(d),
+            _ => {
+                let mut rows = deadline_rows(&state.db).await?;
+                for r in rows.iter_mut().filter(|r| r.key == period.key()) {
+                    r.deadline = raw.chars().take(20).collect();
+                }
+                return render_status(
+                    StatusCode::BAD_REQUEST,
+                    &DeadlinesPage {
+                        chrome,
+                        rows,
+                        error: Some(format!(
+                            "Tenggat {} harus berupa tanggal yang valid (hari/bulan/tahun).",
+                            period.label()
+                        )),
+                    },
+                );
+            }
+        }
+    };
+    let before = deadline(&state.db, period).await?;
+    let mut tx = crate::db::write(&state.db).await?;
+    match date {
+        Some(d) => {
+            sqlx::query(
+                "INSERT INTO period_deadlines (year, semester, deadline) VALUES (?, ?, ?)
+                 ON CONFLICT (year, semester) DO UPDATE SET deadline = excluded.deadline",
+            )
+            .bind(period.year)
+            .bind(period.semester)
+            .bind(d.format("%Y-%m-%d").to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM period_deadlines WHERE year = ? AND semester = ?")
+                .bind(period.year)
+                .bind(period.semester)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new(
+            "deadline_set",
+            format!("Tenggat pelaporan {} diatur", period.label()),
+        )
+        .change(
+            json!({ "tenggat": before.map(|d| d.to_string()) }),
+            json!({ "tenggat": date.map(|d| d.to_string()) }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/admin/periode?pesan=tenggat-disimpan").into_response())
+}

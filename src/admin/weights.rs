@@ -1,0 +1,144 @@
+//! Bobot: component weights per year for the unit's estimate.
+
+#[allow(unused_imports)]
+use crate::score::*;
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{ClientIp, CurrentUser};
+use crate::error::AppResult;
+use crate::web::{Chrome, FormData, QueryData, render, render_status};
+
+// ---------------------------------------------------------------------------
+// Weights (admin)
+
+pub struct WeightRow {
+    pub numeral: &'static str,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/weights.html")]
+pub(crate) struct WeightsPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) year: i64,
+    pub(crate) years: Vec<crate::catalogue::YearOption>,
+    pub(crate) rows: Vec<WeightRow>,
+    pub(crate) default_weights: bool,
+    pub(crate) errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WeightsQuery {
+    pub(crate) tahun: Option<String>,
+}
+
+pub(crate) async fn weights_page(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    QueryData(q): QueryData<WeightsQuery>,
+) -> AppResult<Response> {
+    let year = crate::catalogue::year_or_latest(&state.db, q.tahun.as_deref()).await?;
+    let (w, default_weights) = crate::score::weights(&state.db, year).await?;
+    render(&WeightsPage {
+        chrome,
+        year,
+        years: crate::catalogue::year_options(
+            &crate::catalogue::target_years(&state.db).await?,
+            year,
+        ),
+        rows: DEFAULT_WEIGHTS
+            .iter()
+            .map(|(n, _)| WeightRow {
+                numeral: n,
+                value: decimal(w.get(*n).copied().unwrap_or(0.0), 2).replace(",00", ""),
+            })
+            .collect(),
+        default_weights,
+        errors: Vec::new(),
+    })
+}
+
+pub(crate) async fn weights_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    FormData(form): FormData<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let year =
+        crate::catalogue::year_or_latest(&state.db, form.get("tahun").map(String::as_str)).await?;
+    let mut errors = Vec::new();
+    let mut values = Vec::new();
+    for (n, _) in DEFAULT_WEIGHTS {
+        let raw = form
+            .get(&format!("bobot_{n}"))
+            .map(|s| s.trim())
+            .unwrap_or("");
+        match raw.replace(',', ".").parse::<f64>() {
+            Ok(v) if (0.0..=100.0).contains(&v) && v.is_finite() => values.push((n, v)),
+            _ => errors.push(format!("Bobot komponen {n} harus angka 0 sampai 100.")),
+        }
+    }
+    if !errors.is_empty() {
+        return render_status(
+            StatusCode::BAD_REQUEST,
+            &WeightsPage {
+                chrome,
+                year,
+                years: crate::catalogue::year_options(
+                    &crate::catalogue::target_years(&state.db).await?,
+                    year,
+                ),
+                rows: DEFAULT_WEIGHTS
+                    .iter()
+                    .map(|(n, _)| WeightRow {
+                        numeral: n,
+                        value: form.get(&format!("bobot_{n}")).cloned().unwrap_or_default(),
+                    })
+                    .collect(),
+                default_weights: false,
+                errors,
+            },
+        );
+    }
+    let (before, _) = crate::score::weights(&state.db, year).await?;
+    let mut tx = crate::db::write(&state.db).await?;
+    for (n, v) in &values {
+        sqlx::query(
+            "INSERT INTO component_weights (year, numeral, weight) VALUES (?, ?, ?)
+             ON CONFLICT (year, numeral) DO UPDATE SET weight = excluded.weight",
+        )
+        .bind(year)
+        .bind(n)
+        .bind(v)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new("weights_set", format!("Bobot komponen tahun {year} diatur")).change(
+            json!(before),
+            json!(
+                values
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), *v))
+                    .collect::<HashMap<_, _>>()
+            ),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/bobot?tahun={year}&pesan=bobot-disimpan")).into_response())
+}

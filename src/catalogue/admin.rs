@@ -1,0 +1,200 @@
+//! Salin target and Impor target pages.
+
+#[allow(unused_imports)]
+use super::*;
+
+use askama::Template;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::audit::Actor;
+use crate::auth::{ClientIp, CurrentUser};
+use crate::catalogue::{self, YearOption};
+use crate::error::{AppError, AppResult};
+use crate::web::{Chrome, FormData, render, render_status};
+
+// ---------------------------------------------------------------------------
+// Copy and import pages
+
+#[derive(Template)]
+#[template(path = "targets/copy.html")]
+pub(crate) struct CopyPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) years: Vec<YearOption>,
+    pub(crate) to: String,
+    pub(crate) with_assignments: bool,
+    pub(crate) error: Option<String>,
+}
+
+pub(crate) async fn copy_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+) -> AppResult<Response> {
+    let years = catalogue::target_years(&state.db).await?;
+    let latest = years.first().copied().unwrap_or(2021);
+    render(&CopyPage {
+        chrome,
+        years: catalogue::year_options(&years, latest),
+        to: (latest + 1).to_string(),
+        with_assignments: false,
+        error: None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CopyInput {
+    pub(crate) dari: String,
+    pub(crate) ke: String,
+    pub(crate) penugasan: Option<String>,
+}
+
+pub(crate) async fn copy_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    FormData(input): FormData<CopyInput>,
+) -> AppResult<Response> {
+    let years = catalogue::target_years(&state.db).await?;
+    let from = input.dari.trim().parse::<i64>().unwrap_or(0);
+    let with = input.penugasan.is_some();
+    let result = match input.ke.trim().parse::<i64>() {
+        Ok(to) => copy(&state.db, &Actor::user(&user, Some(ip)), from, to, with)
+            .await
+            .map(|n| (to, n)),
+        Err(_) => Err(YearError::Refused(
+            "Tahun tujuan harus berupa angka tahun, mis. 2022.".into(),
+        )),
+    };
+    match result {
+        Ok((to, _)) => Ok(
+            Redirect::to(&format!("/admin/target?tahun={to}&pesan=target-disalin")).into_response(),
+        ),
+        Err(YearError::Db(e)) => Err(e.into()),
+        Err(e) => render_status(
+            if matches!(e, YearError::Refused(ref m) if m.contains("sudah punya")) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            &CopyPage {
+                chrome,
+                years: catalogue::year_options(&years, from),
+                to: input.ke.chars().take(10).collect(),
+                with_assignments: with,
+                error: Some(e.to_string()),
+            },
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "targets/import.html")]
+pub(crate) struct ImportPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) year: String,
+    pub(crate) errors: Vec<String>,
+}
+
+pub(crate) async fn import_form(chrome: Chrome) -> AppResult<Response> {
+    render(&ImportPage {
+        chrome,
+        year: String::new(),
+        errors: Vec::new(),
+    })
+}
+
+pub(crate) async fn import_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    request: Request,
+) -> AppResult<Response> {
+    let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
+        return Err(AppError::BadRequest(
+            "Impor harus dikirim dari formulir impor.".into(),
+        ));
+    };
+    let mut year_raw = String::new();
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut too_large = false;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(mut field)) => match field.name().unwrap_or("") {
+                "tahun" => year_raw = field.text().await.unwrap_or_default(),
+                "file" => {
+                    while let Ok(Some(chunk)) = field.chunk().await {
+                        if bytes.len() + chunk.len() > IMPORT_MAX_BYTES {
+                            too_large = true;
+                            break;
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(e) => {
+                too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+                if !too_large {
+                    return Err(AppError::BadRequest(
+                        "Unggahan terputus; tidak ada yang diimpor.".into(),
+                    ));
+                }
+                break;
+            }
+        }
+    }
+    let fail = |status: StatusCode, errors: Vec<String>| {
+        render_status(
+            status,
+            &ImportPage {
+                chrome: chrome.clone(),
+                year: year_raw.chars().take(10).collect(),
+                errors,
+            },
+        )
+    };
+    if too_large {
+        return fail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            vec![format!(
+                "Berkas terlalu besar; maksimal {} KB.",
+                IMPORT_MAX_BYTES / 1024
+            )],
+        );
+    }
+    let Ok(year) = year_raw.trim().parse::<i64>() else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            vec!["Isi tahun target, mis. 2022.".into()],
+        );
+    };
+    if bytes.is_empty() {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            vec!["Pilih berkas CSV yang akan diimpor.".into()],
+        );
+    }
+    match import(&state.db, &Actor::user(&user, Some(ip)), year, &bytes).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-diimpor"))
+                .into_response(),
+        ),
+        Err(YearError::Invalid(errors)) => fail(StatusCode::BAD_REQUEST, errors),
+        Err(YearError::Refused(m)) => fail(
+            if m.contains("sudah punya") {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            vec![m],
+        ),
+        Err(YearError::Db(e)) => Err(e.into()),
+    }
+}

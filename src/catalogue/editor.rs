@@ -1,0 +1,256 @@
+//! Kelola Target: the editor page and adding items.
+
+#[allow(unused_imports)]
+use super::*;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use crate::AppState;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{ClientIp, CurrentUser};
+use crate::catalogue::{self, Catalogue, YearOption};
+use crate::error::{AppError, AppResult};
+use crate::web::{Chrome, FormData, QueryData, render, render_status};
+
+// ---------------------------------------------------------------------------
+// The editor
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Area,
+    Indicator,
+    Step,
+}
+
+impl Kind {
+    pub(crate) fn parse(s: &str) -> AppResult<Kind> {
+        match s {
+            "area" => Ok(Kind::Area),
+            "indikator" => Ok(Kind::Indicator),
+            "langkah" => Ok(Kind::Step),
+            _ => Err(AppError::NotFound),
+        }
+    }
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::Area => "area",
+            Kind::Indicator => "indikator",
+            Kind::Step => "langkah",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Area => "Area",
+            Kind::Indicator => "Indikator",
+            Kind::Step => "Langkah aksi",
+        }
+    }
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Kind::Area => "areas",
+            Kind::Indicator => "indicators",
+            Kind::Step => "action_steps",
+        }
+    }
+    pub(crate) fn text_column(self) -> &'static str {
+        match self {
+            Kind::Area => "name",
+            _ => "text",
+        }
+    }
+    pub(crate) fn parent_column(self) -> &'static str {
+        match self {
+            Kind::Area => "component_id",
+            Kind::Indicator => "area_id",
+            Kind::Step => "indicator_id",
+        }
+    }
+}
+
+/// The year an item belongs to.
+pub(crate) async fn item_year(db: &SqlitePool, kind: Kind, id: i64) -> sqlx::Result<Option<i64>> {
+    let sql = match kind {
+        Kind::Area => {
+            "SELECT c.year FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ?"
+        }
+        Kind::Indicator => {
+            "SELECT c.year FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ?"
+        }
+        Kind::Step => {
+            "SELECT c.year FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ?"
+        }
+    };
+    sqlx::query_scalar(sql).bind(id).fetch_optional(db).await
+}
+
+pub(crate) fn check_text(label: &str, text: &str) -> Option<String> {
+    let n = text.trim().chars().count();
+    if n == 0 {
+        Some(format!("{label} wajib diisi."))
+    } else if n > TEXT_MAX {
+        Some(format!(
+            "{label} maksimal {TEXT_MAX} karakter (sekarang {n})."
+        ))
+    } else {
+        None
+    }
+}
+
+#[derive(Template)]
+#[template(path = "targets/editor.html")]
+pub(crate) struct EditorPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) catalogue: Catalogue,
+    pub(crate) years: Vec<YearOption>,
+    pub(crate) error: Option<String>,
+}
+
+pub(crate) async fn editor_page(
+    state: &AppState,
+    chrome: Chrome,
+    year: i64,
+    error: Option<String>,
+) -> AppResult<EditorPage> {
+    let catalogue = catalogue::load(&state.db, year)
+        .await?
+        .ok_or_else(|| AppError::NotFoundWith(format!("Tahun target {year} tidak ada.")))?;
+    Ok(EditorPage {
+        chrome,
+        years: catalogue::year_options(&catalogue::target_years(&state.db).await?, year),
+        catalogue,
+        error,
+    })
+}
+
+pub(crate) async fn editor(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    QueryData(q): QueryData<YearQuery>,
+) -> AppResult<Response> {
+    let year = year_or_latest(&state.db, q.tahun.as_deref()).await?;
+    render(&editor_page(&state, chrome, year, None).await?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AddInput {
+    pub(crate) parent_id: String,
+    pub(crate) text: String,
+    pub(crate) authority: String,
+}
+
+pub(crate) async fn add_item(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(jenis): Path<String>,
+    FormData(input): FormData<AddInput>,
+) -> AppResult<Response> {
+    let kind = Kind::parse(&jenis)?;
+    let parent = input
+        .parent_id
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::BadRequest("Induk tidak dikenal.".into()))?;
+    let parent_year = match kind {
+        Kind::Area => {
+            sqlx::query_scalar("SELECT year FROM components WHERE id = ?")
+                .bind(parent)
+                .fetch_optional(&state.db)
+                .await?
+        }
+        Kind::Indicator => item_year(&state.db, Kind::Area, parent).await?,
+        Kind::Step => item_year(&state.db, Kind::Indicator, parent).await?,
+    };
+    let Some(year) = parent_year else {
+        return Err(AppError::BadRequest("Induk tidak dikenal.".into()));
+    };
+    let mut problems: Vec<String> = check_text(kind.label(), &input.text).into_iter().collect();
+    if kind == Kind::Step {
+        problems.extend(check_text("Kewenangan", &input.authority));
+    }
+    if !problems.is_empty() {
+        // A page of its own, so what the admin typed is kept beside the message.
+        return render_status(
+            StatusCode::BAD_REQUEST,
+            &EditPage {
+                chrome,
+                kind,
+                id: 0,
+                parent_id: Some(parent),
+                year,
+                text: input.text,
+                authority: input.authority,
+                units: Vec::new(),
+                errors: problems,
+            },
+        );
+    }
+    let text = input.text.trim().to_string();
+    let mut tx = crate::db::write(&state.db).await?;
+    let sql = format!(
+        "INSERT INTO {t} ({p}, position, {c}{extra}) VALUES (?, (SELECT coalesce(max(position), 0) + 1 FROM {t} WHERE {p} = ?), ?{extra_q}) RETURNING id",
+        t = kind.table(),
+        p = kind.parent_column(),
+        c = kind.text_column(),
+        extra = if kind == Kind::Step {
+            ", authority_text"
+        } else {
+            ""
+        },
+        extra_q = if kind == Kind::Step { ", ?" } else { "" },
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&sql)
+        .bind(parent)
+        .bind(parent)
+        .bind(&text);
+    if kind == Kind::Step {
+        q = q.bind(input.authority.trim());
+    }
+    let id = q.fetch_one(&mut *tx).await?;
+    if kind == Kind::Step {
+        let units = units_named(&mut tx, input.authority.trim()).await?;
+        link_units(&mut tx, id, &units).await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new(
+            "target_added",
+            format!("{} baru ditambahkan ke target {year}", kind.label()),
+        )
+        .object(kind.slug(), id)
+        .after(json!({"teks": text, "kewenangan": input.authority.trim()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
+}
+
+pub struct UnitChoice {
+    pub id: i64,
+    pub name: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "targets/edit.html")]
+pub(crate) struct EditPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) kind: Kind,
+    pub(crate) id: i64,
+    /// Set when adding a new item under this parent (then `id` is unused).
+    pub(crate) parent_id: Option<i64>,
+    pub(crate) year: i64,
+    pub(crate) text: String,
+    pub(crate) authority: String,
+    pub(crate) units: Vec<UnitChoice>,
+    pub(crate) errors: Vec<String>,
+}

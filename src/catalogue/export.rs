@@ -1,0 +1,48 @@
+//! The catalogue as CSV (the exchange format that import reads back).
+
+#[allow(unused_imports)]
+use super::*;
+
+// ---------------------------------------------------------------------------
+// CSV export
+
+pub const CSV_HEADER: [&str; 9] = [
+    "component",
+    "component_name",
+    "area",
+    "area_name",
+    "indicator",
+    "indicator_text",
+    "step",
+    "step_text",
+    "authority",
+];
+
+/// Writes a catalogue's items in force as RFC 4180 CSV (UTF-8, CRLF, quoted where
+/// needed), numbered 1, 2, … within their parent (retired items leave no gaps).
+pub fn to_csv(catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record(CSV_HEADER)?;
+    for c in &catalogue.components {
+        for (an, a) in c.active_areas().enumerate() {
+            for (inn, i) in a.active_indicators().enumerate() {
+                for (sn, s) in i.active_steps().enumerate() {
+                    w.write_record([
+                        c.numeral.as_str(),
+                        c.name.as_str(),
+                        &(an + 1).to_string(),
+                        a.name.as_str(),
+                        &(inn + 1).to_string(),
+                        i.text.as_str(),
+                        &(sn + 1).to_string(),
+                        s.text.as_str(),
+                        s.authority_text.as_str(),
+                    ])?;
+                }
+            }
+        }
+    }
+    Ok(w.into_inner()?)
+}

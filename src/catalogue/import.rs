@@ -1,0 +1,260 @@
+//! Importing a year from CSV in the export's format, checked whole first.
+
+#[allow(unused_imports)]
+use super::*;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use crate::audit::{self, Actor, Entry};
+use crate::catalogue::CSV_HEADER;
+
+// ---------------------------------------------------------------------------
+// Import
+
+/// Reads and checks a whole CSV file in the export's format; every problem is
+/// reported with its line number, and nothing is returned unless all rows are good.
+pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
+    if bytes.len() > IMPORT_MAX_BYTES {
+        return Err(vec![format!(
+            "Berkas terlalu besar ({} KB); maksimal {} KB.",
+            bytes.len() / 1024,
+            IMPORT_MAX_BYTES / 1024
+        )]);
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(vec![
+            "Berkas bukan teks UTF-8. Simpan ulang sebagai CSV UTF-8.".into(),
+        ]);
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut records = reader.records();
+    match records.next() {
+        Some(Ok(h)) if h.iter().collect::<Vec<_>>() == CSV_HEADER => {}
+        Some(Ok(_)) => errors.push(format!(
+            "Baris 1: judul kolom harus persis: {}",
+            CSV_HEADER.join(",")
+        )),
+        Some(Err(e)) => errors.push(format!("Baris 1: tidak dapat dibaca sebagai CSV ({e}).")),
+        None => {
+            return Err(vec![
+                "Berkas kosong: tidak ada judul kolom maupun baris target.".into(),
+            ]);
+        }
+    }
+    let mut seen: HashMap<(String, i64, i64, i64), usize> = HashMap::new();
+    let mut names: HashMap<String, (String, usize)> = HashMap::new();
+    for rec in records {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                errors.push(format!(
+                    "Baris {line}: tidak dapat dibaca sebagai CSV (tanda kutip tidak seimbang?)."
+                ));
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        if rec.len() != CSV_HEADER.len() {
+            errors.push(format!(
+                "Baris {line}: harus {} kolom, ada {}.",
+                CSV_HEADER.len(),
+                rec.len()
+            ));
+            continue;
+        }
+        let f = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
+        let mut bad = false;
+        let numeral = f(0);
+        if !NUMERALS.contains(&numeral.as_str()) {
+            errors.push(format!(
+                "Baris {line}: komponen \"{numeral}\" bukan angka Romawi I sampai VI."
+            ));
+            bad = true;
+        }
+        let mut num = |i: usize, what: &str| match f(i).parse::<i64>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                errors.push(format!(
+                    "Baris {line}: nomor {what} \"{}\" harus bilangan bulat mulai 1.",
+                    f(i)
+                ));
+                bad = true;
+                0
+            }
+        };
+        let (area, indicator, step) = (num(2, "area"), num(4, "indikator"), num(6, "langkah"));
+        for (i, col) in [
+            (1, "component_name"),
+            (3, "area_name"),
+            (5, "indicator_text"),
+            (7, "step_text"),
+            (8, "authority"),
+        ] {
+            let v = f(i);
+            if v.is_empty() {
+                errors.push(format!("Baris {line}: kolom {col} kosong."));
+                bad = true;
+            } else if v.chars().count() > TEXT_MAX {
+                errors.push(format!(
+                    "Baris {line}: kolom {col} lebih dari {TEXT_MAX} karakter."
+                ));
+                bad = true;
+            }
+        }
+        if bad {
+            continue;
+        }
+        let key = (numeral.clone(), area, indicator, step);
+        if let Some(first) = seen.get(&key) {
+            errors.push(format!(
+                "Baris {line}: langkah {numeral}.{area}.{indicator}.{step} sudah ada di baris {first}."
+            ));
+            continue;
+        }
+        seen.insert(key, line);
+        // one name per component, area and indicator
+        for (k, v, what) in [
+            (numeral.clone(), f(1), "nama komponen"),
+            (format!("{numeral}.{area}"), f(3), "nama area"),
+            (
+                format!("{numeral}.{area}.{indicator}"),
+                f(5),
+                "teks indikator",
+            ),
+        ] {
+            match names.get(&k) {
+                Some((prev, at)) if *prev != v => {
+                    errors.push(format!("Baris {line}: {what} {k} berbeda dari baris {at}."))
+                }
+                Some(_) => {}
+                None => {
+                    names.insert(k, (v, line));
+                }
+            }
+        }
+        rows.push(NewStep {
+            line,
+            numeral,
+            component_name: f(1),
+            area,
+            area_name: f(3),
+            indicator,
+            indicator_text: f(5),
+            step,
+            step_text: f(7),
+            authority: f(8),
+            units: None,
+            pics: Vec::new(),
+        });
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push("Berkas tidak berisi baris target.".into());
+    }
+    // numbering without gaps: components from I, areas/indicators/steps from 1
+    let mut tree: BTreeMap<usize, BTreeMap<i64, BTreeMap<i64, Vec<i64>>>> = BTreeMap::new();
+    for r in &rows {
+        let c = NUMERALS.iter().position(|n| *n == r.numeral).unwrap_or(0);
+        tree.entry(c)
+            .or_default()
+            .entry(r.area)
+            .or_default()
+            .entry(r.indicator)
+            .or_default()
+            .push(r.step);
+    }
+    let gap = |found: Vec<i64>| -> Option<String> {
+        let want: Vec<i64> = (1..=found.len() as i64).collect();
+        (found != want).then(|| {
+            found
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    let comps: Vec<i64> = tree.keys().map(|c| *c as i64 + 1).collect();
+    if let Some(found) = gap(comps) {
+        errors.push(format!(
+            "Komponen harus berurutan mulai I tanpa loncatan; ditemukan nomor {found}."
+        ));
+    }
+    for (c, areas) in &tree {
+        let n = NUMERALS[*c];
+        if let Some(found) = gap(areas.keys().copied().collect()) {
+            errors.push(format!(
+                "Komponen {n}: nomor area harus 1, 2, … tanpa loncatan; ditemukan {found}."
+            ));
+        }
+        for (a, inds) in areas {
+            if let Some(found) = gap(inds.keys().copied().collect()) {
+                errors.push(format!(
+                    "Area {n}.{a}: nomor indikator harus 1, 2, … tanpa loncatan; ditemukan {found}."
+                ));
+            }
+            for (i, steps) in inds {
+                let mut s = steps.clone();
+                s.sort();
+                if let Some(found) = gap(s) {
+                    errors.push(format!("Indikator {n}.{a}.{i}: nomor langkah harus 1, 2, … tanpa loncatan; ditemukan {found}."));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        rows.sort_by_key(|r| {
+            (
+                NUMERALS.iter().position(|n| *n == r.numeral),
+                r.area,
+                r.indicator,
+                r.step,
+            )
+        });
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Imports a CSV into an empty year: all rows in one transaction, or nothing.
+pub async fn import(
+    db: &SqlitePool,
+    actor: &Actor,
+    year: i64,
+    bytes: &[u8],
+) -> Result<u64, YearError> {
+    if !valid_year(year) {
+        return Err(YearError::Refused(format!(
+            "Tahun {year} harus antara 2000 dan 2100."
+        )));
+    }
+    if year_exists(db, year).await? {
+        return Err(YearError::Refused(format!(
+            "Tahun {year} sudah punya target; impor hanya ke tahun yang belum punya target."
+        )));
+    }
+    let rows = parse_import(bytes).map_err(YearError::Invalid)?;
+    let mut tx = crate::db::write(db).await?;
+    let n = insert_year(&mut tx, year, &rows).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Entry::new(
+            "targets_imported",
+            format!("Target tahun {year} diimpor dari CSV ({n} langkah aksi)"),
+        )
+        .after(json!({"tahun": year, "langkah": n})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}

@@ -1,0 +1,324 @@
+//! Kelola Target: editing, moving and retiring one item.
+
+#[allow(unused_imports)]
+use super::*;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use crate::AppState;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{ClientIp, CurrentUser};
+use crate::error::{AppError, AppResult};
+use crate::web::{Chrome, FormData, parse_id, render, render_status};
+
+pub(crate) async fn current_text(
+    db: &SqlitePool,
+    kind: Kind,
+    id: i64,
+) -> sqlx::Result<Option<(String, String)>> {
+    let sql = format!(
+        "SELECT {c}, {a} FROM {t} WHERE id = ?",
+        c = kind.text_column(),
+        a = if kind == Kind::Step {
+            "authority_text"
+        } else {
+            "''"
+        },
+        t = kind.table()
+    );
+    sqlx::query_as(&sql).bind(id).fetch_optional(db).await
+}
+
+pub(crate) async fn unit_choices(
+    db: &SqlitePool,
+    step: Option<i64>,
+    checked: Option<&[i64]>,
+) -> sqlx::Result<Vec<UnitChoice>> {
+    let linked: Vec<i64> = match (step, checked) {
+        (_, Some(c)) => c.to_vec(),
+        (Some(s), None) => {
+            sqlx::query_scalar("SELECT unit_id FROM step_authorities WHERE step_id = ?")
+                .bind(s)
+                .fetch_all(db)
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    let units: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM units WHERE retired_at IS NULL OR id IN (SELECT unit_id FROM step_authorities WHERE step_id = ?) ORDER BY id")
+        .bind(step.unwrap_or(0))
+        .fetch_all(db)
+        .await?;
+    Ok(units
+        .into_iter()
+        .map(|(id, name)| UnitChoice {
+            checked: linked.contains(&id),
+            id,
+            name,
+        })
+        .collect())
+}
+
+pub(crate) async fn edit_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path((jenis, id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let kind = Kind::parse(&jenis)?;
+    let id = parse_id(&id)?;
+    let year = item_year(&state.db, kind, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (text, authority) = current_text(&state.db, kind, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(&EditPage {
+        chrome,
+        kind,
+        id,
+        parent_id: None,
+        year,
+        text,
+        authority,
+        units: if kind == Kind::Step {
+            unit_choices(&state.db, Some(id), None).await?
+        } else {
+            Vec::new()
+        },
+        errors: Vec::new(),
+    })
+}
+
+pub(crate) async fn edit_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path((jenis, id)): Path<(String, String)>,
+    FormData(form): FormData<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let kind = Kind::parse(&jenis)?;
+    let id = parse_id(&id)?;
+    let year = item_year(&state.db, kind, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (before_text, before_authority) = current_text(&state.db, kind, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let text = get("text");
+    let authority = get("authority");
+    let units: Vec<i64> = form
+        .iter()
+        .filter(|(n, _)| n == "unit")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let mut errors: Vec<String> = check_text(kind.label(), &text).into_iter().collect();
+    if kind == Kind::Step {
+        errors.extend(check_text("Kewenangan", &authority));
+        if units.is_empty() {
+            errors.push("Pilih sedikitnya satu unit yang berwenang.".into());
+        }
+    }
+    if !errors.is_empty() {
+        return render_status(
+            StatusCode::BAD_REQUEST,
+            &EditPage {
+                chrome,
+                kind,
+                id,
+                parent_id: None,
+                year,
+                text,
+                authority,
+                units: if kind == Kind::Step {
+                    unit_choices(&state.db, Some(id), Some(&units)).await?
+                } else {
+                    Vec::new()
+                },
+                errors,
+            },
+        );
+    }
+    let before_units: Vec<i64> = sqlx::query_scalar(
+        "SELECT unit_id FROM step_authorities WHERE step_id = ? ORDER BY unit_id",
+    )
+    .bind(if kind == Kind::Step { id } else { 0 })
+    .fetch_all(&state.db)
+    .await?;
+    let mut tx = crate::db::write(&state.db).await?;
+    let sql = format!(
+        "UPDATE {} SET {} = ? WHERE id = ?",
+        kind.table(),
+        kind.text_column()
+    );
+    sqlx::query(&sql)
+        .bind(text.trim())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if kind == Kind::Step {
+        sqlx::query("UPDATE action_steps SET authority_text = ? WHERE id = ?")
+            .bind(authority.trim())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM step_authorities WHERE step_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        link_units(&mut tx, id, &units).await?;
+    }
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new(
+            "target_edited",
+            format!("{} target {year} diubah", kind.label()),
+        )
+        .object(kind.slug(), id)
+        .change(
+            json!({"teks": before_text, "kewenangan": before_authority, "unit": before_units}),
+            json!({"teks": text.trim(), "kewenangan": authority.trim(), "unit": units}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MoveInput {
+    pub(crate) arah: String,
+}
+
+pub(crate) async fn move_item(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path((jenis, id)): Path<(String, String)>,
+    FormData(input): FormData<MoveInput>,
+) -> AppResult<Response> {
+    let kind = Kind::parse(&jenis)?;
+    let id = parse_id(&id)?;
+    let year = item_year(&state.db, kind, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let up = match input.arah.as_str() {
+        "naik" => true,
+        "turun" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Arah pemindahan tidak dikenal.".into(),
+            ));
+        }
+    };
+    let (t, p) = (kind.table(), kind.parent_column());
+    let mut tx = crate::db::write(&state.db).await?;
+    let (parent, pos): (i64, i64) =
+        sqlx::query_as(&format!("SELECT {p}, position FROM {t} WHERE id = ?"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let neighbour: Option<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT id, position FROM {t} WHERE {p} = ? AND position {} ? ORDER BY position {} LIMIT 1",
+        if up { "<" } else { ">" },
+        if up { "DESC" } else { "ASC" }
+    ))
+    .bind(parent)
+    .bind(pos)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((other, other_pos)) = neighbour {
+        // swap through a free position: (parent, position) is unique
+        sqlx::query(&format!("UPDATE {t} SET position = (SELECT max(position) + 1 FROM {t} WHERE {p} = ?) WHERE id = ?"))
+            .bind(parent)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("UPDATE {t} SET position = ? WHERE id = ?"))
+            .bind(pos)
+            .bind(other)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("UPDATE {t} SET position = ? WHERE id = ?"))
+            .bind(other_pos)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            &Actor::user(&user, Some(ip)),
+            Entry::new(
+                "target_moved",
+                format!(
+                    "{} target {year} dipindah {}",
+                    kind.label(),
+                    if up { "naik" } else { "turun" }
+                ),
+            )
+            .object(kind.slug(), id)
+            .change(json!({"urutan": pos}), json!({"urutan": other_pos})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
+}
+
+pub(crate) async fn retire_item(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path((jenis, id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let kind = Kind::parse(&jenis)?;
+    let id = parse_id(&id)?;
+    let year = item_year(&state.db, kind, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = crate::db::write(&state.db).await?;
+    let retired: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT retired_at FROM {} WHERE id = ?",
+        kind.table()
+    ))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let now = crate::fmt::now_stamp();
+    let (new_value, action, label) = match retired {
+        None => (Some(now), "target_retired", "tidak diberlakukan lagi"),
+        Some(_) => (None, "target_restored", "diberlakukan kembali"),
+    };
+    sqlx::query(&format!(
+        "UPDATE {} SET retired_at = ? WHERE id = ?",
+        kind.table()
+    ))
+    .bind(&new_value)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &Actor::user(&user, Some(ip)),
+        Entry::new(action, format!("{} target {year} {label}", kind.label()))
+            .object(kind.slug(), id)
+            .change(
+                json!({"berlaku": new_value.is_some()}),
+                json!({"berlaku": new_value.is_none()}),
+            ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
+}

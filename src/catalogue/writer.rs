@@ -1,0 +1,334 @@
+//! Writing a whole target year: from validated rows, or as a copy of another year.
+
+#[allow(unused_imports)]
+use super::*;
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::audit::{self, Actor, Entry};
+
+// ---------------------------------------------------------------------------
+// Writing a whole year
+
+/// One action step of a year to be written, with its place in the hierarchy.
+#[derive(Clone, Debug)]
+pub struct NewStep {
+    pub line: usize,
+    pub numeral: String,
+    pub component_name: String,
+    pub area: i64,
+    pub area_name: String,
+    pub indicator: i64,
+    pub indicator_text: String,
+    pub step: i64,
+    pub step_text: String,
+    pub authority: String,
+    /// Units to link; `None` links those the authority wording names.
+    pub units: Option<Vec<i64>>,
+    pub pics: Vec<i64>,
+}
+
+pub fn valid_year(year: i64) -> bool {
+    (2000..=2100).contains(&year)
+}
+
+/// The units an authority wording names: the unit itself ("instansi"), the ministry
+/// centre ("pusat"), and any unit whose name it contains.
+pub async fn units_named(conn: &mut SqliteConnection, text: &str) -> sqlx::Result<Vec<i64>> {
+    let units: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, kind, name FROM units WHERE retired_at IS NULL ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await?;
+    let lower = text.to_lowercase();
+    Ok(units
+        .into_iter()
+        .filter(|(_, kind, name)| {
+            (kind == "instansi" && lower.contains("instansi"))
+                || (kind == "pusat" && lower.contains("pusat"))
+                || lower.contains(&name.to_lowercase())
+        })
+        .map(|(id, _, _)| id)
+        .collect())
+}
+
+/// Links a step to the given units (unknown unit ids are skipped).
+pub(crate) async fn link_units(
+    conn: &mut SqliteConnection,
+    step_id: i64,
+    units: &[i64],
+) -> sqlx::Result<()> {
+    for u in units {
+        sqlx::query(
+            "INSERT OR IGNORE INTO step_authorities (step_id, unit_id) SELECT ?, id FROM units WHERE id = ?",
+        )
+        .bind(step_id)
+        .bind(u)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Inserts an area or indicator under its parent at a position; returns its id.
+pub(crate) async fn insert_child(
+    conn: &mut SqliteConnection,
+    kind: Kind,
+    parent: i64,
+    position: i64,
+    text: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(&format!(
+        "INSERT INTO {} ({}, position, {}) VALUES (?, ?, ?) RETURNING id",
+        kind.table(),
+        kind.parent_column(),
+        kind.text_column()
+    ))
+    .bind(parent)
+    .bind(position)
+    .bind(text)
+    .fetch_one(conn)
+    .await
+}
+
+/// Writes a new target year from rows already validated; on the caller's transaction.
+pub async fn insert_year(
+    conn: &mut SqliteConnection,
+    year: i64,
+    rows: &[NewStep],
+) -> sqlx::Result<u64> {
+    sqlx::query("INSERT INTO target_years (year, title) VALUES (?, ?)")
+        .bind(year)
+        .bind(format!(
+            "Target Prioritas Pembangunan Zona Integritas Tahun {year}"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    let mut components: HashMap<String, i64> = HashMap::new();
+    let mut areas: HashMap<(String, i64), i64> = HashMap::new();
+    let mut indicators: HashMap<(String, i64, i64), i64> = HashMap::new();
+    for r in rows {
+        let position = NUMERALS.iter().position(|n| *n == r.numeral).unwrap_or(0) as i64 + 1;
+        let cid = match components.get(&r.numeral) {
+            Some(id) => *id,
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO components (year, position, numeral, name) VALUES (?, ?, ?, ?) RETURNING id",
+                )
+                .bind(year)
+                .bind(position)
+                .bind(&r.numeral)
+                .bind(&r.component_name)
+                .fetch_one(&mut *conn)
+                .await?;
+                components.insert(r.numeral.clone(), id);
+                id
+            }
+        };
+        let akey = (r.numeral.clone(), r.area);
+        let aid = match areas.get(&akey) {
+            Some(id) => *id,
+            None => {
+                let id = insert_child(conn, Kind::Area, cid, r.area, &r.area_name).await?;
+                *areas.entry(akey).or_insert(id)
+            }
+        };
+        let ikey = (r.numeral.clone(), r.area, r.indicator);
+        let iid = match indicators.get(&ikey) {
+            Some(id) => *id,
+            None => {
+                let id = insert_child(conn, Kind::Indicator, aid, r.indicator, &r.indicator_text)
+                    .await?;
+                *indicators.entry(ikey).or_insert(id)
+            }
+        };
+        let sid: i64 = sqlx::query_scalar(
+            "INSERT INTO action_steps (indicator_id, position, text, authority_text) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(iid)
+        .bind(r.step)
+        .bind(&r.step_text)
+        .bind(&r.authority)
+        .fetch_one(&mut *conn)
+        .await?;
+        let units = match &r.units {
+            Some(u) => u.clone(),
+            None => units_named(conn, &r.authority).await?,
+        };
+        link_units(conn, sid, &units).await?;
+        for p in &r.pics {
+            sqlx::query("INSERT OR IGNORE INTO step_assignments (step_id, user_id) VALUES (?, ?)")
+                .bind(sid)
+                .bind(p)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    // The estimate's weights start as the 10/2019 ones; the admin can change them.
+    for (n, w) in crate::score::DEFAULT_WEIGHTS {
+        if components.contains_key(n) {
+            sqlx::query("INSERT INTO component_weights (year, numeral, weight) VALUES (?, ?, ?)")
+                .bind(year)
+                .bind(n)
+                .bind(w)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Copies the items in force of `from` (renumbered without gaps), their authority
+/// units and optionally their assignments (active users only) into the new year `to`.
+pub async fn copy_year(
+    conn: &mut SqliteConnection,
+    from: i64,
+    to: i64,
+    with_assignments: bool,
+) -> sqlx::Result<u64> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        numeral: String,
+        c_name: String,
+        a_id: i64,
+        a_name: String,
+        i_id: i64,
+        i_text: String,
+        s_text: String,
+        authority: String,
+    }
+    let src: Vec<Row> = sqlx::query_as(
+        "SELECT s.id, c.numeral, c.name AS c_name, a.id AS a_id, a.name AS a_name,
+                i.id AS i_id, i.text AS i_text, s.text AS s_text, s.authority_text AS authority
+         FROM components c JOIN areas a ON a.component_id = c.id
+         JOIN indicators i ON i.area_id = a.id JOIN action_steps s ON s.indicator_id = i.id
+         WHERE c.year = ? AND a.retired_at IS NULL AND i.retired_at IS NULL AND s.retired_at IS NULL
+         ORDER BY c.position, a.position, i.position, s.position",
+    )
+    .bind(from)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut rows = Vec::new();
+    let (mut last_c, mut last_a, mut last_i) = (String::new(), 0, 0);
+    let (mut an, mut inn, mut sn) = (0, 0, 0);
+    for r in src {
+        if r.numeral != last_c {
+            last_c = r.numeral.clone();
+            an = 0;
+            last_a = 0;
+        }
+        if r.a_id != last_a {
+            last_a = r.a_id;
+            an += 1;
+            inn = 0;
+            last_i = 0;
+        }
+        if r.i_id != last_i {
+            last_i = r.i_id;
+            inn += 1;
+            sn = 0;
+        }
+        sn += 1;
+        let units: Vec<i64> =
+            sqlx::query_scalar("SELECT unit_id FROM step_authorities WHERE step_id = ?")
+                .bind(r.id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let pics: Vec<i64> = if with_assignments {
+            sqlx::query_scalar(
+                "SELECT sa.user_id FROM step_assignments sa JOIN users u ON u.id = sa.user_id
+                 WHERE sa.step_id = ? AND u.active = 1",
+            )
+            .bind(r.id)
+            .fetch_all(&mut *conn)
+            .await?
+        } else {
+            Vec::new()
+        };
+        rows.push(NewStep {
+            line: 0,
+            numeral: r.numeral,
+            component_name: r.c_name,
+            area: an,
+            area_name: r.a_name,
+            indicator: inn,
+            indicator_text: r.i_text,
+            step: sn,
+            step_text: r.s_text,
+            authority: r.authority,
+            units: Some(units),
+            pics,
+        });
+    }
+    let n = insert_year(conn, to, &rows).await?;
+    // Weights follow the source year when it has its own.
+    sqlx::query(
+        "INSERT OR REPLACE INTO component_weights (year, numeral, weight)
+         SELECT ?, numeral, weight FROM component_weights WHERE year = ?",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(&mut *conn)
+    .await?;
+    Ok(n)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum YearError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub(crate) async fn year_exists(db: &SqlitePool, year: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM target_years WHERE year = ?")
+        .bind(year)
+        .fetch_one(db)
+        .await?;
+    Ok(n > 0)
+}
+
+/// "Salin target": refuses an unknown source or a year that already has targets.
+pub async fn copy(
+    db: &SqlitePool,
+    actor: &Actor,
+    from: i64,
+    to: i64,
+    with_assignments: bool,
+) -> Result<u64, YearError> {
+    if !valid_year(to) {
+        return Err(YearError::Refused(format!(
+            "Tahun tujuan {to} harus antara 2000 dan 2100."
+        )));
+    }
+    if !year_exists(db, from).await? {
+        return Err(YearError::Refused(format!(
+            "Tahun sumber {from} tidak punya target."
+        )));
+    }
+    if year_exists(db, to).await? {
+        return Err(YearError::Refused(format!(
+            "Tahun {to} sudah punya target; penyalinan ditolak agar tidak ada yang tertimpa."
+        )));
+    }
+    let mut tx = crate::db::write(db).await?;
+    let n = copy_year(&mut tx, from, to, with_assignments).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Entry::new(
+            "targets_copied",
+            format!("Target {from} disalin ke {to} ({n} langkah aksi)"),
+        )
+        .after(json!({"dari": from, "ke": to, "langkah": n, "penugasan": with_assignments})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}

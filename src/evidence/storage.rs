@@ -1,0 +1,372 @@
+//! Evidence bytes: deciding the type from the bytes, content-addressed storage
+//! written durably (temp file, sync, rename, sync folder), safe labels.
+
+#[allow(unused_imports)]
+use super::*;
+
+use std::path::{Path as FsPath, PathBuf};
+
+use axum::http::StatusCode;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use crate::auth::session::random_token;
+
+// ---------------------------------------------------------------------------
+// Storage
+
+pub struct FileType {
+    pub mime: &'static str,
+    pub ext: &'static str,
+    pub label: &'static str,
+}
+
+pub const ALLOWED: [FileType; 6] = [
+    FileType {
+        mime: "application/pdf",
+        ext: "pdf",
+        label: "PDF",
+    },
+    FileType {
+        mime: "image/jpeg",
+        ext: "jpg",
+        label: "JPEG",
+    },
+    FileType {
+        mime: "image/png",
+        ext: "png",
+        label: "PNG",
+    },
+    FileType {
+        mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ext: "docx",
+        label: "DOCX",
+    },
+    FileType {
+        mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ext: "xlsx",
+        label: "XLSX",
+    },
+    FileType {
+        mime: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ext: "pptx",
+        label: "PPTX",
+    },
+];
+
+/// Decides the type from the bytes alone: magic numbers for PDF, JPEG and PNG; for
+/// Office files, the ZIP's own directory must hold the part that makes it one.
+pub fn detect(path: &FsPath, prefix: &[u8]) -> Option<&'static FileType> {
+    if prefix.starts_with(b"%PDF-") {
+        return Some(&ALLOWED[0]);
+    }
+    if prefix.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some(&ALLOWED[1]);
+    }
+    if prefix.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some(&ALLOWED[2]);
+    }
+    if prefix.starts_with(b"PK\x03\x04") {
+        let file = std::fs::File::open(path).ok()?;
+        let zip = zip::ZipArchive::new(file).ok()?;
+        let names: Vec<&str> = zip.file_names().collect();
+        if !names.contains(&"[Content_Types].xml") {
+            return None;
+        }
+        for (part, idx) in [
+            ("word/document.xml", 3),
+            ("xl/workbook.xml", 4),
+            ("ppt/presentation.xml", 5),
+        ] {
+            if names.contains(&part) {
+                return Some(&ALLOWED[idx]);
+            }
+        }
+    }
+    None
+}
+
+pub fn evidence_dir(data_dir: &FsPath) -> PathBuf {
+    data_dir.join("evidence")
+}
+
+pub(crate) fn tmp_dir(data_dir: &FsPath) -> PathBuf {
+    evidence_dir(data_dir).join("tmp")
+}
+
+/// Where a stored file lives: spread over 256 folders by the first hash bytes.
+pub fn stored_path(data_dir: &FsPath, stored_name: &str) -> PathBuf {
+    let prefix: String = stored_name.chars().take(2).collect();
+    evidence_dir(data_dir).join(prefix).join(stored_name)
+}
+
+/// Leftovers of uploads interrupted by a crash: never referenced, safe to remove.
+pub fn clean_tmp(data_dir: &FsPath) {
+    let dir = tmp_dir(data_dir);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Keeps what a file name is for a person to read; drops paths and control
+/// characters, and bounds its length.
+pub fn sanitize_label(raw: &str, ext: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    let cleaned: String = cleaned.chars().take(120).collect();
+    if cleaned.is_empty() {
+        format!("berkas.{ext}")
+    } else {
+        cleaned
+    }
+}
+
+/// A file received into the temporary folder, hashed and measured as it arrived.
+pub(crate) struct Received {
+    pub(crate) tmp: PathBuf,
+    pub(crate) size: u64,
+    pub(crate) sha256: String,
+    pub(crate) prefix: Vec<u8>,
+    pub(crate) file_name: String,
+}
+
+pub(crate) enum UploadProblem {
+    TooLarge,
+    Interrupted,
+    Missing,
+    Io(std::io::Error),
+}
+
+pub(crate) async fn receive_file(
+    field: &mut axum::extract::multipart::Field<'_>,
+    data_dir: &FsPath,
+    max: u64,
+) -> Result<Received, UploadProblem> {
+    let dir = tmp_dir(data_dir);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(UploadProblem::Io)?;
+    let tmp = dir.join(format!("{}.part", random_token()));
+    let mut out = tokio::fs::File::create(&tmp)
+        .await
+        .map_err(UploadProblem::Io)?;
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut prefix = Vec::with_capacity(16);
+    let file_name = field.file_name().unwrap_or("").to_string();
+    let result: Result<(), UploadProblem> = async {
+        loop {
+            let chunk = match field.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(UploadProblem::TooLarge);
+                }
+                Err(_) => return Err(UploadProblem::Interrupted),
+            };
+            size += chunk.len() as u64;
+            if size > max {
+                return Err(UploadProblem::TooLarge);
+            }
+            if prefix.len() < 16 {
+                let take = (16 - prefix.len()).min(chunk.len());
+                prefix.extend_from_slice(&chunk[..take]);
+            }
+            hasher.update(&chunk);
+            out.write_all(&chunk).await.map_err(UploadProblem::Io)?;
+        }
+        // The bytes reach the disk before any record may point at them.
+        out.sync_all().await.map_err(UploadProblem::Io)?;
+        Ok(())
+    }
+    .await;
+    drop(out);
+    if let Err(e) = result {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
+    }
+    if size == 0 {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(UploadProblem::Missing);
+    }
+    Ok(Received {
+        tmp,
+        size,
+        sha256: hex(&hasher.finalize()),
+        prefix,
+        file_name,
+    })
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Moves a received file to its final, content-addressed place and makes the move
+/// itself durable (the folder is synced too).
+pub(crate) async fn commit_file(
+    data_dir: &FsPath,
+    tmp: &FsPath,
+    stored_name: &str,
+) -> std::io::Result<()> {
+    let dest = stored_path(data_dir, stored_name);
+    let parent = dest.parent().expect("has a folder").to_path_buf();
+    tokio::fs::create_dir_all(&parent).await?;
+    if tokio::fs::try_exists(&dest).await? {
+        // Same name means same bytes: keep the copy already there.
+        tokio::fs::remove_file(tmp).await?;
+        return Ok(());
+    }
+    tokio::fs::rename(tmp, &dest).await?;
+    let dir = tokio::fs::File::open(&parent).await?;
+    dir.sync_all().await?;
+    Ok(())
+}
+
+/// Stores bytes known to be of an allowed type (demo data, restores) the same way
+/// uploads are stored; returns the stored name and the SHA-256.
+pub fn store_bytes_blocking(
+    data_dir: &FsPath,
+    bytes: &[u8],
+    ext: &str,
+) -> std::io::Result<(String, String)> {
+    use std::io::Write;
+    let sha = hex(&Sha256::digest(bytes));
+    let stored_name = format!("{sha}.{ext}");
+    let dest = stored_path(data_dir, &stored_name);
+    if dest.exists() {
+        return Ok((stored_name, sha));
+    }
+    let parent = dest.parent().expect("has a folder");
+    std::fs::create_dir_all(parent)?;
+    let tmp_folder = tmp_dir(data_dir);
+    std::fs::create_dir_all(&tmp_folder)?;
+    let tmp = tmp_folder.join(format!("{}.part", random_token()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, &dest)?;
+    std::fs::File::open(parent)?.sync_all()?;
+    Ok((stored_name, sha))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn ooxml(parts: &[&str]) -> Vec<u8> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            for p in parts {
+                zip.start_file(*p, opts).unwrap();
+                zip.write_all(b"<?xml version=\"1.0\"?><x/>").unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    fn detect_bytes(bytes: &[u8]) -> Option<&'static str> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(bytes).unwrap();
+        f.flush().unwrap();
+        let prefix = &bytes[..bytes.len().min(16)];
+        detect(f.path(), prefix).map(|t| t.ext)
+    }
+
+    #[test]
+    fn the_type_comes_from_the_bytes() {
+        let cases: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+            ("pdf", b"%PDF-1.7\n%%EOF\n".to_vec(), Some("pdf")),
+            ("jpeg", vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10], Some("jpg")),
+            (
+                "png",
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+                Some("png"),
+            ),
+            (
+                "docx",
+                ooxml(&["[Content_Types].xml", "word/document.xml"]),
+                Some("docx"),
+            ),
+            (
+                "xlsx",
+                ooxml(&["[Content_Types].xml", "xl/workbook.xml"]),
+                Some("xlsx"),
+            ),
+            (
+                "pptx",
+                ooxml(&["[Content_Types].xml", "ppt/presentation.xml"]),
+                Some("pptx"),
+            ),
+            (
+                "zip without content types",
+                ooxml(&["word/document.xml"]),
+                None,
+            ),
+            (
+                "zip of other parts",
+                ooxml(&["[Content_Types].xml", "a.txt"]),
+                None,
+            ),
+            ("html", b"<!doctype html><script>".to_vec(), None),
+            ("text that mentions PDF", b" %PDF-1.4".to_vec(), None),
+            ("executable", b"MZ\x90\0\x03\0\0\0".to_vec(), None),
+            ("truncated zip header", b"PK\x03\x04garbage".to_vec(), None),
+            ("empty", Vec::new(), None),
+        ];
+        for (name, bytes, expected) in cases {
+            assert_eq!(detect_bytes(&bytes), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn links_are_absolute_http_only() {
+        for (raw, ok) in [
+            ("https://drive.example.go.id/a", true),
+            ("  http://contoh.go.id  ", true),
+            ("javascript:alert(1)", false),
+            ("ftp://contoh.go.id/x", false),
+            ("contoh.go.id/x", false),
+            ("", false),
+            ("https://", false),
+        ] {
+            assert_eq!(check_link(raw).is_ok(), ok, "{raw:?}");
+        }
+        assert_eq!(
+            check_link(&format!("https://a.go.id/{}", "x".repeat(2000))),
+            Err("Alamat tautan terlalu panjang (maksimal 2000 karakter).")
+        );
+    }
+
+    #[test]
+    fn labels_lose_paths_and_control_characters() {
+        for (raw, expected) in [
+            ("../../SK Tim <ZI>.pdf", "SK Tim ZI.pdf"),
+            ("C:\\Users\\a\\notulen.docx", "notulen.docx"),
+            ("..hidden.pdf", "hidden.pdf"),
+            ("", "berkas.pdf"),
+            ("a\u{0}b\nc.pdf", "abc.pdf"),
+        ] {
+            assert_eq!(sanitize_label(raw, "pdf"), expected, "{raw:?}");
+        }
+        assert_eq!(sanitize_label(&"x".repeat(300), "pdf").chars().count(), 120);
+    }
+
+    #[test]
+    fn sizes_read_in_indonesian() {
+        assert_eq!(size_label(1), "1 KB");
+        assert_eq!(size_label(1024 * 1024), "1 MB");
+        assert_eq!(size_label(1536 * 1024), "1,5 MB");
+    }
+}

@@ -1,0 +1,255 @@
+//! Counting steps by status and the unit's own estimate of its pengungkit score,
+//! shared by the dashboard and the reports.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::SqlitePool;
+
+use crate::step::StepRow;
+
+pub const DEFAULT_WEIGHTS: [(&str, f64); 6] = [
+    ("I", 5.0),
+    ("II", 5.0),
+    ("III", 15.0),
+    ("IV", 10.0),
+    ("V", 15.0),
+    ("VI", 10.0),
+];
+
+// ---------------------------------------------------------------------------
+// Counting
+
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Counts {
+    pub total: i64,
+    pub selesai: i64,
+    pub berjalan: i64,
+    pub belum: i64,
+    pub tidak_dapat: i64,
+    pub realization_sum: i64,
+    pub with_evidence: i64,
+    pub diterima: i64,
+    pub perbaikan: i64,
+    pub unreviewed: i64,
+}
+
+impl Counts {
+    pub fn add(&mut self, r: &StepRow) {
+        self.total += 1;
+        match r.status_key() {
+            "selesai" => self.selesai += 1,
+            "berjalan" => self.berjalan += 1,
+            "tidak_dapat" => self.tidak_dapat += 1,
+            _ => self.belum += 1,
+        }
+        self.realization_sum += r.realization_value();
+        if r.evidence_count > 0 {
+            self.with_evidence += 1;
+        }
+        match r.verdict.as_deref() {
+            Some("diterima") => self.diterima += 1,
+            Some("perbaikan") => self.perbaikan += 1,
+            _ => self.unreviewed += 1,
+        }
+    }
+
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a StepRow>) -> Counts {
+        let mut c = Counts::default();
+        for r in rows {
+            c.add(r);
+        }
+        c
+    }
+
+    pub fn mean_realization(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.realization_sum as f64 / self.total as f64
+        }
+    }
+
+    /// "45,5" — one decimal, Indonesian comma.
+    pub fn mean_label(&self) -> String {
+        decimal(self.mean_realization(), 1)
+    }
+
+    pub fn done_percent(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            100.0 * self.selesai as f64 / self.total as f64
+        }
+    }
+
+    pub fn done_percent_label(&self) -> String {
+        decimal(self.done_percent(), 0)
+    }
+}
+
+pub fn decimal(v: f64, places: usize) -> String {
+    format!("{v:.places$}").replace('.', ",")
+}
+
+/// One bar segment of the component pictures, in percent of the bar.
+pub struct Segment {
+    pub x: f64,
+    pub width: f64,
+    pub class: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+}
+
+pub fn segments(c: &Counts) -> Vec<Segment> {
+    let total = c.total.max(1) as f64;
+    let mut x = 0.0;
+    let mut out = Vec::new();
+    for (count, class, label) in [
+        (c.selesai, "seg-selesai", "Selesai"),
+        (c.berjalan, "seg-berjalan", "Sedang berjalan"),
+        (c.belum, "seg-belum", "Belum dimulai"),
+        (c.tidak_dapat, "seg-tidak", "Tidak dapat dilaksanakan"),
+    ] {
+        let width = 100.0 * count as f64 / total;
+        out.push(Segment {
+            x,
+            width,
+            class,
+            label,
+            count,
+        });
+        x += width;
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The estimate
+
+/// A step's value for the estimate: its realisation, or nothing while the reviewer
+/// has asked for a fix.
+pub fn step_value(r: &StepRow) -> f64 {
+    if r.verdict.as_deref() == Some("perbaikan") {
+        0.0
+    } else {
+        r.realization_value() as f64 / 100.0
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        0.0
+    } else {
+        values.iter().sum::<f64>() / values.len() as f64
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Estimate {
+    pub numeral: String,
+    pub weight: f64,
+    /// 0..1: mean of the component's areas.
+    pub value: f64,
+    pub score: f64,
+}
+
+/// Indicator = mean of its steps' values; area = mean of its indicators; component =
+/// mean of its areas × the component's weight; total = sum of the components.
+pub fn estimate(rows: &[StepRow], weights: &HashMap<String, f64>) -> Vec<Estimate> {
+    // component -> area -> indicator -> step values
+    type Indicators = BTreeMap<i64, Vec<f64>>;
+    let mut tree: BTreeMap<(i64, String), BTreeMap<i64, Indicators>> = BTreeMap::new();
+    for r in rows {
+        tree.entry((r.c_pos, r.numeral.clone()))
+            .or_default()
+            .entry(r.a_pos)
+            .or_default()
+            .entry(r.i_pos)
+            .or_default()
+            .push(step_value(r));
+    }
+    tree.into_iter()
+        .map(|((_, numeral), areas)| {
+            let area_values: Vec<f64> = areas
+                .values()
+                .map(|inds| mean(&inds.values().map(|s| mean(s)).collect::<Vec<_>>()))
+                .collect();
+            let value = mean(&area_values);
+            let weight = weights.get(&numeral).copied().unwrap_or(0.0);
+            Estimate {
+                numeral,
+                weight,
+                value,
+                score: value * weight,
+            }
+        })
+        .collect()
+}
+
+pub async fn weights(db: &SqlitePool, year: i64) -> sqlx::Result<(HashMap<String, f64>, bool)> {
+    let stored: Vec<(String, f64)> =
+        sqlx::query_as("SELECT numeral, weight FROM component_weights WHERE year = ?")
+            .bind(year)
+            .fetch_all(db)
+            .await?;
+    if stored.is_empty() {
+        return Ok((
+            DEFAULT_WEIGHTS
+                .iter()
+                .map(|(n, w)| (n.to_string(), *w))
+                .collect(),
+            true,
+        ));
+    }
+    Ok((stored.into_iter().collect(), false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(c: &str, a: i64, i: i64, realization: i64, verdict: Option<&str>) -> StepRow {
+        StepRow {
+            step_id: 0,
+            s_pos: 1,
+            step_text: String::new(),
+            authority: String::new(),
+            indicator_id: 0,
+            i_pos: i,
+            indicator_text: String::new(),
+            area_id: 0,
+            a_pos: a,
+            area_name: String::new(),
+            component_id: 0,
+            c_pos: 1,
+            numeral: c.into(),
+            component_name: String::new(),
+            status: Some("berjalan".into()),
+            realization: Some(realization),
+            narrative: None,
+            version: Some(1),
+            updated_at: None,
+            evidence_count: 0,
+            verdict: verdict.map(str::to_string),
+            review_note: None,
+            pics: None,
+        }
+    }
+
+    #[test]
+    fn estimate_is_a_mean_of_means_times_the_weight() {
+        // area 1: indicator a = (100 + 50)/2 = 0.75; area 2: indicator a = 0 (asked to
+        // fix), b = 0.2 -> 0.1. Component = (0.75 + 0.1)/2 = 0.425 × 5 = 2.125.
+        let rows = vec![
+            row("I", 1, 1, 100, None),
+            row("I", 1, 1, 50, Some("diterima")),
+            row("I", 2, 1, 80, Some("perbaikan")),
+            row("I", 2, 2, 20, None),
+        ];
+        let w = HashMap::from([("I".to_string(), 5.0)]);
+        let e = estimate(&rows, &w);
+        assert_eq!(e.len(), 1);
+        assert!((e[0].value - 0.425).abs() < 1e-9);
+        assert!((e[0].score - 2.125).abs() < 1e-9);
+    }
+}

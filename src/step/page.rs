@@ -1,0 +1,405 @@
+//! The step page: progress, evidence, review and history of one step for one period.
+
+#[allow(unused_imports)]
+use super::*;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use sqlx::SqlitePool;
+
+use crate::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::error::{AppError, AppResult};
+use crate::evidence::{self, EvidenceView};
+use crate::periods::{self, Period, PeriodChoice, PeriodQuery};
+use crate::step::{Rights, StepContext, status_label};
+use crate::web::SelectOption;
+use crate::web::{Chrome, QueryData, parse_id, render};
+
+// ---------------------------------------------------------------------------
+// The step page
+
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub struct ProgressRecord {
+    pub id: i64,
+    pub version: i64,
+    pub status: String,
+    pub realization: i64,
+    pub narrative: String,
+    pub reason: String,
+    pub updated_by_name: String,
+    pub updated_at: String,
+}
+
+impl ProgressRecord {
+    pub fn status_label(&self) -> &'static str {
+        status_label(Some(&self.status))
+    }
+    pub fn when(&self) -> String {
+        crate::fmt::stored_datetime_id(&self.updated_at)
+    }
+}
+
+pub async fn current_progress(
+    db: &SqlitePool,
+    step_id: i64,
+    semester: i64,
+) -> sqlx::Result<Option<ProgressRecord>> {
+    sqlx::query_as(
+        "SELECT p.id, p.version, p.status, p.realization, p.narrative, p.reason,
+                u.display_name AS updated_by_name, p.updated_at
+         FROM progress p JOIN users u ON u.id = p.updated_by
+         WHERE p.step_id = ? AND p.semester = ?",
+    )
+    .bind(step_id)
+    .bind(semester)
+    .fetch_optional(db)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+pub struct HistoryView {
+    pub version: i64,
+    pub status: String,
+    pub realization: i64,
+    pub narrative: String,
+    pub reason: String,
+    pub changed_by: String,
+    pub changed_at: String,
+}
+
+impl HistoryView {
+    pub fn status_label(&self) -> &'static str {
+        status_label(Some(&self.status))
+    }
+    pub fn when(&self) -> String {
+        crate::fmt::stored_datetime_id(&self.changed_at)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ReviewView {
+    pub verdict: String,
+    pub note: String,
+    pub reviewer: String,
+    pub reviewed_at: String,
+    pub progress_version: i64,
+}
+
+impl ReviewView {
+    pub fn verdict_label(&self) -> &'static str {
+        crate::step::verdict_label(Some(&self.verdict), true)
+    }
+    pub fn when(&self) -> String {
+        crate::fmt::stored_datetime_id(&self.reviewed_at)
+    }
+}
+
+/// The progress form's values: the stored ones, or what the user typed.
+pub struct ProgressForm {
+    pub version: i64,
+    pub status: String,
+    pub realization: String,
+    pub narrative: String,
+    pub reason: String,
+}
+
+pub struct PicView {
+    pub user_id: i64,
+    pub name: String,
+    pub username: String,
+}
+
+#[derive(Template)]
+#[template(path = "steps/show.html")]
+pub struct StepPage {
+    pub chrome: Chrome,
+    pub ctx: StepContext,
+    pub code: String,
+    pub period: Period,
+    pub periods: PeriodChoice,
+    pub rights: Rights,
+    pub pics: Vec<PicView>,
+    pub responsible_unit: Option<String>,
+    pub pic_options: Vec<SelectOption>,
+    pub unit_options: Vec<SelectOption>,
+    pub progress: Option<ProgressRecord>,
+    pub status_options: Vec<SelectOption>,
+    pub form: ProgressForm,
+    pub form_errors: Vec<String>,
+    /// The newer version that refused a save.
+    pub conflict: Option<ProgressRecord>,
+    pub evidence: Vec<EvidenceView>,
+    pub evidence_error: Option<String>,
+    pub link_url: String,
+    pub link_label: String,
+    pub upload_action: String,
+    pub max_upload_mb: u64,
+    pub current_review: Option<ReviewView>,
+    pub reviews: Vec<ReviewView>,
+    pub review_errors: Vec<String>,
+    pub review_verdict: String,
+    pub review_note: String,
+    pub history: Vec<HistoryView>,
+    pub deadline: Option<String>,
+}
+
+impl StepPage {
+    pub fn active_evidence_count(&self) -> usize {
+        self.evidence
+            .iter()
+            .filter(|e| e.removed_at.is_none())
+            .count()
+    }
+}
+
+pub(crate) fn status_options(selected: &str) -> Vec<SelectOption> {
+    crate::step::STATUSES
+        .iter()
+        .map(|(v, l)| SelectOption {
+            value: v.to_string(),
+            label: l.to_string(),
+            selected: *v == selected,
+        })
+        .collect()
+}
+
+/// The step's period: the one asked for (which must lie in the step's year), else
+/// the default period when it is in that year, else the year's Semester II.
+pub(crate) async fn step_period(
+    db: &SqlitePool,
+    ctx: &StepContext,
+    asked: Option<&str>,
+) -> AppResult<Period> {
+    match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        // the step's own year exists: no need to ask the database
+        Some(raw) if Period::parse_key(raw).is_some_and(|p| p.year == ctx.year) => {
+            Ok(Period::parse_key(raw).expect("checked"))
+        }
+        Some(raw) => {
+            let p = periods::resolve(db, Some(raw)).await?;
+            if p.year != ctx.year {
+                return Err(AppError::NotFoundWith(format!(
+                    "Langkah aksi ini termasuk target tahun {}; periode {} bukan miliknya.",
+                    ctx.year,
+                    p.label()
+                )));
+            }
+            Ok(p)
+        }
+        None => Ok(match periods::default_period(db).await? {
+            Some(p) if p.year == ctx.year => p,
+            _ => Period::new(ctx.year, 2),
+        }),
+    }
+}
+
+pub async fn load_step(
+    state: &AppState,
+    user: &CurrentUser,
+    raw_id: &str,
+) -> AppResult<(StepContext, Rights)> {
+    let id = parse_id(raw_id)?;
+    let ctx = crate::step::context(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rights = crate::step::rights(&state.db, user, &ctx).await?;
+    if !rights.read {
+        return Err(AppError::Forbidden);
+    }
+    Ok((ctx, rights))
+}
+
+impl StepPage {
+    pub async fn build(
+        state: &AppState,
+        chrome: Chrome,
+        ctx: StepContext,
+        rights: Rights,
+        period: Period,
+    ) -> AppResult<StepPage> {
+        let db = &state.db;
+        let step_id = ctx.id;
+        let progress = current_progress(db, step_id, period.semester).await?;
+        let pics: Vec<PicView> = sqlx::query_as::<_, (i64, String, String)>(
+            "SELECT u.id, u.display_name, u.username FROM step_assignments sa
+             JOIN users u ON u.id = sa.user_id WHERE sa.step_id = ? ORDER BY u.display_name",
+        )
+        .bind(step_id)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .map(|(user_id, name, username)| PicView {
+            user_id,
+            name,
+            username,
+        })
+        .collect();
+        let responsible_unit: Option<(i64, String)> = sqlx::query_as(
+            "SELECT un.id, un.name FROM step_responsible_units r JOIN units un ON un.id = r.unit_id
+             WHERE r.step_id = ?",
+        )
+        .bind(step_id)
+        .fetch_optional(db)
+        .await?;
+        let (pic_options, unit_options) = if rights.assign {
+            let users: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT id, display_name, role FROM users
+                 WHERE active = 1 AND role != 'penilai'
+                   AND id NOT IN (SELECT user_id FROM step_assignments WHERE step_id = ?)
+                 ORDER BY display_name",
+            )
+            .bind(step_id)
+            .fetch_all(db)
+            .await?;
+            let units: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, name FROM units ORDER BY id")
+                    .fetch_all(db)
+                    .await?;
+            (
+                users
+                    .into_iter()
+                    .map(|(id, name, role)| SelectOption {
+                        value: id.to_string(),
+                        label: format!(
+                            "{name} ({})",
+                            Role::parse(&role).map(Role::label).unwrap_or("")
+                        ),
+                        selected: false,
+                    })
+                    .collect(),
+                units
+                    .into_iter()
+                    .map(|(id, name)| SelectOption {
+                        selected: responsible_unit.as_ref().map(|u| u.0) == Some(id),
+                        value: id.to_string(),
+                        label: name,
+                    })
+                    .collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let reviews: Vec<ReviewView> = sqlx::query_as(
+            "SELECT r.verdict, r.note, u.display_name AS reviewer, r.reviewed_at, r.progress_version
+             FROM reviews r JOIN users u ON u.id = r.reviewer_id
+             WHERE r.step_id = ? AND r.semester = ? ORDER BY r.id DESC",
+        )
+        .bind(step_id)
+        .bind(period.semester)
+        .fetch_all(db)
+        .await?;
+        let current_review = match (&progress, reviews.first()) {
+            (Some(p), Some(r)) if r.progress_version == p.version => Some(ReviewView {
+                verdict: r.verdict.clone(),
+                note: r.note.clone(),
+                reviewer: r.reviewer.clone(),
+                reviewed_at: r.reviewed_at.clone(),
+                progress_version: r.progress_version,
+            }),
+            _ => None,
+        };
+        let history: Vec<HistoryView> = match &progress {
+            Some(p) => {
+                sqlx::query_as(
+                    "SELECT h.version, h.status, h.realization, h.narrative, h.reason,
+                            u.display_name AS changed_by, h.changed_at
+                     FROM progress_history h JOIN users u ON u.id = h.changed_by
+                     WHERE h.progress_id = ? ORDER BY h.version DESC",
+                )
+                .bind(p.id)
+                .fetch_all(db)
+                .await?
+            }
+            None => Vec::new(),
+        };
+        let evidence = evidence::list_for(db, step_id, period.semester).await?;
+        let deadline = periods::deadline(db, period)
+            .await?
+            .map(crate::fmt::date_id);
+        let form = match &progress {
+            Some(p) => ProgressForm {
+                version: p.version,
+                status: p.status.clone(),
+                realization: p.realization.to_string(),
+                narrative: p.narrative.clone(),
+                reason: p.reason.clone(),
+            },
+            None => ProgressForm {
+                version: 0,
+                status: "belum".into(),
+                realization: "0".into(),
+                narrative: String::new(),
+                reason: String::new(),
+            },
+        };
+        let upload_action = crate::web::query_string(
+            &format!("/langkah/{step_id}/bukti"),
+            &[("csrf_token", chrome.csrf.clone())],
+        );
+        Ok(StepPage {
+            code: ctx.code(),
+            periods: PeriodChoice::from_periods(
+                period,
+                vec![Period::new(ctx.year, 2), Period::new(ctx.year, 1)],
+            ),
+            chrome,
+            ctx,
+            period,
+            rights,
+            pics,
+            responsible_unit: responsible_unit.map(|u| u.1),
+            pic_options,
+            unit_options,
+            status_options: status_options(&form.status),
+            progress,
+            form,
+            form_errors: Vec::new(),
+            conflict: None,
+            evidence,
+            evidence_error: None,
+            link_url: String::new(),
+            link_label: String::new(),
+            upload_action,
+            max_upload_mb: state.config.max_upload_bytes / (1024 * 1024),
+            current_review,
+            reviews,
+            review_errors: Vec::new(),
+            review_verdict: String::new(),
+            review_note: String::new(),
+            history,
+            deadline,
+        })
+    }
+}
+
+pub(crate) async fn step_page(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    QueryData(q): QueryData<PeriodQuery>,
+) -> AppResult<Response> {
+    let (ctx, rights) = load_step(&state, &user, &id).await?;
+    let period = step_period(&state.db, &ctx, q.periode.as_deref()).await?;
+    render(&StepPage::build(&state, chrome, ctx, rights, period).await?)
+}
+
+/// Resolves the period of a form post: its `periode` field must be in the step's year.
+pub async fn posted_period(db: &SqlitePool, ctx: &StepContext, raw: &str) -> AppResult<Period> {
+    if raw.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "Periode tidak disertakan. Muat ulang halaman, lalu kirim kembali.".into(),
+        ));
+    }
+    step_period(db, ctx, Some(raw)).await
+}
+
+pub fn step_url(step_id: i64, period: Period, flash: Option<&str>) -> String {
+    let mut params = vec![("periode", period.key())];
+    if let Some(f) = flash {
+        params.push(("pesan", f.to_string()));
+    }
+    crate::web::query_string(&format!("/langkah/{step_id}"), &params)
+}

@@ -1,0 +1,87 @@
+//! Tugas saya: a person's steps of a period, what needs attention first.
+
+#[allow(unused_imports)]
+use super::*;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppResult;
+use crate::periods::{self, Period, PeriodChoice, PeriodQuery};
+use crate::step::StepRow;
+use crate::web::{Chrome, QueryData, render};
+
+// ---------------------------------------------------------------------------
+// Tugas saya
+
+pub struct TaskGroup {
+    pub numeral: String,
+    pub name: String,
+    pub rows: Vec<StepRow>,
+}
+
+#[derive(Template)]
+#[template(path = "steps/tasks.html")]
+pub(crate) struct TasksPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) periods: PeriodChoice,
+    pub(crate) period: Period,
+    pub(crate) groups: Vec<TaskGroup>,
+    pub(crate) total: usize,
+    pub(crate) attention: usize,
+    pub(crate) deadline: Option<String>,
+}
+
+/// Lower comes first: asked to fix, then not started, in progress, blocked, done.
+pub(crate) fn attention_rank(r: &StepRow) -> u8 {
+    if r.needs_fix() {
+        return 0;
+    }
+    match r.status_key() {
+        "belum" => 1,
+        "berjalan" => 2,
+        "tidak_dapat" => 3,
+        _ => 4,
+    }
+}
+
+pub(crate) async fn my_tasks(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    QueryData(q): QueryData<PeriodQuery>,
+) -> AppResult<Response> {
+    let period = periods::resolve(&state.db, q.periode.as_deref()).await?;
+    let rows = crate::step::period_rows(&state.db, period, Some(user.id)).await?;
+    let total = rows.len();
+    let attention = rows.iter().filter(|r| attention_rank(r) <= 1).count();
+    let mut groups: Vec<TaskGroup> = Vec::new();
+    for r in rows {
+        if groups.last().map(|g| g.numeral.as_str()) != Some(r.numeral.as_str()) {
+            groups.push(TaskGroup {
+                numeral: r.numeral.clone(),
+                name: r.component_name.clone(),
+                rows: Vec::new(),
+            });
+        }
+        groups.last_mut().expect("pushed").rows.push(r);
+    }
+    for g in &mut groups {
+        // stable: LKE order within the same urgency
+        g.rows.sort_by_key(attention_rank);
+    }
+    render(&TasksPage {
+        chrome,
+        periods: PeriodChoice::load(&state.db, period).await?,
+        period,
+        groups,
+        total,
+        attention,
+        deadline: periods::deadline(&state.db, period)
+            .await?
+            .map(crate::fmt::date_id),
+    })
+}

@@ -1,0 +1,352 @@
+//! Admin pages for accounts.
+
+#[allow(unused_imports)]
+use super::*;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sqlx::SqlitePool;
+
+use crate::AppState;
+use crate::audit::Actor;
+use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::error::{AppError, AppResult};
+use crate::web::{Chrome, FormData, Pager, QueryData, parse_id, render, render_status};
+
+// ---------------------------------------------------------------------------
+// Pages
+
+pub struct UnitOption {
+    pub id: i64,
+    pub name: String,
+    pub selected: bool,
+}
+
+pub struct RoleOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+pub(crate) async fn unit_options(
+    db: &SqlitePool,
+    selected: Option<i64>,
+) -> sqlx::Result<Vec<UnitOption>> {
+    let units: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM units ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    Ok(units
+        .into_iter()
+        .map(|(id, name)| UnitOption {
+            id,
+            name,
+            selected: Some(id) == selected,
+        })
+        .collect())
+}
+
+pub(crate) fn role_options(selected: &str) -> Vec<RoleOption> {
+    Role::ALL
+        .iter()
+        .map(|r| RoleOption {
+            value: r.as_str(),
+            label: r.label(),
+            selected: r.as_str() == selected,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+pub(crate) struct ListPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) users: Vec<User>,
+    pub(crate) pager: Pager,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    pub(crate) halaman: Option<String>,
+}
+
+pub(crate) const PAGE_SIZE: i64 = 25;
+
+pub(crate) async fn list_page(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    QueryData(q): QueryData<PageQuery>,
+) -> AppResult<Response> {
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&state.db)
+        .await?;
+    let pager = Pager::new(
+        Pager::page_from(q.halaman.as_deref()),
+        PAGE_SIZE,
+        total,
+        "/admin/pengguna".into(),
+    );
+    let users = list(&state.db, PAGE_SIZE, pager.offset()).await?;
+    render(&ListPage {
+        chrome,
+        users,
+        pager,
+    })
+}
+
+/// The values of the account form, kept when it is shown again with errors.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UserForm {
+    pub(crate) username: String,
+    pub(crate) display_name: String,
+    pub(crate) role: String,
+    pub(crate) unit_id: String,
+    pub(crate) active: Option<String>,
+    pub(crate) password: String,
+    pub(crate) password_confirm: String,
+}
+
+pub(crate) fn parse_unit(raw: &str, errors: &mut FieldErrors) -> Option<i64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<i64>() {
+        Ok(id) => Some(id),
+        Err(_) => {
+            errors.add("unit_id", "Unit yang dipilih tidak ada.");
+            None
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users/form.html")]
+pub(crate) struct FormPage {
+    pub(crate) chrome: Chrome,
+    /// None when creating.
+    pub(crate) user: Option<User>,
+    pub(crate) username: String,
+    pub(crate) display_name: String,
+    pub(crate) active: bool,
+    pub(crate) roles: Vec<RoleOption>,
+    pub(crate) units: Vec<UnitOption>,
+    pub(crate) errors: FieldErrors,
+    pub(crate) reset_errors: FieldErrors,
+    pub(crate) conflict: Option<String>,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> &str {
+        self.errors.get(field).unwrap_or("")
+    }
+}
+
+pub(crate) async fn new_form(State(state): State<AppState>, chrome: Chrome) -> AppResult<Response> {
+    render(&FormPage {
+        chrome,
+        user: None,
+        username: String::new(),
+        display_name: String::new(),
+        active: true,
+        roles: role_options("staf"),
+        units: unit_options(&state.db, None).await?,
+        errors: FieldErrors::default(),
+        reset_errors: FieldErrors::default(),
+        conflict: None,
+    })
+}
+
+pub(crate) async fn create_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    admin: CurrentUser,
+    ClientIp(ip): ClientIp,
+    FormData(form): FormData<UserForm>,
+) -> AppResult<Response> {
+    let mut pre = FieldErrors::default();
+    let unit_id = parse_unit(&form.unit_id, &mut pre);
+    let result = if pre.is_empty() {
+        create(
+            &state.db,
+            &Actor::user(&admin, Some(ip)),
+            NewUser {
+                username: form.username.clone(),
+                display_name: form.display_name.clone(),
+                role: form.role.clone(),
+                unit_id,
+                password: form.password.clone(),
+                password_confirm: form.password_confirm.clone(),
+                must_change_password: true,
+            },
+        )
+        .await
+    } else {
+        Err(SaveError::Invalid(pre))
+    };
+    let (status, errors, conflict) = match result {
+        Ok(_) => return Ok(Redirect::to("/admin/pengguna?pesan=pengguna-dibuat").into_response()),
+        Err(SaveError::Invalid(e)) => (StatusCode::BAD_REQUEST, e, None),
+        Err(SaveError::Conflict(m)) => (StatusCode::CONFLICT, FieldErrors::default(), Some(m)),
+        Err(SaveError::Db(e)) => return Err(e.into()),
+        Err(SaveError::Other(e)) => return Err(e.into()),
+    };
+    render_status(
+        status,
+        &FormPage {
+            chrome,
+            user: None,
+            username: form.username,
+            display_name: form.display_name,
+            active: true,
+            roles: role_options(&form.role),
+            units: unit_options(&state.db, unit_id).await?,
+            errors,
+            reset_errors: FieldErrors::default(),
+            conflict,
+        },
+    )
+}
+
+pub(crate) async fn edit_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let user = get(&state.db, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(&FormPage {
+        chrome,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        active: user.active,
+        roles: role_options(&user.role),
+        units: unit_options(&state.db, user.unit_id).await?,
+        user: Some(user),
+        errors: FieldErrors::default(),
+        reset_errors: FieldErrors::default(),
+        conflict: None,
+    })
+}
+
+pub(crate) async fn edit_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    admin: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    FormData(form): FormData<UserForm>,
+) -> AppResult<Response> {
+    let user = get(&state.db, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut pre = FieldErrors::default();
+    let unit_id = parse_unit(&form.unit_id, &mut pre);
+    let active = form.active.is_some();
+    let result = if pre.is_empty() {
+        update(
+            &state.db,
+            &Actor::user(&admin, Some(ip)),
+            user.id,
+            Changes {
+                display_name: form.display_name.clone(),
+                role: form.role.clone(),
+                unit_id,
+                active,
+            },
+        )
+        .await
+    } else {
+        Err(SaveError::Invalid(pre))
+    };
+    let (status, errors, conflict) = match result {
+        Ok(()) => {
+            return Ok(Redirect::to(&format!(
+                "/admin/pengguna/{}?pesan=pengguna-disimpan",
+                user.id
+            ))
+            .into_response());
+        }
+        Err(SaveError::Invalid(e)) => (StatusCode::BAD_REQUEST, e, None),
+        Err(SaveError::Conflict(m)) => (StatusCode::CONFLICT, FieldErrors::default(), Some(m)),
+        Err(SaveError::Db(e)) => return Err(e.into()),
+        Err(SaveError::Other(e)) => return Err(e.into()),
+    };
+    render_status(
+        status,
+        &FormPage {
+            chrome,
+            username: user.username.clone(),
+            display_name: form.display_name,
+            active,
+            roles: role_options(&form.role),
+            units: unit_options(&state.db, unit_id).await?,
+            user: Some(user),
+            errors,
+            reset_errors: FieldErrors::default(),
+            conflict,
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResetForm {
+    pub(crate) password: String,
+    pub(crate) password_confirm: String,
+}
+
+pub(crate) async fn reset_submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    admin: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    FormData(form): FormData<ResetForm>,
+) -> AppResult<Response> {
+    let user = get(&state.db, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let result = if form.password != form.password_confirm {
+        let mut e = FieldErrors::default();
+        e.add("password_confirm", "Konfirmasi kata sandi tidak sama.");
+        Err(SaveError::Invalid(e))
+    } else {
+        set_password(
+            &state.db,
+            &Actor::user(&admin, Some(ip)),
+            user.id,
+            &form.password,
+            true,
+        )
+        .await
+    };
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/admin/pengguna/{}?pesan=sandi-diatur", user.id))
+                .into_response(),
+        ),
+        Err(SaveError::Invalid(reset_errors)) => render_status(
+            StatusCode::BAD_REQUEST,
+            &FormPage {
+                chrome,
+                username: user.username.clone(),
+                display_name: user.display_name.clone(),
+                active: user.active,
+                roles: role_options(&user.role),
+                units: unit_options(&state.db, user.unit_id).await?,
+                user: Some(user),
+                errors: FieldErrors::default(),
+                reset_errors,
+                conflict: None,
+            },
+        ),
+        Err(SaveError::Conflict(_)) => Err(AppError::NotFound),
+        Err(SaveError::Db(e)) => Err(e.into()),
+        Err(SaveError::Other(e)) => Err(e.into()),
+    }
+}

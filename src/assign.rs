@@ -10,7 +10,7 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::catalogue::{self, Catalogue, YearOption};
 use crate::error::{AppError, AppResult};
@@ -18,7 +18,7 @@ use crate::periods::Period;
 use crate::routes::{Access, Route};
 use crate::step::{self, step_url};
 use crate::web::SelectOption;
-use crate::web::{Chrome, FormData, QueryData, render, render_status};
+use crate::web::{Chrome, Form, QueryData, render, render_status};
 
 const ASSIGNERS: Access = Access::Roles(&[Role::Admin, Role::Pimpinan]);
 
@@ -149,7 +149,7 @@ async fn assign_area(
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
-    FormData(input): FormData<AreaInput>,
+    Form(input): Form<AreaInput>,
 ) -> AppResult<Response> {
     let area: Option<(i64, String, i64)> = sqlx::query_as(
         "SELECT a.id, a.name, c.year FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ?",
@@ -182,11 +182,10 @@ async fn assign_area(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "assignment_bulk",
+            Action::AssignmentBulk,
             format!(
                 "{pic_name} ditugaskan ke semua langkah area {area_name} ({added} langkah baru)"
             ),
@@ -195,7 +194,6 @@ async fn assign_area(
         .after(json!({"pic": pic_name, "langkah_baru": added})),
     )
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/penugasan?tahun={year}&pesan=penugasan-disimpan#area-{area_id}"
     ))
@@ -215,7 +213,7 @@ async fn handover(
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
-    FormData(input): FormData<HandoverInput>,
+    Form(input): Form<HandoverInput>,
 ) -> AppResult<Response> {
     let year = input.tahun.trim().to_string();
     let from: Option<(i64, String)> = sqlx::query_as("SELECT id, username FROM users WHERE id = ?")
@@ -258,11 +256,10 @@ async fn handover(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "assignment_handover",
+            Action::AssignmentHandover,
             format!(
                 "{removed} langkah {} tahun {year_n} dialihkan ke {}",
                 from.1, to.1
@@ -274,7 +271,6 @@ async fn handover(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/penugasan?tahun={year_n}&pesan=dialihkan")).into_response())
 }
 
@@ -291,7 +287,7 @@ async fn step_pic(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    FormData(input): FormData<PicInput>,
+    Form(input): Form<PicInput>,
 ) -> AppResult<Response> {
     let (ctx, _) = step::load_step(&state, &user, &id).await?;
     let period = step::posted_period(&state.db, &ctx, &input.periode).await?;
@@ -314,9 +310,9 @@ async fn step_pic(
                 .execute(&mut *tx)
                 .await?;
             (
-                "assignment_removed",
+                Action::AssignmentRemoved,
                 format!("{pic_name} dilepas dari langkah {}", ctx.code()),
-                "pic-dilepas",
+                crate::web::Flash::PicRemoved,
             )
         }
         _ => {
@@ -335,21 +331,19 @@ async fn step_pic(
                 .execute(&mut *tx)
                 .await?;
             (
-                "assignment_added",
+                Action::AssignmentAdded,
                 format!("{pic_name} ditugaskan ke langkah {}", ctx.code()),
-                "pic-ditambah",
+                crate::web::Flash::PicAdded,
             )
         }
     };
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(action, summary)
             .object("step", ctx.id)
             .after(json!({"pic": pic_name})),
     )
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&step_url(ctx.id, period, Some(flash))).into_response())
 }
 
@@ -365,7 +359,7 @@ async fn step_unit(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    FormData(input): FormData<UnitInput>,
+    Form(input): Form<UnitInput>,
 ) -> AppResult<Response> {
     let (ctx, _) = step::load_step(&state, &user, &id).await?;
     let period = step::posted_period(&state.db, &ctx, &input.periode).await?;
@@ -398,17 +392,20 @@ async fn step_unit(
                 .await?;
         }
     }
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "responsible_unit_set",
+            Action::ResponsibleUnitSet,
             format!("Unit penanggung jawab langkah {} diatur", ctx.code()),
         )
         .object("step", ctx.id)
         .after(json!({"unit": unit.as_ref().map(|u| u.1.clone())})),
     )
     .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&step_url(ctx.id, period, Some("unit-disimpan"))).into_response())
+    Ok(Redirect::to(&step_url(
+        ctx.id,
+        period,
+        Some(crate::web::Flash::ResponsibleUnitSaved),
+    ))
+    .into_response())
 }

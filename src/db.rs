@@ -7,6 +7,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::audit::{self, Actor, Entry};
 use crate::config::database_path;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -39,9 +40,57 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
     Ok(pool)
 }
 
-/// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`).
-/// A deferred transaction that reads and then writes fails with "database is busy"
-/// when another write lands in between; taking the lock first makes it wait instead.
-pub async fn write(pool: &SqlitePool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// The one way to change data: a transaction that takes SQLite's write lock at once
+/// (`BEGIN IMMEDIATE`), holds every check that guards the change, and commits only
+/// together with the change's audit entry. Dropping it unfinished rolls back.
+///
+/// Taking the lock first matters: a deferred transaction that reads and then writes
+/// fails with "database is busy" when another write lands in between.
+pub struct Write {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+}
+
+pub async fn write(pool: &SqlitePool) -> sqlx::Result<Write> {
+    Ok(Write {
+        tx: pool.begin_with("BEGIN IMMEDIATE").await?,
+    })
+}
+
+impl Write {
+    /// Records what changed, then commits both at once.
+    pub async fn commit(mut self, actor: &Actor, entry: Entry<'_>) -> sqlx::Result<()> {
+        audit::record(&mut self.tx, actor, entry).await?;
+        self.tx.commit().await
+    }
+
+    /// Commits several audited changes made in one transaction.
+    pub async fn commit_all(mut self, actor: &Actor, entries: Vec<Entry<'_>>) -> sqlx::Result<()> {
+        for e in entries {
+            audit::record(&mut self.tx, actor, e).await?;
+        }
+        self.tx.commit().await
+    }
+
+    /// Commits what needs no audit entry of its own (sessions, sign-in attempts, and
+    /// bulk loads that record one summary entry themselves).
+    pub async fn commit_unaudited(self) -> sqlx::Result<()> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for Write {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Write {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }

@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::SqlitePool;
 
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::periods::Period;
 
 pub struct Options {
@@ -77,7 +77,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
     for y in 2022..2021 + years {
         crate::catalogue::copy_year(&mut tx, y - 1, y, false).await?;
     }
-    tx.commit().await?;
+    tx.commit_unaudited().await?;
 
     // One hash for all demo accounts: they share the one password given.
     let hash = crate::auth::password::hash(opts.password.clone()).await?;
@@ -118,7 +118,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
         }
         summary.users += 1;
     }
-    tx.commit().await?;
+    tx.commit_unaudited().await?;
     let reviewer: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'penilai'")
         .fetch_one(&db)
         .await?;
@@ -258,7 +258,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
                 }
             }
         }
-        tx.commit().await?;
+        tx.commit_unaudited().await?;
         summary.versions += versions;
         summary.files += files;
         summary.years.push(year);
@@ -269,12 +269,11 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
             steps.len()
         );
     }
-    let mut tx = crate::db::write(&db).await?;
-    audit::record(
-        &mut tx,
+    let tx = crate::db::write(&db).await?;
+    tx.commit(
         &Actor::cli(),
         Entry::new(
-            "demo_data",
+            Action::DemoData,
             format!(
                 "Data demo diisi: {} tahun, {} pengguna (seed {})",
                 years, summary.users, opts.seed
@@ -282,7 +281,6 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
         ),
     )
     .await?;
-    tx.commit().await?;
     db.close().await;
     Ok(summary)
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::SqlitePool;
 
 use crate::step::StepRow;
+use crate::step::{Status, Verdict};
 
 pub const DEFAULT_WEIGHTS: [(&str, f64); 6] = [
     ("I", 5.0),
@@ -37,19 +38,19 @@ impl Counts {
     pub fn add(&mut self, r: &StepRow) {
         self.total += 1;
         match r.status_key() {
-            "selesai" => self.selesai += 1,
-            "berjalan" => self.berjalan += 1,
-            "tidak_dapat" => self.tidak_dapat += 1,
-            _ => self.belum += 1,
+            Status::Selesai => self.selesai += 1,
+            Status::Berjalan => self.berjalan += 1,
+            Status::TidakDapat => self.tidak_dapat += 1,
+            Status::Belum => self.belum += 1,
         }
         self.realization_sum += r.realization_value();
         if r.evidence_count > 0 {
             self.with_evidence += 1;
         }
-        match r.verdict.as_deref() {
-            Some("diterima") => self.diterima += 1,
-            Some("perbaikan") => self.perbaikan += 1,
-            _ => self.unreviewed += 1,
+        match r.verdict {
+            Some(Verdict::Diterima) => self.diterima += 1,
+            Some(Verdict::Perbaikan) => self.perbaikan += 1,
+            None => self.unreviewed += 1,
         }
     }
 
@@ -129,7 +130,7 @@ pub fn segments(c: &Counts) -> Vec<Segment> {
 /// A step's value for the estimate: its realisation, or nothing while the reviewer
 /// has asked for a fix.
 pub fn step_value(r: &StepRow) -> f64 {
-    if r.verdict.as_deref() == Some("perbaikan") {
+    if r.needs_fix() {
         0.0
     } else {
         r.realization_value() as f64 / 100.0
@@ -208,7 +209,7 @@ pub async fn weights(db: &SqlitePool, year: i64) -> sqlx::Result<(HashMap<String
 mod tests {
     use super::*;
 
-    fn row(c: &str, a: i64, i: i64, realization: i64, verdict: Option<&str>) -> StepRow {
+    fn row(c: &str, a: i64, i: i64, realization: i64, verdict: Option<Verdict>) -> StepRow {
         StepRow {
             step_id: 0,
             s_pos: 1,
@@ -224,13 +225,13 @@ mod tests {
             c_pos: 1,
             numeral: c.into(),
             component_name: String::new(),
-            status: Some("berjalan".into()),
+            status: Some(Status::Berjalan),
             realization: Some(realization),
             narrative: None,
             version: Some(1),
             updated_at: None,
             evidence_count: 0,
-            verdict: verdict.map(str::to_string),
+            verdict,
             review_note: None,
             pics: None,
         }
@@ -242,8 +243,8 @@ mod tests {
         // fix), b = 0.2 -> 0.1. Component = (0.75 + 0.1)/2 = 0.425 × 5 = 2.125.
         let rows = vec![
             row("I", 1, 1, 100, None),
-            row("I", 1, 1, 50, Some("diterima")),
-            row("I", 2, 1, 80, Some("perbaikan")),
+            row("I", 1, 1, 50, Some(Verdict::Diterima)),
+            row("I", 2, 1, 80, Some(Verdict::Perbaikan)),
             row("I", 2, 2, 20, None),
         ];
         let w = HashMap::from([("I".to_string(), 5.0)]);

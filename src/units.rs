@@ -9,12 +9,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::routes::{Access, Route};
 use crate::web::SelectOption;
-use crate::web::{Chrome, FormData, parse_id, render, render_status};
+use crate::web::{Chrome, Form, parse_id, render, render_status};
 
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 
@@ -140,7 +140,7 @@ async fn add(
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
-    FormData(input): FormData<UnitInput>,
+    Form(input): Form<UnitInput>,
 ) -> AppResult<Response> {
     let mut errors = check(&input, true);
     let mut status = StatusCode::BAD_REQUEST;
@@ -180,18 +180,16 @@ async fn add(
             .bind(&input.kind)
             .fetch_one(&mut *tx)
             .await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "unit_added",
+            Action::UnitAdded,
             format!("Unit {} ditambahkan", input.name.trim()),
         )
         .object("unit", id)
         .after(json!({"kode": input.code.trim(), "nama": input.name.trim(), "jenis": input.kind})),
     )
     .await?;
-    tx.commit().await?;
     *state.header_names.write().expect("names lock") = None;
     Ok(Redirect::to("/admin/unit?pesan=unit-organisasi-disimpan").into_response())
 }
@@ -235,7 +233,7 @@ async fn edit_submit(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    FormData(input): FormData<UnitInput>,
+    Form(input): Form<UnitInput>,
 ) -> AppResult<Response> {
     let unit = load(&state, &id).await?;
     let errors = check(&input, false);
@@ -258,10 +256,9 @@ async fn edit_submit(
         .bind(unit.id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
-        Entry::new("unit_changed", format!("Unit {} diubah", unit.name))
+        Entry::new(Action::UnitChanged, format!("Unit {} diubah", unit.name))
             .object("unit", unit.id)
             .change(
                 json!({"nama": unit.name, "jenis": unit.kind}),
@@ -269,7 +266,6 @@ async fn edit_submit(
             ),
     )
     .await?;
-    tx.commit().await?;
     *state.header_names.write().expect("names lock") = None;
     Ok(Redirect::to("/admin/unit?pesan=unit-organisasi-disimpan").into_response())
 }
@@ -279,6 +275,7 @@ async fn toggle_retired(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
+    _confirmed: crate::web::Form<crate::web::Empty>,
 ) -> AppResult<Response> {
     let unit = load(&state, &id).await?;
     if unit.kind == "instansi" && unit.retired_at.is_none() {
@@ -301,14 +298,13 @@ async fn toggle_retired(
         .bind(unit.id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
             if retire {
-                "unit_retired"
+                Action::UnitRetired
             } else {
-                "unit_restored"
+                Action::UnitRestored
             },
             format!(
                 "Unit {} {}",
@@ -324,7 +320,6 @@ async fn toggle_retired(
         .change(json!({"aktif": retire}), json!({"aktif": !retire})),
     )
     .await?;
-    tx.commit().await?;
     *state.header_names.write().expect("names lock") = None;
     Ok(Redirect::to("/admin/unit?pesan=unit-organisasi-disimpan").into_response())
 }

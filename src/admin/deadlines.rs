@@ -13,10 +13,10 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::AppResult;
-use crate::web::{Chrome, FormData, render, render_status};
+use crate::web::{Chrome, Form, render, render_status};
 
 // ---------------------------------------------------------------------------
 // Admin page: deadlines
@@ -77,7 +77,7 @@ pub(crate) async fn deadline_submit(
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
-    FormData(form): FormData<DeadlineForm>,
+    Form(form): Form<DeadlineForm>,
 ) -> AppResult<Response> {
     let period = resolve(&state.db, Some(&form.periode)).await?;
     let raw = form.tenggat.trim();
@@ -127,11 +127,10 @@ pub(crate) async fn deadline_submit(
                 .await?;
         }
     }
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "deadline_set",
+            Action::DeadlineSet,
             format!("Tenggat pelaporan {} diatur", period.label()),
         )
         .change(
@@ -140,6 +139,5 @@ pub(crate) async fn deadline_submit(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to("/admin/periode?pesan=tenggat-disimpan").into_response())
 }

@@ -13,10 +13,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::AppResult;
-use crate::web::{Chrome, FormData, QueryData, render, render_status};
+use crate::web::{Chrome, Form, QueryData, render, render_status};
 
 // ---------------------------------------------------------------------------
 // Weights (admin)
@@ -74,7 +74,7 @@ pub(crate) async fn weights_submit(
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
-    FormData(form): FormData<HashMap<String, String>>,
+    Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let year =
         crate::catalogue::year_or_latest(&state.db, form.get("tahun").map(String::as_str)).await?;
@@ -125,10 +125,13 @@ pub(crate) async fn weights_submit(
         .execute(&mut *tx)
         .await?;
     }
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
-        Entry::new("weights_set", format!("Bobot komponen tahun {year} diatur")).change(
+        Entry::new(
+            Action::WeightsSet,
+            format!("Bobot komponen tahun {year} diatur"),
+        )
+        .change(
             json!(before),
             json!(
                 values
@@ -139,6 +142,5 @@ pub(crate) async fn weights_submit(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/bobot?tahun={year}&pesan=bobot-disimpan")).into_response())
 }

@@ -43,7 +43,7 @@ impl Actor {
 }
 
 pub struct Entry<'a> {
-    pub action: &'a str,
+    pub action: Action,
     pub object_type: Option<&'a str>,
     pub object_id: Option<i64>,
     pub summary: String,
@@ -52,7 +52,7 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    pub fn new(action: &'a str, summary: impl Into<String>) -> Self {
+    pub fn new(action: Action, summary: impl Into<String>) -> Self {
         Self {
             action,
             object_type: None,
@@ -89,7 +89,7 @@ pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry<'_>) ->
     .bind(actor.id)
     .bind(&actor.name)
     .bind(&actor.ip)
-    .bind(e.action)
+    .bind(e.action.as_str())
     .bind(e.object_type)
     .bind(e.object_id)
     .bind(&e.summary)
@@ -101,47 +101,166 @@ pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry<'_>) ->
 }
 
 /// Indonesian labels of the actions, also the filter's choices.
-pub const ACTIONS: &[(&str, &str)] = &[
-    ("login", "Masuk"),
-    ("login_failed", "Gagal masuk"),
-    ("login_blocked", "Masuk ditolak (terlalu banyak percobaan)"),
-    ("logout", "Keluar"),
-    ("user_created", "Akun dibuat"),
-    ("user_updated", "Akun diubah"),
-    ("user_deactivated", "Akun dinonaktifkan"),
-    ("password_changed", "Kata sandi diganti"),
-    ("password_reset", "Kata sandi diatur ulang"),
-    ("progress_saved", "Progres disimpan"),
-    ("evidence_added", "Bukti dukung ditambahkan"),
-    ("evidence_removed", "Bukti dukung dihapus"),
-    ("evidence_restored", "Bukti dukung dipulihkan"),
-    ("review_given", "Hasil reviu diberikan"),
-    ("assignment_added", "PIC ditugaskan"),
-    ("assignment_removed", "PIC dilepas"),
-    ("assignment_bulk", "Penugasan satu area"),
-    ("assignment_handover", "Pengalihan langkah"),
-    ("responsible_unit_set", "Unit penanggung jawab diatur"),
-    ("deadline_set", "Tenggat periode diatur"),
-    ("weights_set", "Bobot komponen diatur"),
-    ("demo_data", "Data demo diisi"),
-    ("target_added", "Target ditambahkan"),
-    ("target_edited", "Target diubah"),
-    ("target_moved", "Urutan target diubah"),
-    ("target_retired", "Target tidak diberlakukan"),
-    ("target_restored", "Target diberlakukan kembali"),
-    ("targets_copied", "Target disalin ke tahun baru"),
-    ("targets_imported", "Target diimpor"),
-    ("unit_added", "Unit ditambahkan"),
-    ("unit_changed", "Unit diubah"),
-    ("unit_retired", "Unit dinonaktifkan"),
-    ("unit_restored", "Unit diaktifkan kembali"),
-];
+/// What an audit entry records; stored as its snake_case key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Login,
+    LoginFailed,
+    LoginBlocked,
+    Logout,
+    UserCreated,
+    UserUpdated,
+    UserDeactivated,
+    PasswordChanged,
+    PasswordReset,
+    ProgressSaved,
+    EvidenceAdded,
+    EvidenceRemoved,
+    EvidenceRestored,
+    ReviewGiven,
+    AssignmentAdded,
+    AssignmentRemoved,
+    AssignmentBulk,
+    AssignmentHandover,
+    ResponsibleUnitSet,
+    DeadlineSet,
+    WeightsSet,
+    DemoData,
+    TargetAdded,
+    TargetEdited,
+    TargetMoved,
+    TargetRetired,
+    TargetRestored,
+    TargetsCopied,
+    TargetsImported,
+    UnitAdded,
+    UnitChanged,
+    UnitRetired,
+    UnitRestored,
+}
+
+impl Action {
+    pub const ALL: [Action; 33] = [
+        Action::Login,
+        Action::LoginFailed,
+        Action::LoginBlocked,
+        Action::Logout,
+        Action::UserCreated,
+        Action::UserUpdated,
+        Action::UserDeactivated,
+        Action::PasswordChanged,
+        Action::PasswordReset,
+        Action::ProgressSaved,
+        Action::EvidenceAdded,
+        Action::EvidenceRemoved,
+        Action::EvidenceRestored,
+        Action::ReviewGiven,
+        Action::AssignmentAdded,
+        Action::AssignmentRemoved,
+        Action::AssignmentBulk,
+        Action::AssignmentHandover,
+        Action::ResponsibleUnitSet,
+        Action::DeadlineSet,
+        Action::WeightsSet,
+        Action::DemoData,
+        Action::TargetAdded,
+        Action::TargetEdited,
+        Action::TargetMoved,
+        Action::TargetRetired,
+        Action::TargetRestored,
+        Action::TargetsCopied,
+        Action::TargetsImported,
+        Action::UnitAdded,
+        Action::UnitChanged,
+        Action::UnitRetired,
+        Action::UnitRestored,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::LoginFailed => "login_failed",
+            Action::LoginBlocked => "login_blocked",
+            Action::Logout => "logout",
+            Action::UserCreated => "user_created",
+            Action::UserUpdated => "user_updated",
+            Action::UserDeactivated => "user_deactivated",
+            Action::PasswordChanged => "password_changed",
+            Action::PasswordReset => "password_reset",
+            Action::ProgressSaved => "progress_saved",
+            Action::EvidenceAdded => "evidence_added",
+            Action::EvidenceRemoved => "evidence_removed",
+            Action::EvidenceRestored => "evidence_restored",
+            Action::ReviewGiven => "review_given",
+            Action::AssignmentAdded => "assignment_added",
+            Action::AssignmentRemoved => "assignment_removed",
+            Action::AssignmentBulk => "assignment_bulk",
+            Action::AssignmentHandover => "assignment_handover",
+            Action::ResponsibleUnitSet => "responsible_unit_set",
+            Action::DeadlineSet => "deadline_set",
+            Action::WeightsSet => "weights_set",
+            Action::DemoData => "demo_data",
+            Action::TargetAdded => "target_added",
+            Action::TargetEdited => "target_edited",
+            Action::TargetMoved => "target_moved",
+            Action::TargetRetired => "target_retired",
+            Action::TargetRestored => "target_restored",
+            Action::TargetsCopied => "targets_copied",
+            Action::TargetsImported => "targets_imported",
+            Action::UnitAdded => "unit_added",
+            Action::UnitChanged => "unit_changed",
+            Action::UnitRetired => "unit_retired",
+            Action::UnitRestored => "unit_restored",
+        }
+    }
+
+    /// Indonesian, for the audit page and its filter.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Login => "Masuk",
+            Action::LoginFailed => "Gagal masuk",
+            Action::LoginBlocked => "Masuk ditolak (terlalu banyak percobaan)",
+            Action::Logout => "Keluar",
+            Action::UserCreated => "Akun dibuat",
+            Action::UserUpdated => "Akun diubah",
+            Action::UserDeactivated => "Akun dinonaktifkan",
+            Action::PasswordChanged => "Kata sandi diganti",
+            Action::PasswordReset => "Kata sandi diatur ulang",
+            Action::ProgressSaved => "Progres disimpan",
+            Action::EvidenceAdded => "Bukti dukung ditambahkan",
+            Action::EvidenceRemoved => "Bukti dukung dihapus",
+            Action::EvidenceRestored => "Bukti dukung dipulihkan",
+            Action::ReviewGiven => "Hasil reviu diberikan",
+            Action::AssignmentAdded => "PIC ditugaskan",
+            Action::AssignmentRemoved => "PIC dilepas",
+            Action::AssignmentBulk => "Penugasan satu area",
+            Action::AssignmentHandover => "Pengalihan langkah",
+            Action::ResponsibleUnitSet => "Unit penanggung jawab diatur",
+            Action::DeadlineSet => "Tenggat periode diatur",
+            Action::WeightsSet => "Bobot komponen diatur",
+            Action::DemoData => "Data demo diisi",
+            Action::TargetAdded => "Target ditambahkan",
+            Action::TargetEdited => "Target diubah",
+            Action::TargetMoved => "Urutan target diubah",
+            Action::TargetRetired => "Target tidak diberlakukan",
+            Action::TargetRestored => "Target diberlakukan kembali",
+            Action::TargetsCopied => "Target disalin ke tahun baru",
+            Action::TargetsImported => "Target diimpor",
+            Action::UnitAdded => "Unit ditambahkan",
+            Action::UnitChanged => "Unit diubah",
+            Action::UnitRetired => "Unit dinonaktifkan",
+            Action::UnitRestored => "Unit diaktifkan kembali",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
 
 pub fn action_label(action: &str) -> String {
-    ACTIONS
-        .iter()
-        .find(|(a, _)| *a == action)
-        .map(|(_, l)| l.to_string())
+    Action::parse(action)
+        .map(|a| a.label().to_string())
         .unwrap_or_else(|| action.to_string())
 }
 

@@ -66,8 +66,8 @@ pub(crate) async fn audit_page(
     let action = q
         .aksi
         .as_deref()
-        .filter(|a| ACTIONS.iter().any(|(v, _)| v == a))
-        .map(str::to_string);
+        .and_then(Action::parse)
+        .map(|a| a.as_str().to_string());
     let actor = q
         .pengguna
         .as_deref()
@@ -116,12 +116,12 @@ pub(crate) async fn audit_page(
             after: r.after_json.unwrap_or_default(),
         })
         .collect();
-    let actions = ACTIONS
+    let actions = Action::ALL
         .iter()
-        .map(|(v, l)| ActionOption {
-            value: v,
-            label: l,
-            selected: action.as_deref() == Some(*v),
+        .map(|a| ActionOption {
+            value: a.as_str(),
+            label: a.label(),
+            selected: action.as_deref() == Some(a.as_str()),
         })
         .collect();
     render(&AuditPage {

@@ -13,10 +13,10 @@ use super::{
     password,
 };
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::error::AppResult;
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, FormData, QueryData, render, render_status};
+use crate::web::{Chrome, Form, QueryData, render, render_status};
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
@@ -174,7 +174,7 @@ async fn login_submit(
     chrome: Chrome,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    FormData(form): FormData<LoginForm>,
+    Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     let username: String = form.username.trim().to_lowercase();
     let next = local_path(&form.next).unwrap_or_default();
@@ -229,20 +229,18 @@ async fn login_submit(
         tracing::warn!(username = %username, ip = %ip, retry_after = secs, "sign-in refused: too many failures");
         let mut tx = crate::db::write(&state.db).await?;
         record_attempt(&mut tx, &username, &ip, now, "blocked").await?;
-        audit::record(
-            &mut tx,
+        tx.commit(
             &Actor {
                 id: None,
                 name: username.clone(),
                 ip: Some(ip.clone()),
             },
             Entry::new(
-                "login_blocked",
+                Action::LoginBlocked,
                 format!("Percobaan masuk sebagai \"{username}\" ditolak sementara"),
             ),
         )
         .await?;
-        tx.commit().await?;
         let mut res = render_status(
             StatusCode::TOO_MANY_REQUESTS,
             &page(message, form.username.clone()),
@@ -281,17 +279,15 @@ async fn login_submit(
                 session::end(&mut tx, SessionKey::Raw(&old)).await?;
             }
             let raw = session::create(&mut tx, &state.config, c.id).await?;
-            audit::record(
-                &mut tx,
+            tx.commit(
                 &Actor {
                     id: Some(c.id),
                     name: username.clone(),
                     ip: Some(ip),
                 },
-                Entry::new("login", format!("{username} masuk")).object("user", c.id),
+                Entry::new(Action::Login, format!("{username} masuk")).object("user", c.id),
             )
             .await?;
-            tx.commit().await?;
             let role = Role::parse(&c.role).unwrap_or(Role::Staf);
             let target = if next.is_empty() {
                 landing(role).to_string()
@@ -305,20 +301,18 @@ async fn login_submit(
         }
         None => {
             record_attempt(&mut tx, &username, &ip, now, "failure").await?;
-            audit::record(
-                &mut tx,
+            tx.commit(
                 &Actor {
                     id: None,
                     name: username.clone(),
                     ip: Some(ip),
                 },
                 Entry::new(
-                    "login_failed",
+                    Action::LoginFailed,
                     format!("Gagal masuk sebagai \"{username}\""),
                 ),
             )
             .await?;
-            tx.commit().await?;
             render_status(
                 StatusCode::UNAUTHORIZED,
                 &page(
@@ -351,16 +345,15 @@ async fn logout(
     State(state): State<AppState>,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
+    _confirmed: crate::web::Form<crate::web::Empty>,
 ) -> AppResult<Response> {
     let mut tx = crate::db::write(&state.db).await?;
     session::end(&mut tx, SessionKey::Hash(&user.session_hash)).await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
-        Entry::new("logout", format!("{} keluar", user.username)).object("user", user.id),
+        Entry::new(Action::Logout, format!("{} keluar", user.username)).object("user", user.id),
     )
     .await?;
-    tx.commit().await?;
     let mut res = Redirect::to("/login?pesan=keluar").into_response();
     res.headers_mut()
         .append(header::SET_COOKIE, session::clear_cookie(&state.config));
@@ -396,7 +389,7 @@ async fn password_submit(
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
-    FormData(form): FormData<PasswordForm>,
+    Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
     let mut errors = Vec::new();
     let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
@@ -431,17 +424,15 @@ async fn password_submit(
     // Every other session of this account ends; this browser gets a fresh one.
     session::end_all_for_user(&mut tx, user.id).await?;
     let raw = session::create(&mut tx, &state.config, user.id).await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "password_changed",
+            Action::PasswordChanged,
             format!("{} mengganti kata sandinya", user.username),
         )
         .object("user", user.id),
     )
     .await?;
-    tx.commit().await?;
     let mut res = Redirect::to(&format!("{}?pesan=sandi", landing(user.role))).into_response();
     res.headers_mut()
         .append(header::SET_COOKIE, session::cookie(&state.config, &raw));

@@ -1,6 +1,7 @@
 //! Who is asking and what they may do: roles, sessions, CSRF, and the middleware
 //! that decides authorization for every route from the route table.
 
+pub mod csrf;
 pub mod login;
 pub mod password;
 pub mod session;
@@ -9,13 +10,12 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use subtle::ConstantTimeEq;
 
 use crate::AppState;
-use crate::error::{AppError, error_page};
+use crate::error::AppError;
 use crate::routes::Access;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -102,11 +102,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 pub const SESSION_COOKIE: &str = "zi_sesi";
 /// Double-submit token for forms posted before sign-in (the sign-in form itself).
 pub const PRE_CSRF_COOKIE: &str = "zi_csrf";
-pub const CSRF_FIELD: &str = "csrf_token";
-const CSRF_HEADER: &str = "x-csrf-token";
-/// Largest form body read to find its CSRF token; uploads carry the token in the
-/// query string instead.
-const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
@@ -157,61 +152,7 @@ fn login_redirect(req: &Request) -> Response {
     Redirect::to(&target).into_response()
 }
 
-fn csrf_rejected() -> Response {
-    error_page(
-        StatusCode::FORBIDDEN,
-        "Formulir tidak sah atau kedaluwarsa",
-        "Permintaan ini tidak membawa token keamanan yang benar, jadi tidak ada yang diubah. \
-         Muat ulang halaman formulir, lalu kirim kembali.",
-    )
-}
-
-/// Finds the CSRF token a request carries: a header, a form field, or (for file
-/// uploads, whose bodies are not buffered here) the query string.
-async fn submitted_token(req: Request) -> Result<(Request, Option<String>), Response> {
-    if let Some(v) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
-        let v = v.to_string();
-        return Ok((req, Some(v)));
-    }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if is_form {
-        let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
-            Ok(b) => b,
-            Err(_) => {
-                return Err(error_page(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "Isian terlalu besar",
-                    "Isian formulir melebihi batas ukuran. Persingkat teksnya, lalu kirim kembali.",
-                ));
-            }
-        };
-        let token = url::form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned());
-        return Ok((
-            Request::from_parts(parts, axum::body::Body::from(bytes)),
-            token,
-        ));
-    }
-    let token = req.uri().query().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned())
-    });
-    Ok((req, token))
-}
-
-pub fn tokens_match(expected: &str, submitted: &str) -> bool {
-    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
-}
-
-/// Runs on every request: resolves the session, applies the route's access rule,
-/// checks the CSRF token of every state-changing request.
+/// Runs on every request: resolves the session and applies the route's access rule.
 pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let access = if path.starts_with("/static/") {
@@ -278,27 +219,8 @@ pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) 
         return Redirect::to("/akun/kata-sandi").into_response();
     }
 
+    // The CSRF token is checked where the body is read (`web::Form`), once.
     let mut req = req;
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        let expected = match &user {
-            Some(u) => Some(u.csrf_token.clone()),
-            None => cookie_value(req.headers(), PRE_CSRF_COOKIE),
-        };
-        let (r, submitted) = match submitted_token(req).await {
-            Ok(x) => x,
-            Err(res) => return res,
-        };
-        req = r;
-        let ok = match (expected, submitted) {
-            (Some(e), Some(s)) => tokens_match(&e, &s),
-            _ => false,
-        };
-        if !ok {
-            tracing::warn!(path = %path, ip = %ip, "request refused: missing or wrong CSRF token");
-            return csrf_rejected();
-        }
-    }
-
     req.extensions_mut().insert(ClientIp(ip));
     if let Some(u) = user {
         req.extensions_mut().insert(u);

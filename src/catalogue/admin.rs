@@ -4,7 +4,7 @@
 use super::*;
 
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use crate::audit::Actor;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::catalogue::{self, YearOption};
 use crate::error::{AppError, AppResult};
-use crate::web::{Chrome, FormData, render, render_status};
+use crate::web::{Chrome, Form, render, render_status};
 
 // ---------------------------------------------------------------------------
 // Copy and import pages
@@ -57,7 +57,7 @@ pub(crate) async fn copy_submit(
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
-    FormData(input): FormData<CopyInput>,
+    Form(input): Form<CopyInput>,
 ) -> AppResult<Response> {
     let years = catalogue::target_years(&state.db).await?;
     let from = input.dari.trim().parse::<i64>().unwrap_or(0);
@@ -115,10 +115,9 @@ pub(crate) async fn import_submit(
     ClientIp(ip): ClientIp,
     request: Request,
 ) -> AppResult<Response> {
-    let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
-        return Err(AppError::BadRequest(
-            "Impor harus dikirim dari formulir impor.".into(),
-        ));
+    let mut multipart = match crate::web::multipart_with_token(request, &state).await {
+        Ok(m) => m,
+        Err(refused) => return Ok(refused),
     };
     let mut year_raw = String::new();
     let mut bytes: Vec<u8> = Vec::new();

@@ -12,11 +12,11 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::catalogue::{self, Catalogue, YearOption};
 use crate::error::{AppError, AppResult};
-use crate::web::{Chrome, FormData, QueryData, render, render_status};
+use crate::web::{Chrome, Form, QueryData, render, render_status};
 
 // ---------------------------------------------------------------------------
 // The editor
@@ -151,7 +151,7 @@ pub(crate) async fn add_item(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(jenis): Path<String>,
-    FormData(input): FormData<AddInput>,
+    Form(input): Form<AddInput>,
 ) -> AppResult<Response> {
     let kind = Kind::parse(&jenis)?;
     let parent = input
@@ -219,18 +219,16 @@ pub(crate) async fn add_item(
         let units = units_named(&mut tx, input.authority.trim()).await?;
         link_units(&mut tx, id, &units).await?;
     }
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "target_added",
+            Action::TargetAdded,
             format!("{} baru ditambahkan ke target {year}", kind.label()),
         )
         .object(kind.slug(), id)
         .after(json!({"teks": text, "kewenangan": input.authority.trim()})),
     )
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
 }
 

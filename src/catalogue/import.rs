@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::json;
 use sqlx::SqlitePool;
 
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::catalogue::CSV_HEADER;
 
 // ---------------------------------------------------------------------------
@@ -245,16 +245,14 @@ pub async fn import(
     let rows = parse_import(bytes).map_err(YearError::Invalid)?;
     let mut tx = crate::db::write(db).await?;
     let n = insert_year(&mut tx, year, &rows).await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         actor,
         Entry::new(
-            "targets_imported",
+            Action::TargetsImported,
             format!("Target tahun {year} diimpor dari CSV ({n} langkah aksi)"),
         )
         .after(json!({"tahun": year, "langkah": n})),
     )
     .await?;
-    tx.commit().await?;
     Ok(n)
 }

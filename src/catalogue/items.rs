@@ -11,10 +11,10 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::{AppError, AppResult};
-use crate::web::{Chrome, FormData, parse_id, render, render_status};
+use crate::web::{Chrome, Form, parse_id, render, render_status};
 
 pub(crate) async fn current_text(
     db: &SqlitePool,
@@ -93,13 +93,23 @@ pub(crate) async fn edit_form(
     })
 }
 
+/// The edit form of an item; a step's form repeats `unit` once per checked unit.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ItemInput {
+    pub text: String,
+    pub authority: String,
+    #[serde(deserialize_with = "crate::web::form::one_or_many")]
+    pub unit: Vec<String>,
+}
+
 pub(crate) async fn edit_submit(
     State(state): State<AppState>,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path((jenis, id)): Path<(String, String)>,
-    FormData(form): FormData<Vec<(String, String)>>,
+    Form(form): Form<ItemInput>,
 ) -> AppResult<Response> {
     let kind = Kind::parse(&jenis)?;
     let id = parse_id(&id)?;
@@ -109,19 +119,13 @@ pub(crate) async fn edit_submit(
     let (before_text, before_authority) = current_text(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let text = get("text");
-    let authority = get("authority");
-    let units: Vec<i64> = form
-        .iter()
-        .filter(|(n, _)| n == "unit")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let ItemInput {
+        text,
+        authority,
+        unit,
+        ..
+    } = form;
+    let units: Vec<i64> = unit.iter().filter_map(|v| v.parse().ok()).collect();
     let mut errors: Vec<String> = check_text(kind.label(), &text).into_iter().collect();
     if kind == Kind::Step {
         errors.extend(check_text("Kewenangan", &authority));
@@ -178,11 +182,10 @@ pub(crate) async fn edit_submit(
             .await?;
         link_units(&mut tx, id, &units).await?;
     }
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "target_edited",
+            Action::TargetEdited,
             format!("{} target {year} diubah", kind.label()),
         )
         .object(kind.slug(), id)
@@ -192,7 +195,6 @@ pub(crate) async fn edit_submit(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
 }
 
@@ -207,7 +209,7 @@ pub(crate) async fn move_item(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path((jenis, id)): Path<(String, String)>,
-    FormData(input): FormData<MoveInput>,
+    Form(input): Form<MoveInput>,
 ) -> AppResult<Response> {
     let kind = Kind::parse(&jenis)?;
     let id = parse_id(&id)?;
@@ -256,11 +258,10 @@ pub(crate) async fn move_item(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::record(
-            &mut tx,
+        tx.commit(
             &Actor::user(&user, Some(ip)),
             Entry::new(
-                "target_moved",
+                Action::TargetMoved,
                 format!(
                     "{} target {year} dipindah {}",
                     kind.label(),
@@ -271,8 +272,10 @@ pub(crate) async fn move_item(
             .change(json!({"urutan": pos}), json!({"urutan": other_pos})),
         )
         .await?;
+    } else {
+        // already first or last: nothing moves, nothing to record
+        tx.rollback().await?;
     }
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
 }
 
@@ -281,6 +284,7 @@ pub(crate) async fn retire_item(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path((jenis, id)): Path<(String, String)>,
+    _confirmed: crate::web::Form<crate::web::Empty>,
 ) -> AppResult<Response> {
     let kind = Kind::parse(&jenis)?;
     let id = parse_id(&id)?;
@@ -297,8 +301,8 @@ pub(crate) async fn retire_item(
     .await?;
     let now = crate::fmt::now_stamp();
     let (new_value, action, label) = match retired {
-        None => (Some(now), "target_retired", "tidak diberlakukan lagi"),
-        Some(_) => (None, "target_restored", "diberlakukan kembali"),
+        None => (Some(now), Action::TargetRetired, "tidak diberlakukan lagi"),
+        Some(_) => (None, Action::TargetRestored, "diberlakukan kembali"),
     };
     sqlx::query(&format!(
         "UPDATE {} SET retired_at = ? WHERE id = ?",
@@ -308,8 +312,7 @@ pub(crate) async fn retire_item(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(action, format!("{} target {year} {label}", kind.label()))
             .object(kind.slug(), id)
@@ -319,6 +322,5 @@ pub(crate) async fn retire_item(
             ),
     )
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
 }

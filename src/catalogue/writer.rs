@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::json;
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 
 // ---------------------------------------------------------------------------
 // Writing a whole year
@@ -319,16 +319,14 @@ pub async fn copy(
     }
     let mut tx = crate::db::write(db).await?;
     let n = copy_year(&mut tx, from, to, with_assignments).await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         actor,
         Entry::new(
-            "targets_copied",
+            Action::TargetsCopied,
             format!("Target {from} disalin ke {to} ({n} langkah aksi)"),
         )
         .after(json!({"dari": from, "ke": to, "langkah": n, "penugasan": with_assignments})),
     )
     .await?;
-    tx.commit().await?;
     Ok(n)
 }

@@ -20,7 +20,7 @@ use crate::auth::Role;
 use crate::error::AppResult;
 use crate::periods::{self, Period, PeriodChoice};
 use crate::routes::{Access, Route};
-use crate::step::{self, StepRow};
+use crate::step::{self, Status, StepRow};
 
 // ---------------------------------------------------------------------------
 // The dashboard's data, cached per period until anything audited changes
@@ -92,8 +92,9 @@ pub struct DashboardData {
 /// Whether a step counts as behind: not started or asked to fix; after the
 /// deadline, anything not yet finished (or declared impossible).
 pub(crate) fn behind(r: &StepRow, past_deadline: bool) -> bool {
-    let open = !matches!(r.status_key(), "selesai" | "tidak_dapat");
-    r.needs_fix() || r.status_key() == "belum" || (past_deadline && open)
+    r.needs_fix()
+        || r.status_key() == Status::Belum
+        || (past_deadline && !r.status_key().is_closed())
 }
 
 pub(crate) fn item(r: &StepRow, note: String) -> ListItem {
@@ -183,13 +184,13 @@ pub async fn compute(
         if r.evidence_count == 0 {
             no_evidence.push(item(r, String::new()));
         }
-        if r.status_key() == "belum" {
+        if r.status_key() == Status::Belum {
             not_started.push(item(r, String::new()));
         }
         if r.needs_fix() {
             to_fix.push(item(r, r.review_note.clone().unwrap_or_default()));
         }
-        if past_deadline && !matches!(r.status_key(), "selesai" | "tidak_dapat") {
+        if past_deadline && !r.status_key().is_closed() {
             late.push(item(r, r.status_label().to_string()));
         }
     }
@@ -223,7 +224,7 @@ pub async fn compute(
         }
         let w = workload.last_mut().expect("pushed");
         w.assigned += 1;
-        if r.status_key() == "selesai" {
+        if r.status_key() == Status::Selesai {
             w.done += 1;
         }
         if behind(r, past_deadline) {

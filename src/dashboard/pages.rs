@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::periods::{self, Period, PeriodChoice};
-use crate::step::{self, StepRow};
+use crate::step::{self, Status, StepRow, Verdict};
 use crate::web::{Chrome, QueryData, render};
 
 // ---------------------------------------------------------------------------
@@ -118,14 +118,16 @@ pub const CRITERIA: [(&str, &str); 12] = [
 ];
 
 pub(crate) fn matches(r: &StepRow, kriteria: &str, past_deadline: bool) -> bool {
+    if let Some(status) = Status::parse(kriteria) {
+        return r.status_key() == status;
+    }
     match kriteria {
-        "selesai" | "berjalan" | "belum" | "tidak_dapat" => r.status_key() == kriteria,
         "bukti" => r.evidence_count > 0,
         "tanpa_bukti" => r.evidence_count == 0,
-        "diterima" => r.verdict.as_deref() == Some("diterima"),
+        "diterima" => r.verdict == Some(Verdict::Diterima),
         "perbaikan" => r.needs_fix(),
         "belum_reviu" => r.verdict.is_none(),
-        "terlambat" => past_deadline && !matches!(r.status_key(), "selesai" | "tidak_dapat"),
+        "terlambat" => past_deadline && !r.status_key().is_closed(),
         "tertinggal" => behind(r, past_deadline),
         _ => true,
     }

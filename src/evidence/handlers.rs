@@ -5,19 +5,19 @@ use super::*;
 
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::periods::Period;
 use crate::step::{self, StepPage, now_stamp, posted_period, step_url};
-use crate::web::{Chrome, FormData, parse_id, render, render_status};
+use crate::web::{Chrome, Form, parse_id, render, render_status};
 
 // ---------------------------------------------------------------------------
 // Handlers
@@ -54,10 +54,10 @@ pub(crate) async fn upload(
         return Err(AppError::Forbidden);
     }
     // Read only after the rights check, so nobody else's bytes ever touch the disk.
-    let Ok(mut multipart) = Multipart::from_request(request, &state).await else {
-        return Err(AppError::BadRequest(
-            "Unggahan harus dikirim dari formulir unggah berkas.".into(),
-        ));
+    // The form's first field is its CSRF token, checked before any file is read.
+    let mut multipart = match crate::web::multipart_with_token(request, &state).await {
+        Ok(m) => m,
+        Err(refused) => return Ok(refused),
     };
     let data_dir = state.config.data_dir.clone();
     let max = state.config.max_upload_bytes;
@@ -231,11 +231,10 @@ pub(crate) async fn upload(
     .bind(now_stamp())
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "evidence_added",
+            Action::EvidenceAdded,
             format!(
                 "Bukti \"{label}\" diunggah ke langkah {} {}",
                 ctx.code(),
@@ -249,8 +248,12 @@ pub(crate) async fn upload(
         ),
     )
     .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&step_url(ctx.id, period, Some("bukti-diunggah"))).into_response())
+    Ok(Redirect::to(&step_url(
+        ctx.id,
+        period,
+        Some(crate::web::Flash::EvidenceUploaded),
+    ))
+    .into_response())
 }
 
 pub(crate) fn problem_message(p: Option<&UploadProblem>, max: u64) -> (StatusCode, String) {
@@ -317,7 +320,7 @@ pub(crate) async fn add_link(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    FormData(input): FormData<LinkInput>,
+    Form(input): Form<LinkInput>,
 ) -> AppResult<Response> {
     let (ctx, rights) = step::load_step(&state, &user, &id).await?;
     if !rights.write {
@@ -398,11 +401,10 @@ pub(crate) async fn add_link(
     .bind(now_stamp())
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "evidence_added",
+            Action::EvidenceAdded,
             format!(
                 "Tautan bukti ditambahkan ke langkah {} {}",
                 ctx.code(),
@@ -413,8 +415,12 @@ pub(crate) async fn add_link(
         .after(json!({"label": label, "url": url})),
     )
     .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&step_url(ctx.id, period, Some("tautan-ditambahkan"))).into_response())
+    Ok(Redirect::to(&step_url(
+        ctx.id,
+        period,
+        Some(crate::web::Flash::LinkAdded),
+    ))
+    .into_response())
 }
 
 /// The item and the rights of the user on its step.
@@ -538,7 +544,7 @@ pub(crate) async fn remove(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    FormData(input): FormData<RemoveInput>,
+    Form(input): Form<RemoveInput>,
 ) -> AppResult<Response> {
     let (item, rights, period) = load_item(&state, &user, &id).await?;
     if !may_change(&user, &rights) {
@@ -564,11 +570,10 @@ pub(crate) async fn remove(
     if done == 0 {
         return Err(AppError::Conflict("Bukti ini sudah dihapus.".into()));
     }
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "evidence_removed",
+            Action::EvidenceRemoved,
             format!("Bukti \"{}\" dihapus (dapat dipulihkan)", item.label),
         )
         .object("evidence", item.id)
@@ -578,8 +583,12 @@ pub(crate) async fn remove(
         ),
     )
     .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&step_url(item.step_id, period, Some("bukti-dihapus"))).into_response())
+    Ok(Redirect::to(&step_url(
+        item.step_id,
+        period,
+        Some(crate::web::Flash::EvidenceRemoved),
+    ))
+    .into_response())
 }
 
 pub(crate) async fn restore(
@@ -587,6 +596,7 @@ pub(crate) async fn restore(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
+    _confirmed: crate::web::Form<crate::web::Empty>,
 ) -> AppResult<Response> {
     let (item, rights, period) = load_item(&state, &user, &id).await?;
     if !may_change(&user, &rights) {
@@ -615,17 +625,20 @@ pub(crate) async fn restore(
     if done == 0 {
         return Err(AppError::Conflict("Bukti ini masih aktif.".into()));
     }
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
-            "evidence_restored",
+            Action::EvidenceRestored,
             format!("Bukti \"{}\" dipulihkan", item.label),
         )
         .object("evidence", item.id)
         .change(json!({"aktif": false}), json!({"aktif": true})),
     )
     .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&step_url(item.step_id, period, Some("bukti-dipulihkan"))).into_response())
+    Ok(Redirect::to(&step_url(
+        item.step_id,
+        period,
+        Some(crate::web::Flash::EvidenceRestored),
+    ))
+    .into_response())
 }

@@ -4,10 +4,12 @@
 
 pub use crate::fmt::now_stamp;
 pub use page::{StepPage, load_step, posted_period, step_url};
+pub use status::{Status, Verdict, verdict_label};
 
 pub mod page;
 pub mod progress;
 pub mod review;
+pub mod status;
 pub mod tasks;
 #[allow(unused_imports)]
 pub use page::*;
@@ -114,33 +116,6 @@ pub async fn rights(
     })
 }
 
-pub const STATUSES: [(&str, &str); 4] = [
-    ("belum", "Belum dimulai"),
-    ("berjalan", "Sedang berjalan"),
-    ("selesai", "Selesai"),
-    ("tidak_dapat", "Tidak dapat dilaksanakan"),
-];
-
-pub fn status_label(status: Option<&str>) -> &'static str {
-    match status {
-        None => "Belum dimulai",
-        Some(s) => STATUSES
-            .iter()
-            .find(|(k, _)| *k == s)
-            .map(|(_, l)| *l)
-            .unwrap_or("?"),
-    }
-}
-
-pub fn verdict_label(verdict: Option<&str>, has_progress: bool) -> &'static str {
-    match verdict {
-        Some("diterima") => "Diterima",
-        Some("perbaikan") => "Perlu perbaikan",
-        _ if has_progress => "Belum direviu",
-        _ => "—",
-    }
-}
-
 /// One step in one period, with everything the lists show.
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct StepRow {
@@ -158,14 +133,14 @@ pub struct StepRow {
     pub c_pos: i64,
     pub numeral: String,
     pub component_name: String,
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub realization: Option<i64>,
     pub narrative: Option<String>,
     pub version: Option<i64>,
     pub updated_at: Option<String>,
     pub evidence_count: i64,
     /// The verdict on the current progress version, if any.
-    pub verdict: Option<String>,
+    pub verdict: Option<Verdict>,
     pub review_note: Option<String>,
     pub pics: Option<String>,
 }
@@ -174,20 +149,21 @@ impl StepRow {
     pub fn code(&self) -> String {
         step_code(&self.numeral, self.a_pos, self.i_pos, self.s_pos)
     }
-    pub fn status_key(&self) -> &str {
-        self.status.as_deref().unwrap_or("belum")
+    /// The status, "Belum dimulai" while nothing was saved.
+    pub fn status_key(&self) -> Status {
+        self.status.unwrap_or(Status::Belum)
     }
     pub fn status_label(&self) -> &'static str {
-        status_label(self.status.as_deref())
+        self.status_key().label()
     }
     pub fn verdict_label(&self) -> &'static str {
-        verdict_label(self.verdict.as_deref(), self.version.is_some())
+        verdict_label(self.verdict, self.version.is_some())
     }
     pub fn realization_value(&self) -> i64 {
         self.realization.unwrap_or(0)
     }
     pub fn needs_fix(&self) -> bool {
-        self.verdict.as_deref() == Some("perbaikan")
+        self.verdict == Some(Verdict::Perbaikan)
     }
     pub fn pics_label(&self) -> String {
         self.pics

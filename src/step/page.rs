@@ -13,7 +13,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::evidence::{self, EvidenceView};
 use crate::periods::{self, Period, PeriodChoice, PeriodQuery};
-use crate::step::{Rights, StepContext, status_label};
+use crate::step::{Rights, Status, StepContext, Verdict};
 use crate::web::SelectOption;
 use crate::web::{Chrome, QueryData, parse_id, render};
 
@@ -24,17 +24,18 @@ use crate::web::{Chrome, QueryData, parse_id, render};
 pub struct ProgressRecord {
     pub id: i64,
     pub version: i64,
-    pub status: String,
+    pub status: Status,
     pub realization: i64,
     pub narrative: String,
     pub reason: String,
+    pub updated_by: i64,
     pub updated_by_name: String,
     pub updated_at: String,
 }
 
 impl ProgressRecord {
     pub fn status_label(&self) -> &'static str {
-        status_label(Some(&self.status))
+        self.status.label()
     }
     pub fn when(&self) -> String {
         crate::fmt::stored_datetime_id(&self.updated_at)
@@ -42,13 +43,13 @@ impl ProgressRecord {
 }
 
 pub async fn current_progress(
-    db: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     step_id: i64,
     semester: i64,
 ) -> sqlx::Result<Option<ProgressRecord>> {
     sqlx::query_as(
         "SELECT p.id, p.version, p.status, p.realization, p.narrative, p.reason,
-                u.display_name AS updated_by_name, p.updated_at
+                p.updated_by, u.display_name AS updated_by_name, p.updated_at
          FROM progress p JOIN users u ON u.id = p.updated_by
          WHERE p.step_id = ? AND p.semester = ?",
     )
@@ -61,7 +62,7 @@ pub async fn current_progress(
 #[derive(sqlx::FromRow)]
 pub struct HistoryView {
     pub version: i64,
-    pub status: String,
+    pub status: Status,
     pub realization: i64,
     pub narrative: String,
     pub reason: String,
@@ -71,7 +72,7 @@ pub struct HistoryView {
 
 impl HistoryView {
     pub fn status_label(&self) -> &'static str {
-        status_label(Some(&self.status))
+        self.status.label()
     }
     pub fn when(&self) -> String {
         crate::fmt::stored_datetime_id(&self.changed_at)
@@ -80,7 +81,7 @@ impl HistoryView {
 
 #[derive(sqlx::FromRow)]
 pub struct ReviewView {
-    pub verdict: String,
+    pub verdict: Verdict,
     pub note: String,
     pub reviewer: String,
     pub reviewed_at: String,
@@ -89,7 +90,7 @@ pub struct ReviewView {
 
 impl ReviewView {
     pub fn verdict_label(&self) -> &'static str {
-        crate::step::verdict_label(Some(&self.verdict), true)
+        self.verdict.label()
     }
     pub fn when(&self) -> String {
         crate::fmt::stored_datetime_id(&self.reviewed_at)
@@ -134,7 +135,6 @@ pub struct StepPage {
     pub evidence_error: Option<String>,
     pub link_url: String,
     pub link_label: String,
-    pub upload_action: String,
     pub max_upload_mb: u64,
     pub current_review: Option<ReviewView>,
     pub reviews: Vec<ReviewView>,
@@ -155,13 +155,9 @@ impl StepPage {
 }
 
 pub(crate) fn status_options(selected: &str) -> Vec<SelectOption> {
-    crate::step::STATUSES
+    Status::ALL
         .iter()
-        .map(|(v, l)| SelectOption {
-            value: v.to_string(),
-            label: l.to_string(),
-            selected: *v == selected,
-        })
+        .map(|s| SelectOption::new(s.as_str(), s.label(), s.as_str() == selected))
         .collect()
 }
 
@@ -292,7 +288,7 @@ impl StepPage {
         .await?;
         let current_review = match (&progress, reviews.first()) {
             (Some(p), Some(r)) if r.progress_version == p.version => Some(ReviewView {
-                verdict: r.verdict.clone(),
+                verdict: r.verdict,
                 note: r.note.clone(),
                 reviewer: r.reviewer.clone(),
                 reviewed_at: r.reviewed_at.clone(),
@@ -321,7 +317,7 @@ impl StepPage {
         let form = match &progress {
             Some(p) => ProgressForm {
                 version: p.version,
-                status: p.status.clone(),
+                status: p.status.as_str().to_string(),
                 realization: p.realization.to_string(),
                 narrative: p.narrative.clone(),
                 reason: p.reason.clone(),
@@ -334,10 +330,6 @@ impl StepPage {
                 reason: String::new(),
             },
         };
-        let upload_action = crate::web::query_string(
-            &format!("/langkah/{step_id}/bukti"),
-            &[("csrf_token", chrome.csrf.clone())],
-        );
         Ok(StepPage {
             code: ctx.code(),
             periods: PeriodChoice::from_periods(
@@ -361,7 +353,6 @@ impl StepPage {
             evidence_error: None,
             link_url: String::new(),
             link_label: String::new(),
-            upload_action,
             max_upload_mb: state.config.max_upload_bytes / (1024 * 1024),
             current_review,
             reviews,
@@ -396,10 +387,10 @@ pub async fn posted_period(db: &SqlitePool, ctx: &StepContext, raw: &str) -> App
     step_period(db, ctx, Some(raw)).await
 }
 
-pub fn step_url(step_id: i64, period: Period, flash: Option<&str>) -> String {
+pub fn step_url(step_id: i64, period: Period, flash: Option<crate::web::Flash>) -> String {
     let mut params = vec![("periode", period.key())];
     if let Some(f) = flash {
-        params.push(("pesan", f.to_string()));
+        params.push(("pesan", f.key().to_string()));
     }
     crate::web::query_string(&format!("/langkah/{step_id}"), &params)
 }

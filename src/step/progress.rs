@@ -1,54 +1,54 @@
-//! Saving progress: validation, the versioned store without lost updates, the form handler.
-
-#[allow(unused_imports)]
-use super::*;
+//! Saving progress: validation, the versioned store without lost updates, the form
+//! handler.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
-use sqlx::SqlitePool;
+use sqlx::SqliteConnection;
 
+use super::{ProgressForm, ProgressRecord, Status, StepPage, current_progress, status_options};
+use super::{load_step, posted_period, step_url};
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser};
+use crate::audit::{Action, Entry};
 use crate::error::{AppError, AppResult};
-use crate::evidence::{self};
 use crate::periods::Period;
-use crate::web::{Chrome, FormData, render_status};
-
-// ---------------------------------------------------------------------------
-// Saving progress
+use crate::web::{Acting, Chrome, Flash, Form, render_status};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ProgressInput {
-    pub(crate) periode: String,
-    pub(crate) version: String,
-    pub(crate) status: String,
-    pub(crate) realization: String,
-    pub(crate) narrative: String,
-    pub(crate) reason: String,
+    pub periode: String,
+    pub version: String,
+    pub status: String,
+    pub realization: String,
+    pub narrative: String,
+    pub reason: String,
 }
 
-pub(crate) const NARRATIVE_MAX: usize = 5000;
-pub(crate) const REASON_MAX: usize = 1000;
+const NARRATIVE_MAX: usize = 5000;
+const REASON_MAX: usize = 1000;
 
 pub enum SaveOutcome {
     Saved(i64),
     /// Someone saved a newer version; nothing was written.
     Stale(Box<ProgressRecord>),
+    /// The form names a version that never existed; nothing was written.
+    Unknown,
 }
 
 /// Validated progress values.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProgressValues {
-    pub status: String,
+    pub status: Status,
     pub realization: i64,
     pub narrative: String,
     pub reason: String,
 }
 
+/// Checks a progress form; `active_evidence` matters only for "Selesai" without a
+/// narrative (done needs either words or evidence).
 pub fn validate(
     input_status: &str,
     input_realization: &str,
@@ -57,8 +57,8 @@ pub fn validate(
     active_evidence: usize,
 ) -> Result<ProgressValues, Vec<String>> {
     let mut errors = Vec::new();
-    let status = input_status.trim();
-    if !crate::step::STATUSES.iter().any(|(k, _)| *k == status) {
+    let status = Status::parse(input_status);
+    if status.is_none() {
         errors.push("Pilih salah satu status yang tersedia.".to_string());
     }
     let realization = match input_realization.trim().parse::<i64>() {
@@ -76,96 +76,70 @@ pub fn validate(
     if reason.chars().count() > REASON_MAX {
         errors.push(format!("Alasan maksimal {REASON_MAX} karakter."));
     }
-    if status == "tidak_dapat" && reason.is_empty() {
+    if status == Some(Status::TidakDapat) && reason.is_empty() {
         errors.push("Alasan wajib diisi bila langkah aksi tidak dapat dilaksanakan.".to_string());
     }
-    if status == "selesai" && narrative.is_empty() && active_evidence == 0 {
+    if status == Some(Status::Selesai) && narrative.is_empty() && active_evidence == 0 {
         errors.push(
             "Untuk menandai Selesai, isi uraian kegiatan atau lampirkan bukti dukung terlebih dahulu."
                 .to_string(),
         );
     }
-    if errors.is_empty() {
-        Ok(ProgressValues {
-            status: status.to_string(),
+    match status {
+        Some(status) if errors.is_empty() => Ok(ProgressValues {
+            status,
             realization,
             narrative,
             reason,
-        })
-    } else {
-        Err(errors)
+        }),
+        _ => Err(errors),
     }
 }
 
-/// Writes a new version if `expected_version` is still the current one, keeping the
-/// version in the history and the change in the audit trail, all in one transaction.
+/// Writes a new version on the caller's write transaction if `expected_version` is
+/// still the current one; returns the audit entry that describes it. `at` is the
+/// stored time of the save (now, or a demo's past date).
 pub async fn store_progress(
-    db: &SqlitePool,
-    actor: &Actor,
+    conn: &mut SqliteConnection,
     user_id: i64,
-    step_id: i64,
+    step: (i64, &str),
     period: Period,
     expected_version: i64,
     v: &ProgressValues,
-) -> AppResult<SaveOutcome> {
-    // IMMEDIATE: take the write lock first, so the version check and the write
-    // cannot interleave with another save.
-    let mut tx = crate::db::write(db).await?;
-    let current: Option<(i64, i64, String, i64, String, String)> = sqlx::query_as(
-        "SELECT id, version, status, realization, narrative, reason FROM progress
-         WHERE step_id = ? AND semester = ?",
+    at: &str,
+) -> sqlx::Result<(SaveOutcome, Option<Entry<'static>>)> {
+    let (step_id, code) = step;
+    let current = current_progress(&mut *conn, step_id, period.semester).await?;
+    let current_version = current.as_ref().map(|c| c.version).unwrap_or(0);
+    if current_version != expected_version {
+        return Ok(match current {
+            Some(newer) => (SaveOutcome::Stale(Box::new(newer)), None),
+            None => (SaveOutcome::Unknown, None),
+        });
+    }
+    let new_version = current_version + 1;
+    let progress_id: i64 = sqlx::query_scalar(
+        "INSERT INTO progress (step_id, semester, version, status, realization, narrative,
+                               reason, updated_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (step_id, semester) DO UPDATE SET version = excluded.version,
+             status = excluded.status, realization = excluded.realization,
+             narrative = excluded.narrative, reason = excluded.reason,
+             updated_by = excluded.updated_by, updated_at = excluded.updated_at
+         WHERE progress.version = ?3 - 1
+         RETURNING id",
     )
     .bind(step_id)
     .bind(period.semester)
-    .fetch_optional(&mut *tx)
+    .bind(new_version)
+    .bind(v.status)
+    .bind(v.realization)
+    .bind(&v.narrative)
+    .bind(&v.reason)
+    .bind(user_id)
+    .bind(at)
+    .fetch_one(&mut *conn)
     .await?;
-    let current_version = current.as_ref().map(|c| c.1).unwrap_or(0);
-    if current_version != expected_version {
-        tx.rollback().await?;
-        let newer = current_progress(db, step_id, period.semester)
-            .await?
-            .ok_or(AppError::Conflict("Progres telah berubah.".into()))?;
-        return Ok(SaveOutcome::Stale(Box::new(newer)));
-    }
-    let now = now_stamp();
-    let new_version = current_version + 1;
-    let progress_id: i64 =
-        match &current {
-            None => sqlx::query_scalar(
-                "INSERT INTO progress (step_id, semester, version, status, realization, narrative,
-                                       reason, updated_by, updated_at)
-                 VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(step_id)
-            .bind(period.semester)
-            .bind(&v.status)
-            .bind(v.realization)
-            .bind(&v.narrative)
-            .bind(&v.reason)
-            .bind(user_id)
-            .bind(&now)
-            .fetch_one(&mut *tx)
-            .await?,
-            Some(c) => {
-                sqlx::query(
-                    "UPDATE progress SET version = ?, status = ?, realization = ?, narrative = ?,
-                        reason = ?, updated_by = ?, updated_at = ?
-                 WHERE id = ? AND version = ?",
-                )
-                .bind(new_version)
-                .bind(&v.status)
-                .bind(v.realization)
-                .bind(&v.narrative)
-                .bind(&v.reason)
-                .bind(user_id)
-                .bind(&now)
-                .bind(c.0)
-                .bind(current_version)
-                .execute(&mut *tx)
-                .await?;
-                c.0
-            }
-        };
     sqlx::query(
         "INSERT INTO progress_history (progress_id, version, status, realization, narrative,
                                        reason, changed_by, changed_at)
@@ -173,46 +147,39 @@ pub async fn store_progress(
     )
     .bind(progress_id)
     .bind(new_version)
-    .bind(&v.status)
+    .bind(v.status)
     .bind(v.realization)
     .bind(&v.narrative)
     .bind(&v.reason)
     .bind(user_id)
-    .bind(&now)
-    .execute(&mut *tx)
+    .bind(at)
+    .execute(&mut *conn)
     .await?;
-    let before = current.map(
-        |c| json!({"versi": c.1, "status": c.2, "realisasi": c.3, "uraian": c.4, "alasan": c.5}),
-    );
-    let after = json!({"versi": new_version, "status": v.status, "realisasi": v.realization,
+    let before = current.map(|c| {
+        json!({"versi": c.version, "status": c.status.as_str(), "realisasi": c.realization,
+               "uraian": c.narrative, "alasan": c.reason})
+    });
+    let after = json!({"versi": new_version, "status": v.status.as_str(), "realisasi": v.realization,
                        "uraian": v.narrative, "alasan": v.reason});
-    audit::record(
-        &mut tx,
-        actor,
-        Entry {
-            action: "progress_saved",
-            object_type: Some("step"),
-            object_id: Some(step_id),
-            summary: format!(
-                "Progres langkah {step_id} {} disimpan (versi {new_version})",
-                period.label()
-            ),
-            before,
-            after: Some(after),
-        },
+    let mut entry = Entry::new(
+        Action::ProgressSaved,
+        format!(
+            "Progres langkah {code} {} disimpan (versi {new_version})",
+            period.label()
+        ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(SaveOutcome::Saved(new_version))
+    .object("step", step_id)
+    .after(after);
+    entry.before = before;
+    Ok((SaveOutcome::Saved(new_version), Some(entry)))
 }
 
-pub(crate) async fn save_progress(
+pub async fn save_progress(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path(id): Path<String>,
-    FormData(input): FormData<ProgressInput>,
+    Form(input): Form<ProgressInput>,
 ) -> AppResult<Response> {
     let (ctx, rights) = load_step(&state, &user, &id).await?;
     if !rights.write {
@@ -221,12 +188,13 @@ pub(crate) async fn save_progress(
     let period = posted_period(&state.db, &ctx, &input.periode).await?;
     let expected_version = input.version.trim().parse::<i64>().unwrap_or(-1);
     // Evidence matters only for "Selesai" without a narrative.
-    let active_evidence = if input.status.trim() == "selesai" && input.narrative.trim().is_empty() {
-        evidence::active_count(&state.db, ctx.id, period.semester).await?
+    let active_evidence = if Status::parse(&input.status) == Some(Status::Selesai)
+        && input.narrative.trim().is_empty()
+    {
+        crate::evidence::active_count(&state.db, ctx.id, period.semester).await?
     } else {
         0
     };
-    let step_id = ctx.id;
     let keep_input = |page: &mut StepPage, version: i64| {
         page.form = ProgressForm {
             version,
@@ -257,21 +225,31 @@ pub(crate) async fn save_progress(
             "Versi formulir tidak terbaca. Muat ulang halaman, lalu kirim kembali.".into(),
         ));
     }
-    match store_progress(
-        &state.db,
-        &Actor::user(&user, Some(ip)),
+    let mut tx = crate::db::write(&state.db).await?;
+    let code = ctx.code();
+    let (outcome, entry) = store_progress(
+        &mut tx,
         user.id,
-        step_id,
+        (ctx.id, &code),
         period,
         expected_version,
         &values,
+        &crate::fmt::now_stamp(),
     )
-    .await?
-    {
-        SaveOutcome::Saved(_) => {
-            Ok(Redirect::to(&step_url(step_id, period, Some("progres-disimpan"))).into_response())
+    .await?;
+    match (outcome, entry) {
+        (SaveOutcome::Saved(_), Some(entry)) => {
+            tx.commit(&actor, entry).await?;
+            Ok(Redirect::to(&step_url(ctx.id, period, Some(Flash::ProgressSaved))).into_response())
         }
-        SaveOutcome::Stale(newer) => {
+        (SaveOutcome::Saved(_), None) | (SaveOutcome::Unknown, _) => {
+            tx.rollback().await?;
+            Err(AppError::Conflict(
+                "Progres telah berubah. Muat ulang halaman, lalu kirim kembali.".into(),
+            ))
+        }
+        (SaveOutcome::Stale(newer), _) => {
+            tx.rollback().await?;
             let mut page = StepPage::build(&state, chrome, ctx, rights, period).await?;
             // The form keeps what the user typed; saving again is a deliberate choice
             // made with the newer values in view.
@@ -279,5 +257,70 @@ pub(crate) async fn save_progress(
             page.conflict = Some(*newer);
             render_status(StatusCode::CONFLICT, &page)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_input_is_checked_field_by_field() {
+        let ok = validate("berjalan", " 40 ", " uraian ", "", 0).unwrap();
+        assert_eq!(ok.status, Status::Berjalan);
+        assert_eq!((ok.realization, ok.narrative.as_str()), (40, "uraian"));
+        let cases: [(&str, &str, &str, &str, usize, &str); 7] = [
+            ("entah", "10", "", "", 0, "Pilih salah satu status"),
+            (
+                "berjalan",
+                "101",
+                "",
+                "",
+                0,
+                "Realisasi harus bilangan bulat",
+            ),
+            (
+                "berjalan",
+                "-1",
+                "",
+                "",
+                0,
+                "Realisasi harus bilangan bulat",
+            ),
+            (
+                "berjalan",
+                "4,5",
+                "",
+                "",
+                0,
+                "Realisasi harus bilangan bulat",
+            ),
+            ("tidak_dapat", "0", "", " ", 0, "Alasan wajib diisi"),
+            (
+                "selesai",
+                "100",
+                "",
+                "",
+                0,
+                "isi uraian kegiatan atau lampirkan bukti",
+            ),
+            (
+                "berjalan",
+                "1",
+                &"x".repeat(5001),
+                "",
+                0,
+                "Uraian maksimal 5000",
+            ),
+        ];
+        for (status, real, narrative, reason, evidence, message) in cases {
+            let errors = validate(status, real, narrative, reason, evidence).unwrap_err();
+            assert!(
+                errors.iter().any(|e| e.contains(message)),
+                "{status}/{real}: {errors:?}"
+            );
+        }
+        // done with evidence but no words is fine
+        assert!(validate("selesai", "100", "", "", 1).is_ok());
     }
 }

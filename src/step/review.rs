@@ -10,10 +10,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser};
+use crate::audit::{Action, Entry};
 use crate::error::{AppError, AppResult};
-use crate::web::{Chrome, FormData, render_status};
+use crate::web::{Acting, Chrome, Flash, Form, render_status};
 
 // ---------------------------------------------------------------------------
 // Review verdicts
@@ -32,10 +31,9 @@ pub(crate) const NOTE_MAX: usize = 2000;
 pub(crate) async fn save_review(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path(id): Path<String>,
-    FormData(input): FormData<ReviewInput>,
+    Form(input): Form<ReviewInput>,
 ) -> AppResult<Response> {
     let (ctx, rights) = load_step(&state, &user, &id).await?;
     if !rights.review {
@@ -43,21 +41,22 @@ pub(crate) async fn save_review(
     }
     let period = posted_period(&state.db, &ctx, &input.periode).await?;
     let note = input.note.trim().to_string();
-    let verdict = input.verdict.trim().to_string();
+    let verdict = Verdict::parse(&input.verdict);
     let mut errors = Vec::new();
-    if verdict != "diterima" && verdict != "perbaikan" {
-        errors.push("Pilih hasil reviu: Diterima atau Perlu perbaikan.".to_string());
-    }
-    if verdict == "perbaikan" && note.is_empty() {
-        errors.push(
+    match verdict {
+        None => errors.push("Pilih hasil reviu: Diterima atau Perlu perbaikan.".to_string()),
+        Some(Verdict::Perbaikan) if note.is_empty() => errors.push(
             "Tuliskan catatan perbaikan agar PIC tahu apa yang harus diperbaiki.".to_string(),
-        );
+        ),
+        _ => {}
     }
     if note.chars().count() > NOTE_MAX {
         errors.push(format!("Catatan maksimal {NOTE_MAX} karakter."));
     }
-    let current = current_progress(&state.db, ctx.id, period.semester).await?;
     let expected = input.version.trim().parse::<i64>().ok();
+    // The version seen is checked under the write lock, with the verdict's insert.
+    let mut tx = crate::db::write(&state.db).await?;
+    let current = current_progress(&mut *tx, ctx.id, period.semester).await?;
     let status = match &current {
         None => {
             errors.push("Belum ada progres yang dapat direviu untuk periode ini.".to_string());
@@ -72,15 +71,15 @@ pub(crate) async fn save_review(
         }
         _ => StatusCode::BAD_REQUEST,
     };
-    if !errors.is_empty() {
+    let (Some(verdict), Some(current), true) = (verdict, current, errors.is_empty()) else {
+        tx.rollback().await?;
         let mut page = StepPage::build(&state, chrome, ctx, rights, period).await?;
         page.review_errors = errors;
-        page.review_verdict = verdict;
+        page.review_verdict = input.verdict.trim().to_string();
         page.review_note = input.note;
         return render_status(status, &page);
-    }
-    let version = current.map(|p| p.version).unwrap_or(0);
-    let mut tx = crate::db::write(&state.db).await?;
+    };
+    let version = current.version;
     sqlx::query(
         "INSERT INTO reviews (step_id, semester, progress_version, verdict, note, reviewer_id, reviewed_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -88,28 +87,26 @@ pub(crate) async fn save_review(
     .bind(ctx.id)
     .bind(period.semester)
     .bind(version)
-    .bind(&verdict)
+    .bind(verdict)
     .bind(&note)
     .bind(user.id)
-    .bind(now_stamp())
+    .bind(crate::fmt::now_stamp())
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        &Actor::user(&user, Some(ip)),
+    tx.commit(
+        &actor,
         Entry::new(
-            "review_given",
+            Action::ReviewGiven,
             format!(
                 "Reviu langkah {} {}: {}",
                 ctx.code(),
                 period.label(),
-                crate::step::verdict_label(Some(&verdict), true)
+                verdict.label()
             ),
         )
         .object("step", ctx.id)
-        .after(json!({"hasil": verdict, "catatan": note, "versi_progres": version})),
+        .after(json!({"hasil": verdict.as_str(), "catatan": note, "versi_progres": version})),
     )
     .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&step_url(ctx.id, period, Some("reviu-disimpan"))).into_response())
+    Ok(Redirect::to(&step_url(ctx.id, period, Some(Flash::ReviewSaved))).into_response())
 }

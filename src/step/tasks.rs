@@ -41,10 +41,10 @@ pub(crate) fn attention_rank(r: &StepRow) -> u8 {
         return 0;
     }
     match r.status_key() {
-        "belum" => 1,
-        "berjalan" => 2,
-        "tidak_dapat" => 3,
-        _ => 4,
+        Status::Belum => 1,
+        Status::Berjalan => 2,
+        Status::TidakDapat => 3,
+        Status::Selesai => 4,
     }
 }
 

@@ -7,7 +7,7 @@ pub use pages::*;
 use serde_json::json;
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{Action, Actor, Entry};
 use crate::auth::{Role, password, session};
 use crate::routes::{Access, Route};
 
@@ -253,15 +253,9 @@ pub async fn create(db: &SqlitePool, actor: &Actor, new: NewUser) -> Result<i64,
         )),
         e => SaveError::Db(e),
     })?;
-    audit::record(
-        &mut tx,
-        actor,
-        Entry::new("user_created", format!("Akun {username} ({}) dibuat", new.role))
+    tx.commit(actor, Entry::new(Action::UserCreated, format!("Akun {username} ({}) dibuat", new.role))
             .object("user", id)
-            .after(json!({"username": username, "nama": display_name, "peran": new.role, "unit_id": new.unit_id})),
-    )
-    .await?;
-    tx.commit().await?;
+            .after(json!({"username": username, "nama": display_name, "peran": new.role, "unit_id": new.unit_id}))).await?;
     Ok(id)
 }
 
@@ -321,19 +315,17 @@ pub async fn update(db: &SqlitePool, actor: &Actor, id: i64, ch: Changes) -> Res
         .fetch_one(&mut *tx)
         .await?;
     let action = if before.active && !ch.active {
-        "user_deactivated"
+        Action::UserDeactivated
     } else {
-        "user_updated"
+        Action::UserUpdated
     };
-    audit::record(
-        &mut tx,
+    tx.commit(
         actor,
         Entry::new(action, format!("Akun {} diubah", before.username))
             .object("user", id)
             .change(before.snapshot(), after.snapshot()),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -357,17 +349,15 @@ pub async fn set_password(
     let mut tx = crate::db::write(db).await?;
     store_password(&mut tx, id, &hash, must_change).await?;
     session::end_all_for_user(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         actor,
         Entry::new(
-            "password_reset",
+            Action::PasswordReset,
             format!("Kata sandi {} diatur ulang", user.username),
         )
         .object("user", id),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -395,17 +385,15 @@ pub async fn ensure_admin(db: &SqlitePool) -> anyhow::Result<Option<String>> {
     .fetch_one(&mut *tx)
     .await?;
     session::end_all_for_user(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
+    tx.commit(
         &Actor::system(),
         Entry::new(
-            "user_created",
+            Action::UserCreated,
             "Akun admin awal dibuat (tidak ada admin aktif)",
         )
         .object("user", id),
     )
     .await?;
-    tx.commit().await?;
     Ok(Some(pw))
 }
 

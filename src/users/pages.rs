@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::audit::Actor;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::web::{Chrome, FormData, Pager, QueryData, parse_id, render, render_status};
+use crate::web::{Chrome, Form, Pager, QueryData, parse_id, render, render_status};
 
 // ---------------------------------------------------------------------------
 // Pages
@@ -165,7 +165,7 @@ pub(crate) async fn create_submit(
     chrome: Chrome,
     admin: CurrentUser,
     ClientIp(ip): ClientIp,
-    FormData(form): FormData<UserForm>,
+    Form(form): Form<UserForm>,
 ) -> AppResult<Response> {
     let mut pre = FieldErrors::default();
     let unit_id = parse_unit(&form.unit_id, &mut pre);
@@ -239,7 +239,7 @@ pub(crate) async fn edit_submit(
     admin: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    FormData(form): FormData<UserForm>,
+    Form(form): Form<UserForm>,
 ) -> AppResult<Response> {
     let user = get(&state.db, parse_id(&id)?)
         .await?
@@ -306,7 +306,7 @@ pub(crate) async fn reset_submit(
     admin: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    FormData(form): FormData<ResetForm>,
+    Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
     let user = get(&state.db, parse_id(&id)?)
         .await?

@@ -396,29 +396,22 @@ async fn every_post_route_refuses_a_missing_or_foreign_csrf_token() {
         };
         let s = &own.iter().find(|(r, _)| *r == role).unwrap().1;
         let other = &foreign.iter().find(|(r, _)| *r == role).unwrap().1;
-        for token in [None, Some(other.csrf.as_str())] {
+        // missing, another session's, and the right one but only in the query string
+        for (how, token, in_query) in [
+            ("missing", None, false),
+            ("foreign", Some(other.csrf.as_str()), false),
+            ("query-string", Some(s.csrf.as_str()), true),
+        ] {
             let mut form: Vec<(&str, &str)> = fields.clone();
-            if let Some(t) = token {
-                form.push(("csrf_token", t));
+            let mut url = app.url(&path);
+            match (token, in_query) {
+                (Some(t), false) => form.push(("csrf_token", t)),
+                (Some(t), true) => url = format!("{url}?csrf_token={t}"),
+                _ => {}
             }
             let before = fingerprint(app.db()).await;
-            let res = s
-                .client
-                .post(app.url(&path))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(
-                res.status(),
-                403,
-                "{role} POST {path} with a {} token",
-                if token.is_some() {
-                    "foreign"
-                } else {
-                    "missing"
-                }
-            );
+            let res = s.client.post(url).form(&form).send().await.unwrap();
+            assert_eq!(res.status(), 403, "{role} POST {path} with a {how} token");
             assert_eq!(
                 fingerprint(app.db()).await,
                 before,

@@ -729,12 +729,15 @@ async fn audit_trail_is_append_only_and_filterable() {
 async fn malformed_form_bodies_get_an_indonesian_400() {
     let app = spawn_app().await;
     let admin = app.signed_in("admin").await;
+    // the right token, but a field given twice where the form has one
     let res = admin
         .client
         .post(admin.url("/admin/pengguna/baru"))
-        .header("x-csrf-token", &admin.csrf)
-        .header("content-type", "application/json")
-        .body("{\"username\": 1}")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf_token={}&username=a&username=b&role=staf",
+            admin.csrf
+        ))
         .send()
         .await
         .unwrap();
@@ -761,10 +764,11 @@ async fn multipart_posts_without_the_right_token_store_nothing() {
     let before = crate::helpers::fingerprint(app.db()).await;
 
     let upload = |token: Option<String>| {
-        let mut form = reqwest::multipart::Form::new().text("periode", "2021-2");
+        let mut form = reqwest::multipart::Form::new();
         if let Some(t) = &token {
             form = form.text("csrf_token", t.clone());
         }
+        form = form.text("periode", "2021-2");
         form = form.part(
             "file",
             reqwest::multipart::Part::bytes(crate::helpers::pdf_bytes("tanpa token"))
@@ -783,10 +787,11 @@ async fn multipart_posts_without_the_right_token_store_nothing() {
     );
 
     let import = |token: Option<String>| {
-        let mut form = reqwest::multipart::Form::new().text("tahun", "2030");
+        let mut form = reqwest::multipart::Form::new();
         if let Some(t) = &token {
             form = form.text("csrf_token", t.clone());
         }
+        form = form.text("tahun", "2030");
         form = form.part(
             "file",
             reqwest::multipart::Part::bytes(b"component,component_name\n".to_vec())

@@ -190,6 +190,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                         let bytes = pdf_bytes(&format!("crash {cycle} {n}"));
                         let sha = sha256_hex(&bytes);
                         let form = reqwest::multipart::Form::new()
+                            .text("csrf_token", wr.csrf.clone())
                             .text("periode", "2021-2")
                             .part(
                                 "file",
@@ -198,10 +199,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                             );
                         match wr
                             .client
-                            .post(format!(
-                                "{base}/langkah/{}/bukti?csrf_token={}",
-                                wr.step, wr.csrf
-                            ))
+                            .post(format!("{base}/langkah/{}/bukti", wr.step))
                             .multipart(form)
                             .send()
                             .await

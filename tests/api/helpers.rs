@@ -308,7 +308,10 @@ impl Session {
         bytes: Vec<u8>,
         replaces: Option<i64>,
     ) -> reqwest::Response {
-        let mut form = reqwest::multipart::Form::new().text("periode", period.to_string());
+        // the token is the form's first field, as the page sends it
+        let mut form = reqwest::multipart::Form::new()
+            .text("csrf_token", self.csrf.clone())
+            .text("periode", period.to_string());
         if let Some(r) = replaces {
             form = form.text("replaces", r.to_string());
         }
@@ -318,10 +321,7 @@ impl Session {
             .unwrap();
         form = form.part("file", part);
         self.client
-            .post(self.url(&format!(
-                "/langkah/{step_id}/bukti?csrf_token={}",
-                self.csrf
-            )))
+            .post(self.url(&format!("/langkah/{step_id}/bukti")))
             .multipart(form)
             .send()
             .await

@@ -520,13 +520,13 @@ async fn oversized_and_interrupted_uploads_save_nothing() {
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let boundary = "----batas";
     let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"periode\"\r\n\r\n2021-2\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"putus.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"periode\"\r\n\r\n2021-2\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"putus.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(&pdf_bytes("terputus"));
     body.resize(body.len() + 8 * 1024, b'x');
     let head = format!(
-        "POST /langkah/{step}/bukti?csrf_token={csrf} HTTP/1.1\r\nHost: {addr}\r\nCookie: zi_sesi={cookie}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST /langkah/{step}/bukti HTTP/1.1\r\nHost: {addr}\r\nCookie: zi_sesi={cookie}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len() + 40 * 1024
     );
     stream.write_all(head.as_bytes()).await.unwrap();
@@ -1043,44 +1043,61 @@ async fn leadership_sets_the_responsible_unit_and_releases_a_pic() {
 #[tokio::test]
 async fn the_store_refuses_a_save_from_an_older_version() {
     use zi_tracker::periods::Period;
-    use zi_tracker::step::{ProgressValues, SaveOutcome, store_progress};
+    use zi_tracker::step::{ProgressValues, SaveOutcome, Status, store_progress};
     let app = spawn_app().await;
     let (user, _) = app.create_user("staf").await;
     let step = app.step_id("III", 1, 1, 1).await;
     let actor = zi_tracker::audit::Actor::cli();
     let values = |n: &str| ProgressValues {
-        status: "berjalan".into(),
+        status: Status::Berjalan,
         realization: 20,
         narrative: n.into(),
         reason: String::new(),
     };
     let period = Period::new(2021, 2);
-    for (expected, narrative) in [(0, "pertama"), (1, "kedua")] {
-        let out = store_progress(
-            app.db(),
-            &actor,
-            user,
-            step,
-            period,
-            expected,
-            &values(narrative),
-        )
-        .await
-        .unwrap();
-        assert!(matches!(out, SaveOutcome::Saved(v) if v == expected + 1));
-    }
-    for stale in [0, 1, 3] {
-        let out = store_progress(app.db(), &actor, user, step, period, stale, &values("basi"))
+    // each save on its own write transaction, as the web layer does it
+    let save = |expected: i64, narrative: &'static str| {
+        let db = app.db().clone();
+        let actor = actor.clone();
+        let v = values(narrative);
+        async move {
+            let mut tx = zi_tracker::db::write(&db).await.unwrap();
+            let (out, entry) = store_progress(
+                &mut tx,
+                user,
+                (step, "III.1.a.1"),
+                period,
+                expected,
+                &v,
+                "2021-08-01T00:00:00Z",
+            )
             .await
             .unwrap();
-        match out {
+            match entry {
+                Some(e) => tx.commit(&actor, e).await.unwrap(),
+                None => tx.rollback().await.unwrap(),
+            }
+            out
+        }
+    };
+    for (expected, narrative) in [(0, "pertama"), (1, "kedua")] {
+        let out = save(expected, narrative).await;
+        assert!(matches!(out, SaveOutcome::Saved(v) if v == expected + 1));
+    }
+    for stale in [0, 1] {
+        match save(stale, "basi").await {
             SaveOutcome::Stale(newer) => {
                 assert_eq!(newer.version, 2);
                 assert_eq!(newer.narrative, "kedua");
             }
             SaveOutcome::Saved(v) => panic!("a save from version {stale} became {v}"),
+            SaveOutcome::Unknown => panic!("version 2 exists"),
         }
     }
+    assert!(
+        matches!(save(3, "basi").await, SaveOutcome::Stale(newer) if newer.version == 2),
+        "a version from the future is refused too"
+    );
     assert_eq!(
         progress_rows(&app, step).await,
         [(1, "pertama".to_string()), (2, "kedua".to_string())]

@@ -283,13 +283,16 @@ async fn import_round_trips_the_export_and_refuses_bad_files_whole() {
     ];
     let admin = app.signed_in("admin").await;
     for (content, messages) in &cases {
-        let form = reqwest::multipart::Form::new().text("tahun", "2024").part(
-            "file",
-            reqwest::multipart::Part::bytes(content.clone().into_bytes()).file_name("t.csv"),
-        );
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", admin.csrf.clone())
+            .text("tahun", "2024")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(content.clone().into_bytes()).file_name("t.csv"),
+            );
         let res = admin
             .client
-            .post(admin.url(&format!("/admin/target-impor?csrf_token={}", admin.csrf)))
+            .post(admin.url("/admin/target-impor"))
             .multipart(form)
             .send()
             .await
@@ -309,13 +312,16 @@ async fn import_round_trips_the_export_and_refuses_bad_files_whole() {
         ("1999", 400, "antara 2000 dan 2100"),
         ("2021", 409, "sudah punya target"),
     ] {
-        let form = reqwest::multipart::Form::new().text("tahun", year).part(
-            "file",
-            reqwest::multipart::Part::bytes(exported.clone().into_bytes()).file_name("t.csv"),
-        );
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", admin.csrf.clone())
+            .text("tahun", year)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(exported.clone().into_bytes()).file_name("t.csv"),
+            );
         let res = admin
             .client
-            .post(admin.url(&format!("/admin/target-impor?csrf_token={}", admin.csrf)))
+            .post(admin.url("/admin/target-impor"))
             .multipart(form)
             .send()
             .await
@@ -325,13 +331,16 @@ async fn import_round_trips_the_export_and_refuses_bad_files_whole() {
     }
     // too large
     let big = format!("{header}\n{}", "I,X,1,A,1,B,1,C,D\n".repeat(130_000));
-    let form = reqwest::multipart::Form::new().text("tahun", "2024").part(
-        "file",
-        reqwest::multipart::Part::bytes(big.into_bytes()).file_name("t.csv"),
-    );
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", admin.csrf.clone())
+        .text("tahun", "2024")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(big.into_bytes()).file_name("t.csv"),
+        );
     let res = admin
         .client
-        .post(admin.url(&format!("/admin/target-impor?csrf_token={}", admin.csrf)))
+        .post(admin.url("/admin/target-impor"))
         .multipart(form)
         .send()
         .await
@@ -341,13 +350,16 @@ async fn import_round_trips_the_export_and_refuses_bad_files_whole() {
     assert_eq!(years(&app).await, vec![2023, 2021], "nothing half-imported");
 
     // a good upload through the form
-    let form = reqwest::multipart::Form::new().text("tahun", "2024").part(
-        "file",
-        reqwest::multipart::Part::bytes(exported.clone().into_bytes()).file_name("t.csv"),
-    );
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", admin.csrf.clone())
+        .text("tahun", "2024")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(exported.clone().into_bytes()).file_name("t.csv"),
+        );
     let res = admin
         .client
-        .post(admin.url(&format!("/admin/target-impor?csrf_token={}", admin.csrf)))
+        .post(admin.url("/admin/target-impor"))
         .multipart(form)
         .send()
         .await

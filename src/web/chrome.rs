@@ -1,0 +1,244 @@
+//! What the base layout needs on every page: the unit's names, the user, the
+//! navigation for their role, and the confirmation after a redirect.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::AppState;
+use crate::auth::{CurrentUser, Role};
+use crate::error::{AppError, AppResult};
+
+/// A link in the main navigation.
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// What the base layout needs on every page.
+#[derive(Clone, Debug)]
+pub struct Chrome {
+    /// The work unit's own name, e.g. "Balai Penelitian Ternak".
+    pub unit_name: String,
+    /// The ministry above it.
+    pub ministry_name: String,
+    pub user: Option<CurrentUser>,
+    /// The session's CSRF token, for the forms of the page (empty when signed out).
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    /// A confirmation after a redirect, from a fixed list (never user text).
+    pub flash: Option<Flash>,
+}
+
+impl Chrome {
+    /// Leadership, reviewers and admins read every step; staff only their own.
+    pub fn reads_all_steps(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role != Role::Staf)
+    }
+
+    pub fn role_label(&self) -> &'static str {
+        self.user.as_ref().map(|u| u.role.label()).unwrap_or("")
+    }
+}
+
+fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
+    let Some(user) = user else { return Vec::new() };
+    let mut nav = Vec::new();
+    let mut add = |href, label| nav.push(NavItem { href, label });
+    if user.is(&[Role::Admin, Role::Pimpinan, Role::Penilai]) {
+        add("/dashboard", "Dasbor");
+    }
+    if user.role != Role::Penilai {
+        add("/tugas", "Tugas Saya");
+    }
+    add("/katalog", "Katalog Target");
+    add("/laporan", "Laporan");
+    if user.is(&[Role::Admin, Role::Pimpinan]) {
+        add("/penugasan", "Penugasan");
+        add("/audit", "Jejak Audit");
+    }
+    if user.is(&[Role::Admin]) {
+        add("/admin/pengguna", "Pengguna");
+        add("/admin/target", "Kelola Target");
+        add("/admin/unit", "Unit");
+        add("/admin/periode", "Periode");
+        add("/admin/bobot", "Bobot");
+    }
+    nav
+}
+
+/// A confirmation shown after a redirect, named by `?pesan=KEY` (never user text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flash {
+    SignedOut,
+    PasswordChanged,
+    PenggunaDibuat,
+    PenggunaDisimpan,
+    SandiDiatur,
+    ProgressSaved,
+    ReviewSaved,
+    EvidenceUploaded,
+    LinkAdded,
+    EvidenceRemoved,
+    EvidenceRestored,
+    PicAdded,
+    PicRemoved,
+    ResponsibleUnitSaved,
+    PenugasanDisimpan,
+    Dialihkan,
+    TenggatDisimpan,
+    BobotDisimpan,
+    TargetDisimpan,
+    TargetDisalin,
+    TargetDiimpor,
+    UnitOrganisasiDisimpan,
+}
+
+impl Flash {
+    pub const ALL: [Flash; 22] = [
+        Flash::SignedOut,
+        Flash::PasswordChanged,
+        Flash::PenggunaDibuat,
+        Flash::PenggunaDisimpan,
+        Flash::SandiDiatur,
+        Flash::ProgressSaved,
+        Flash::ReviewSaved,
+        Flash::EvidenceUploaded,
+        Flash::LinkAdded,
+        Flash::EvidenceRemoved,
+        Flash::EvidenceRestored,
+        Flash::PicAdded,
+        Flash::PicRemoved,
+        Flash::ResponsibleUnitSaved,
+        Flash::PenugasanDisimpan,
+        Flash::Dialihkan,
+        Flash::TenggatDisimpan,
+        Flash::BobotDisimpan,
+        Flash::TargetDisimpan,
+        Flash::TargetDisalin,
+        Flash::TargetDiimpor,
+        Flash::UnitOrganisasiDisimpan,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Flash::SignedOut => "keluar",
+            Flash::PasswordChanged => "sandi",
+            Flash::PenggunaDibuat => "pengguna-dibuat",
+            Flash::PenggunaDisimpan => "pengguna-disimpan",
+            Flash::SandiDiatur => "sandi-diatur",
+            Flash::ProgressSaved => "progres-disimpan",
+            Flash::ReviewSaved => "reviu-disimpan",
+            Flash::EvidenceUploaded => "bukti-diunggah",
+            Flash::LinkAdded => "tautan-ditambahkan",
+            Flash::EvidenceRemoved => "bukti-dihapus",
+            Flash::EvidenceRestored => "bukti-dipulihkan",
+            Flash::PicAdded => "pic-ditambah",
+            Flash::PicRemoved => "pic-dilepas",
+            Flash::ResponsibleUnitSaved => "unit-disimpan",
+            Flash::PenugasanDisimpan => "penugasan-disimpan",
+            Flash::Dialihkan => "dialihkan",
+            Flash::TenggatDisimpan => "tenggat-disimpan",
+            Flash::BobotDisimpan => "bobot-disimpan",
+            Flash::TargetDisimpan => "target-disimpan",
+            Flash::TargetDisalin => "target-disalin",
+            Flash::TargetDiimpor => "target-diimpor",
+            Flash::UnitOrganisasiDisimpan => "unit-organisasi-disimpan",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Flash::SignedOut => "Anda telah keluar.",
+            Flash::PasswordChanged => "Kata sandi Anda telah diganti.",
+            Flash::PenggunaDibuat => "Akun pengguna telah dibuat.",
+            Flash::PenggunaDisimpan => "Perubahan akun telah disimpan.",
+            Flash::SandiDiatur => "Kata sandi pengguna telah diatur ulang; semua sesinya diakhiri.",
+            Flash::ProgressSaved => "Progres telah disimpan.",
+            Flash::ReviewSaved => "Hasil reviu telah disimpan.",
+            Flash::EvidenceUploaded => "Bukti dukung telah diunggah.",
+            Flash::LinkAdded => "Tautan bukti dukung telah ditambahkan.",
+            Flash::EvidenceRemoved => {
+                "Bukti dukung telah dihapus; masih dapat dipulihkan dari riwayat."
+            }
+            Flash::EvidenceRestored => "Bukti dukung telah dipulihkan.",
+            Flash::PicAdded => "PIC telah ditugaskan.",
+            Flash::PicRemoved => "PIC telah dilepas dari langkah ini.",
+            Flash::ResponsibleUnitSaved => "Unit penanggung jawab telah disimpan.",
+            Flash::PenugasanDisimpan => "Penugasan area telah disimpan.",
+            Flash::Dialihkan => "Semua langkah telah dialihkan ke penerima.",
+            Flash::TenggatDisimpan => "Tenggat pelaporan telah disimpan.",
+            Flash::BobotDisimpan => "Bobot komponen telah disimpan.",
+            Flash::TargetDisimpan => "Perubahan target telah disimpan.",
+            Flash::TargetDisalin => "Target telah disalin ke tahun baru, tanpa progres.",
+            Flash::TargetDiimpor => "Target telah diimpor.",
+            Flash::UnitOrganisasiDisimpan => "Perubahan unit telah disimpan.",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Flash> {
+        Flash::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
+impl FromRequestParts<AppState> for Chrome {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let (unit_name, ministry_name) = header_names(state).await?;
+        let user = parts.extensions.get::<CurrentUser>().cloned();
+        let flash = parts.uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "pesan")
+                .and_then(|(_, v)| Flash::parse(&v))
+        });
+        Ok(Chrome {
+            unit_name,
+            ministry_name,
+            csrf: user
+                .as_ref()
+                .map(|u| u.csrf_token.clone())
+                .unwrap_or_default(),
+            nav: nav_for(user.as_ref()),
+            user,
+            flash,
+        })
+    }
+}
+
+/// The unit's and the ministry's names for the header, read once and kept until the
+/// units change (the units pages clear them).
+async fn header_names(state: &AppState) -> sqlx::Result<(String, String)> {
+    if let Some(names) = state.header_names.read().expect("names lock").clone() {
+        return Ok(names);
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, name FROM units WHERE kind IN ('instansi', 'pusat') AND retired_at IS NULL
+         ORDER BY id",
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let find = |kind: &str| {
+        rows.iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let names = (find("instansi"), find("pusat"));
+    *state.header_names.write().expect("names lock") = Some(names.clone());
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_flash_key_names_one_message() {
+        for f in Flash::ALL {
+            assert_eq!(Flash::parse(f.key()), Some(f));
+            assert!(f.message().ends_with('.'), "{f:?}");
+        }
+        assert_eq!(Flash::parse("<script>"), None);
+    }
+}

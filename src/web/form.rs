@@ -1,0 +1,162 @@
+//! Reading what a request sends, once, at the edge: a form body decoded in one pass
+//! with its CSRF token checked, an upload's multipart body whose first field is the
+//! token, and the acting user with their address.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::audit::Actor;
+use crate::auth::csrf;
+use crate::auth::{ClientIp, CurrentUser};
+use crate::error::error_page;
+
+/// A URL-encoded form, decoded once together with its CSRF token. Without the right
+/// token the answer is 403 and the handler never runs; a body that does not fit the
+/// form's fields gets an Indonesian 400 page.
+pub struct Form<T>(pub T);
+
+/// The fields of a form that only confirms an action (its token is all it carries).
+#[derive(Deserialize, Default, Debug)]
+pub struct Empty {}
+
+#[derive(Deserialize)]
+struct Tokened<T> {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+fn is_urlencoded(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn too_large() -> Response {
+    error_page(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Isian terlalu besar",
+        "Isian formulir melebihi batas ukuran. Persingkat teksnya, lalu kirim kembali.",
+    )
+}
+
+fn unreadable() -> Response {
+    error_page(
+        StatusCode::BAD_REQUEST,
+        "Isian formulir tidak dapat dibaca",
+        "Data yang dikirim tidak sesuai dengan formulir. Muat ulang halaman formulir, lalu kirim kembali.",
+    )
+}
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let expected = csrf::expected_token(&parts);
+        let urlencoded = is_urlencoded(&parts);
+        let bytes = match Bytes::from_request(Request::from_parts(parts, body), state).await {
+            Ok(b) => b,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(_) => return Err(unreadable()),
+        };
+        if !urlencoded {
+            return Err(csrf::rejected());
+        }
+        match serde_html_form::from_bytes::<Tokened<T>>(&bytes) {
+            Ok(t) if csrf::accepts(expected.as_deref(), Some(&t.csrf_token)) => Ok(Form(t.form)),
+            Ok(_) => Err(csrf::rejected()),
+            Err(e) => {
+                // A body that does not fit is still refused for its token first.
+                let token = url::form_urlencoded::parse(&bytes)
+                    .find(|(k, _)| k == csrf::FIELD)
+                    .map(|(_, v)| v.into_owned());
+                if !csrf::accepts(expected.as_deref(), token.as_deref()) {
+                    return Err(csrf::rejected());
+                }
+                tracing::info!(error = %e, "malformed form body");
+                Err(unreadable())
+            }
+        }
+    }
+}
+
+/// A repeated form field (checkboxes): a form with one checked box sends a single
+/// value, which a flattened form would otherwise refuse as "not a sequence".
+pub fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+/// A multipart body (an upload or an import) whose first field must be the CSRF
+/// token: it is checked before any other field, so no file is read for a forged
+/// request.
+pub async fn multipart_with_token<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<Multipart, Response> {
+    let (parts, body) = req.into_parts();
+    let expected = csrf::expected_token(&parts);
+    if is_urlencoded(&parts) {
+        // Not an upload at all: a plain form with its token is a mistake of the page
+        // (400); without the token it is refused like any forged post (403).
+        let Form(Empty {}) =
+            Form::<Empty>::from_request(Request::from_parts(parts, body), state).await?;
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            "Berkas tidak terkirim",
+            "Kirim berkas dari formulir unggah pada halamannya.",
+        ));
+    }
+    let Ok(mut multipart) = Multipart::from_request(Request::from_parts(parts, body), state).await
+    else {
+        return Err(csrf::rejected());
+    };
+    let submitted = match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some(csrf::FIELD) => field.text().await.ok(),
+        _ => None,
+    };
+    if !csrf::accepts(expected.as_deref(), submitted.as_deref()) {
+        return Err(csrf::rejected());
+    }
+    Ok(multipart)
+}
+
+/// The signed-in user acting on a request, and the audit trail's view of them.
+pub struct Acting {
+    pub user: CurrentUser,
+    pub actor: Actor,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Acting {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|never| match never {});
+        let actor = Actor::user(&user, Some(ip));
+        Ok(Acting { user, actor })
+    }
+}

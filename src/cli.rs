@@ -432,7 +432,9 @@ async fn export_targets(data_dir: PathBuf, year: i64) -> anyhow::Result<()> {
 
 fn year_error(e: crate::catalogue::YearError) -> anyhow::Error {
     match e {
-        crate::catalogue::YearError::Refused(m) => UserError(m).into(),
+        crate::catalogue::YearError::Refused(m) | crate::catalogue::YearError::Taken(m) => {
+            UserError(m).into()
+        }
         crate::catalogue::YearError::Invalid(list) => UserError(format!(
             "berkas ditolak, tidak ada yang diimpor:\n  {}",
             list.join("\n  ")

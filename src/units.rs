@@ -278,12 +278,15 @@ async fn toggle_retired(
     _confirmed: crate::web::Form<crate::web::Empty>,
 ) -> AppResult<Response> {
     let unit = load(&state, &id).await?;
-    if unit.kind == "instansi" && unit.retired_at.is_none() {
+    let retire = unit.retired_at.is_none();
+    // The last-own-unit check runs under the write lock with the change it guards.
+    let mut tx = crate::db::write(&state.db).await?;
+    if unit.kind == "instansi" && retire {
         let others: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM units WHERE kind = 'instansi' AND retired_at IS NULL AND id != ?",
         )
         .bind(unit.id)
-        .fetch_one(&state.db)
+        .fetch_one(&mut *tx)
         .await?;
         if others == 0 {
             return Err(AppError::Conflict(
@@ -291,8 +294,6 @@ async fn toggle_retired(
             ));
         }
     }
-    let retire = unit.retired_at.is_none();
-    let mut tx = crate::db::write(&state.db).await?;
     sqlx::query("UPDATE units SET retired_at = ? WHERE id = ?")
         .bind(retire.then(crate::fmt::now_stamp))
         .bind(unit.id)

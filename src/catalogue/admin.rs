@@ -76,7 +76,7 @@ pub(crate) async fn copy_submit(
         ),
         Err(YearError::Db(e)) => Err(e.into()),
         Err(e) => render_status(
-            if matches!(e, YearError::Refused(ref m) if m.contains("sudah punya")) {
+            if matches!(e, YearError::Taken(_)) {
                 StatusCode::CONFLICT
             } else {
                 StatusCode::BAD_REQUEST
@@ -186,14 +186,8 @@ pub(crate) async fn import_submit(
                 .into_response(),
         ),
         Err(YearError::Invalid(errors)) => fail(StatusCode::BAD_REQUEST, errors),
-        Err(YearError::Refused(m)) => fail(
-            if m.contains("sudah punya") {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::BAD_REQUEST
-            },
-            vec![m],
-        ),
+        Err(YearError::Taken(m)) => fail(StatusCode::CONFLICT, vec![m]),
+        Err(YearError::Refused(m)) => fail(StatusCode::BAD_REQUEST, vec![m]),
         Err(YearError::Db(e)) => Err(e.into()),
     }
 }

@@ -237,13 +237,14 @@ pub async fn import(
             "Tahun {year} harus antara 2000 dan 2100."
         )));
     }
-    if year_exists(db, year).await? {
-        return Err(YearError::Refused(format!(
+    let rows = parse_import(bytes).map_err(YearError::Invalid)?;
+    // Checked under the write lock: two imports into one year cannot both pass.
+    let mut tx = crate::db::write(db).await?;
+    if year_exists(&mut tx, year).await? {
+        return Err(YearError::Taken(format!(
             "Tahun {year} sudah punya target; impor hanya ke tahun yang belum punya target."
         )));
     }
-    let rows = parse_import(bytes).map_err(YearError::Invalid)?;
-    let mut tx = crate::db::write(db).await?;
     let n = insert_year(&mut tx, year, &rows).await?;
     tx.commit(
         actor,

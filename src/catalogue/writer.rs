@@ -9,6 +9,7 @@ use serde_json::json;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::audit::{Action, Actor, Entry};
+use crate::error::AppError;
 
 // ---------------------------------------------------------------------------
 // Writing a whole year
@@ -278,18 +279,33 @@ pub async fn copy_year(
 
 #[derive(Debug, thiserror::Error)]
 pub enum YearError {
+    /// The request cannot be met as asked (a bad year, an unknown source).
     #[error("{0}")]
     Refused(String),
+    /// The year already has targets: nothing may be overwritten (409).
+    #[error("{0}")]
+    Taken(String),
     #[error("{}", .0.join("\n"))]
     Invalid(Vec<String>),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
-pub(crate) async fn year_exists(db: &SqlitePool, year: i64) -> sqlx::Result<bool> {
+impl From<YearError> for crate::error::AppError {
+    fn from(e: YearError) -> Self {
+        match e {
+            YearError::Refused(m) => AppError::BadRequest(m),
+            YearError::Taken(m) => AppError::Conflict(m),
+            YearError::Invalid(list) => AppError::BadRequest(list.join(" ")),
+            YearError::Db(e) => AppError::Database(e),
+        }
+    }
+}
+
+pub(crate) async fn year_exists(conn: &mut SqliteConnection, year: i64) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM target_years WHERE year = ?")
         .bind(year)
-        .fetch_one(db)
+        .fetch_one(conn)
         .await?;
     Ok(n > 0)
 }
@@ -307,17 +323,18 @@ pub async fn copy(
             "Tahun tujuan {to} harus antara 2000 dan 2100."
         )));
     }
-    if !year_exists(db, from).await? {
+    // Checked under the write lock: two copies to one year cannot both pass.
+    let mut tx = crate::db::write(db).await?;
+    if !year_exists(&mut tx, from).await? {
         return Err(YearError::Refused(format!(
             "Tahun sumber {from} tidak punya target."
         )));
     }
-    if year_exists(db, to).await? {
-        return Err(YearError::Refused(format!(
+    if year_exists(&mut tx, to).await? {
+        return Err(YearError::Taken(format!(
             "Tahun {to} sudah punya target; penyalinan ditolak agar tidak ada yang tertimpa."
         )));
     }
-    let mut tx = crate::db::write(db).await?;
     let n = copy_year(&mut tx, from, to, with_assignments).await?;
     tx.commit(
         actor,

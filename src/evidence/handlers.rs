@@ -365,15 +365,18 @@ pub(crate) async fn add_link(
         .await;
     }
     let label = if label.is_empty() { url.clone() } else { label };
+    // The duplicate check runs under the write lock with the insert it guards.
+    let mut tx = crate::db::write(&state.db).await?;
     let duplicate: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM evidence WHERE step_id = ? AND semester = ? AND url = ? AND removed_at IS NULL",
     )
     .bind(ctx.id)
     .bind(period.semester)
     .bind(&url)
-    .fetch_optional(&state.db)
+    .fetch_optional(&mut *tx)
     .await?;
     if duplicate.is_some() {
+        tx.rollback().await?;
         return step_page_with_error(
             &state,
             chrome,
@@ -388,7 +391,6 @@ pub(crate) async fn add_link(
         )
         .await;
     }
-    let mut tx = crate::db::write(&state.db).await?;
     let new_id: i64 = sqlx::query_scalar(
         "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)
          VALUES (?, ?, 'link', ?, ?, ?, ?) RETURNING id",

@@ -620,3 +620,37 @@ async fn a_rejected_new_item_keeps_what_was_typed() {
     .unwrap();
     assert_eq!(units, vec!["biro-humas"]);
 }
+
+/// The "year already has targets" check runs inside the copy's write transaction:
+/// two copies to one year at once give one success and one clear 409, never a 500.
+#[tokio::test]
+async fn two_copies_to_one_year_at_once_give_one_success_and_one_409() {
+    let app = spawn_app().await;
+    let a = app.signed_in("admin").await;
+    let b = app.signed_in("admin").await;
+    let fields = [("dari", "2021"), ("ke", "2031")];
+    let (ra, rb) = tokio::join!(
+        a.post("/admin/target-salin", &fields),
+        b.post("/admin/target-salin", &fields)
+    );
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409]);
+    let refused = if ra.status() == 409 { ra } else { rb };
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Tahun 2031 sudah punya target")
+    );
+    let steps: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+         WHERE c.year = 2031",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(steps, 74, "copied once");
+}

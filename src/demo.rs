@@ -11,6 +11,7 @@ use sqlx::SqlitePool;
 
 use crate::audit::{Action, Actor, Entry};
 use crate::periods::Period;
+use crate::step::{ProgressValues, SaveOutcome, Status, Verdict, store_progress};
 
 pub struct Options {
     pub years: u32,
@@ -146,17 +147,16 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
                 let period = Period::new(year, semester);
                 let k: i64 = rng.gen_range(1..=3);
                 let mut realization = 0i64;
-                let mut progress_id = 0i64;
-                let mut status = "belum";
+                let mut status = Status::Belum;
                 for v in 1..=k {
                     realization = (realization + rng.gen_range(10..=60)).min(100);
                     status = match realization {
-                        100 => "selesai",
-                        r if r < 15 && rng.gen_bool(0.3) => "belum",
-                        _ if rng.gen_bool(0.03) => "tidak_dapat",
-                        _ => "berjalan",
+                        100 => Status::Selesai,
+                        r if r < 15 && rng.gen_bool(0.3) => Status::Belum,
+                        _ if rng.gen_bool(0.03) => Status::TidakDapat,
+                        _ => Status::Berjalan,
                     };
-                    let reason = if status == "tidak_dapat" {
+                    let reason = if status == Status::TidakDapat {
                         "Menunggu kebijakan dari pusat"
                     } else {
                         ""
@@ -165,95 +165,71 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
                     let at = (period.first_day() + Duration::days(20 * v + rng.gen_range(0..15)))
                         .format("%Y-%m-%dT09:00:00Z")
                         .to_string();
-                    if v == 1 {
-                        progress_id = sqlx::query_scalar(
-                            "INSERT INTO progress (step_id, semester, version, status, realization,
-                                                   narrative, reason, updated_by, updated_at)
-                             VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
-                        )
-                        .bind(step_id)
-                        .bind(semester)
-                        .bind(status)
-                        .bind(realization)
-                        .bind(narrative)
-                        .bind(reason)
-                        .bind(pic)
-                        .bind(&at)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    } else {
-                        sqlx::query(
-                            "UPDATE progress SET version = ?, status = ?, realization = ?, narrative = ?,
-                                    reason = ?, updated_at = ? WHERE id = ?",
-                        )
-                        .bind(v)
-                        .bind(status)
-                        .bind(realization)
-                        .bind(narrative)
-                        .bind(reason)
-                        .bind(&at)
-                        .bind(progress_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    sqlx::query(
-                        "INSERT INTO progress_history (progress_id, version, status, realization,
-                                                       narrative, reason, changed_by, changed_at)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    // the same store the step page saves through (one summary audit
+                    // entry for the whole load instead of one per version)
+                    let values = ProgressValues {
+                        status,
+                        realization,
+                        narrative: narrative.to_string(),
+                        reason: reason.to_string(),
+                    };
+                    let (outcome, _) = store_progress(
+                        &mut tx,
+                        pic,
+                        (*step_id, "demo"),
+                        period,
+                        v - 1,
+                        &values,
+                        &at,
                     )
-                    .bind(progress_id)
-                    .bind(v)
-                    .bind(status)
-                    .bind(realization)
-                    .bind(narrative)
-                    .bind(reason)
-                    .bind(pic)
-                    .bind(&at)
-                    .execute(&mut *tx)
                     .await?;
+                    if !matches!(outcome, SaveOutcome::Saved(_)) {
+                        anyhow::bail!("demo progress of step {step_id} did not save");
+                    }
                     versions += 1;
                 }
                 if rng.gen_bool(0.4) {
                     let bytes = tiny_pdf(&format!("{year}-{semester}-{step_id}-{}", opts.seed));
+                    let size = bytes.len() as i64;
                     let dir = data_dir.to_path_buf();
                     let (stored, sha) = tokio::task::spawn_blocking(move || {
                         crate::evidence::store_bytes_blocking(&dir, &bytes, "pdf")
-                            .map(|r| (r, bytes.len()))
                     })
-                    .await??
-                    .0;
-                    sqlx::query(
-                        "INSERT INTO evidence (step_id, semester, kind, label, stored_name, media_type,
-                                               size, sha256, uploaded_by, uploaded_at)
-                         VALUES (?, ?, 'file', ?, ?, 'application/pdf', ?, ?, ?, ?)",
+                    .await??;
+                    crate::evidence::store::insert_file(
+                        &mut tx,
+                        &crate::evidence::store::NewFile {
+                            step_id: *step_id,
+                            semester,
+                            label: &format!("Bukti {year} S{semester} langkah {step_id}.pdf"),
+                            stored_name: &stored,
+                            media_type: "application/pdf",
+                            size,
+                            sha256: &sha,
+                            replaces: None,
+                            uploaded_by: pic,
+                            at: &period.last_day().format("%Y-%m-%dT10:00:00Z").to_string(),
+                        },
                     )
-                    .bind(step_id)
-                    .bind(semester)
-                    .bind(format!("Bukti {year} S{semester} langkah {step_id}.pdf"))
-                    .bind(&stored)
-                    .bind(tiny_pdf(&format!("{year}-{semester}-{step_id}-{}", opts.seed)).len() as i64)
-                    .bind(&sha)
-                    .bind(pic)
-                    .bind(period.last_day().format("%Y-%m-%dT10:00:00Z").to_string())
-                    .execute(&mut *tx)
                     .await?;
                     files += 1;
                 }
-                if status != "belum" && rng.gen_bool(0.5) {
+                if status != Status::Belum && rng.gen_bool(0.5) {
                     let fix = rng.gen_bool(0.25);
-                    sqlx::query(
-                        "INSERT INTO reviews (step_id, semester, progress_version, verdict, note,
-                                              reviewer_id, reviewed_at)
-                         VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    crate::step::store_review(
+                        &mut tx,
+                        (*step_id, semester, k),
+                        if fix {
+                            Verdict::Perbaikan
+                        } else {
+                            Verdict::Diterima
+                        },
+                        if fix { "Lengkapi bukti dukung" } else { "" },
+                        (
+                            reviewer,
+                            &period.last_day().format("%Y-%m-%dT12:00:00Z").to_string(),
+                        ),
                     )
-                    .bind(step_id)
-                    .bind(semester)
-                    .bind(k)
-                    .bind(if fix { "perbaikan" } else { "diterima" })
-                    .bind(if fix { "Lengkapi bukti dukung" } else { "" })
-                    .bind(reviewer)
-                    .bind(period.last_day().format("%Y-%m-%dT12:00:00Z").to_string())
-                    .execute(&mut *tx)
                     .await?;
                 }
             }

@@ -214,22 +214,21 @@ pub(crate) async fn upload(
             .await;
         }
     }
-    let new_id: i64 = sqlx::query_scalar(
-        "INSERT INTO evidence (step_id, semester, kind, label, stored_name, media_type, size,
-                               sha256, replaces_id, uploaded_by, uploaded_at)
-         VALUES (?, ?, 'file', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    let new_id = super::store::insert_file(
+        &mut tx,
+        &super::store::NewFile {
+            step_id: ctx.id,
+            semester: period.semester,
+            label: &label,
+            stored_name: &stored_name,
+            media_type: kind.mime,
+            size: r.size as i64,
+            sha256: &r.sha256,
+            replaces: replaces_id,
+            uploaded_by: user.id,
+            at: &now_stamp(),
+        },
     )
-    .bind(ctx.id)
-    .bind(period.semester)
-    .bind(&label)
-    .bind(&stored_name)
-    .bind(kind.mime)
-    .bind(r.size as i64)
-    .bind(&r.sha256)
-    .bind(replaces_id)
-    .bind(user.id)
-    .bind(now_stamp())
-    .fetch_one(&mut *tx)
     .await?;
     tx.commit(
         &Actor::user(&user, Some(ip)),
@@ -391,17 +390,13 @@ pub(crate) async fn add_link(
         )
         .await;
     }
-    let new_id: i64 = sqlx::query_scalar(
-        "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)
-         VALUES (?, ?, 'link', ?, ?, ?, ?) RETURNING id",
+    let new_id = super::store::insert_link(
+        &mut tx,
+        (ctx.id, period.semester),
+        &label,
+        &url,
+        (user.id, &now_stamp()),
     )
-    .bind(ctx.id)
-    .bind(period.semester)
-    .bind(&label)
-    .bind(&url)
-    .bind(user.id)
-    .bind(now_stamp())
-    .fetch_one(&mut *tx)
     .await?;
     tx.commit(
         &Actor::user(&user, Some(ip)),

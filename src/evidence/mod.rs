@@ -5,6 +5,7 @@
 
 pub mod handlers;
 pub mod storage;
+pub mod store;
 #[allow(unused_imports)]
 pub use handlers::*;
 #[allow(unused_imports)]

@@ -28,6 +28,30 @@ pub struct ReviewInput {
 
 pub(crate) const NOTE_MAX: usize = 2000;
 
+/// Records a verdict on one progress version.
+pub async fn store_review(
+    conn: &mut sqlx::SqliteConnection,
+    (step_id, semester, version): (i64, i64, i64),
+    verdict: Verdict,
+    note: &str,
+    (reviewer, at): (i64, &str),
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO reviews (step_id, semester, progress_version, verdict, note, reviewer_id, reviewed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(step_id)
+    .bind(semester)
+    .bind(version)
+    .bind(verdict)
+    .bind(note)
+    .bind(reviewer)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn save_review(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -80,18 +104,13 @@ pub(crate) async fn save_review(
         return render_status(status, &page);
     };
     let version = current.version;
-    sqlx::query(
-        "INSERT INTO reviews (step_id, semester, progress_version, verdict, note, reviewer_id, reviewed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    store_review(
+        &mut tx,
+        (ctx.id, period.semester, version),
+        verdict,
+        &note,
+        (user.id, &crate::fmt::now_stamp()),
     )
-    .bind(ctx.id)
-    .bind(period.semester)
-    .bind(version)
-    .bind(verdict)
-    .bind(&note)
-    .bind(user.id)
-    .bind(crate::fmt::now_stamp())
-    .execute(&mut *tx)
     .await?;
     tx.commit(
         &actor,

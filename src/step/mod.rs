@@ -44,6 +44,8 @@ pub struct StepContext {
     pub year: i64,
     /// The step, its indicator or its area is retired: kept for history, no new work.
     pub retired: bool,
+    /// The user who asked holds this step (read in the same query).
+    pub assigned: bool,
 }
 
 impl StepContext {
@@ -60,20 +62,29 @@ pub fn step_code(numeral: &str, area: i64, indicator: i64, step: i64) -> String 
     )
 }
 
-pub async fn context(db: &SqlitePool, step_id: i64) -> sqlx::Result<Option<StepContext>> {
+/// A step in its catalogue context, and whether `user_id` holds it: one query for
+/// everything a request about a step needs to decide rights.
+pub async fn context(
+    db: &SqlitePool,
+    step_id: i64,
+    user_id: i64,
+) -> sqlx::Result<Option<StepContext>> {
     sqlx::query_as(
         "SELECT s.id, s.position, s.text, s.authority_text,
                 i.id AS indicator_id, i.position AS i_pos, i.text AS indicator_text,
                 a.id AS area_id, a.position AS a_pos, a.name AS area_name,
                 c.id AS component_id, c.numeral, c.name AS component_name, c.year,
-                (s.retired_at IS NOT NULL OR i.retired_at IS NOT NULL OR a.retired_at IS NOT NULL) AS retired
+                (s.retired_at IS NOT NULL OR i.retired_at IS NOT NULL OR a.retired_at IS NOT NULL) AS retired,
+                EXISTS (SELECT 1 FROM step_assignments sa
+                         WHERE sa.step_id = s.id AND sa.user_id = ?2) AS assigned
          FROM action_steps s
          JOIN indicators i ON i.id = s.indicator_id
          JOIN areas a ON a.id = i.area_id
          JOIN components c ON c.id = a.component_id
-         WHERE s.id = ?",
+         WHERE s.id = ?1",
     )
     .bind(step_id)
+    .bind(user_id)
     .fetch_optional(db)
     .await
 }
@@ -87,33 +98,18 @@ pub struct Rights {
     pub assign: bool,
 }
 
-pub async fn is_assigned(db: &SqlitePool, step_id: i64, user_id: i64) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM step_assignments WHERE step_id = ? AND user_id = ?",
-    )
-    .bind(step_id)
-    .bind(user_id)
-    .fetch_one(db)
-    .await?;
-    Ok(n > 0)
-}
-
 /// Staff read and update only the steps assigned to them; leadership and reviewers
 /// read everything; reviewers never change progress.
-pub async fn rights(
-    db: &SqlitePool,
-    user: &CurrentUser,
-    ctx: &StepContext,
-) -> sqlx::Result<Rights> {
-    let assigned = is_assigned(db, ctx.id, user.id).await?;
+pub fn rights(user: &CurrentUser, ctx: &StepContext) -> Rights {
+    let assigned = ctx.assigned;
     let retired = ctx.retired;
-    Ok(Rights {
+    Rights {
         read: user.role != Role::Staf || assigned,
         // a retired step keeps its history but takes no new work
         write: assigned && user.role != Role::Penilai && !retired,
         review: user.is(&[Role::Penilai, Role::Pimpinan]),
         assign: user.is(&[Role::Admin, Role::Pimpinan]),
-    })
+    }
 }
 
 /// One step in one period, with everything the lists show.

@@ -197,10 +197,10 @@ pub async fn load_step(
     raw_id: &str,
 ) -> AppResult<(StepContext, Rights)> {
     let id = parse_id(raw_id)?;
-    let ctx = crate::step::context(&state.db, id)
+    let ctx = crate::step::context(&state.db, id, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let rights = crate::step::rights(&state.db, user, &ctx).await?;
+    let rights = crate::step::rights(user, &ctx);
     if !rights.read {
         return Err(AppError::Forbidden);
     }

@@ -30,5 +30,5 @@ after=$(grep -c "sqlx::query" $D/log || true)
 echo "save POST: $((mid-before)) statements; redirected GET: $((after-mid)); round trip: $((after-before)) (redirect to $loc)"
 kill $PID; wait $PID 2>/dev/null || true
 grep "sqlx::query" $D/log | tail -n $((after-before)) | sed 's/.*summary="//;s/".*//' | cut -c1-90 > $D/stmts
-cat $D/stmts; grep -i "begin\|commit" $D/log | head -5
+cat $D/stmts
 rm -rf $D

@@ -18,7 +18,6 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -42,6 +41,12 @@ pub fn routes(config: &Config) -> Vec<Route> {
             "/healthz",
             Access::Public,
             get(crate::health::healthz),
+        ),
+        Route::new(
+            "GET",
+            "/static/{name}",
+            Access::Public,
+            get(crate::web::assets::serve),
         ),
     ];
     routes.extend(crate::auth::login::routes());
@@ -77,7 +82,6 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
     };
     let request_id = HeaderName::from_static("x-request-id");
     app.method_not_allowed_fallback(method_not_allowed)
-        .nest_service("/static", ServeDir::new(static_dir()))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -108,14 +112,6 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
-}
-
-/// Static files ship beside the binary's source; an installed copy can point
-/// elsewhere with `ZI_STATIC_DIR`.
-fn static_dir() -> std::path::PathBuf {
-    std::env::var_os("ZI_STATIC_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static"))
 }
 
 async fn not_found() -> Response {

@@ -237,10 +237,10 @@ async fn handover(
     let in_year = "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
                    JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
                    WHERE c.year = ?";
-    let moved = sqlx::query(&format!(
+    let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by)
          SELECT step_id, ?, ? FROM step_assignments WHERE user_id = ? AND step_id IN ({in_year})"
-    ))
+    )))
     .bind(to.0)
     .bind(user.id)
     .bind(from.0)
@@ -248,9 +248,9 @@ async fn handover(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    let removed = sqlx::query(&format!(
+    let removed = sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM step_assignments WHERE user_id = ? AND step_id IN ({in_year})"
-    ))
+    )))
     .bind(from.0)
     .bind(year_n)
     .execute(&mut *tx)

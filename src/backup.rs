@@ -29,9 +29,19 @@ pub struct ManifestEntry {
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
+    use std::io::Read;
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
-    let size = std::io::copy(&mut f, &mut h)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        size += n as u64;
+    }
     Ok((hex(&h.finalize()), size))
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::Duration;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use sqlx::SqlitePool;
 
 use crate::audit::{Action, Actor, Entry};
@@ -145,15 +145,15 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
                 .await?;
             for semester in [1, 2] {
                 let period = Period::new(year, semester);
-                let k: i64 = rng.gen_range(1..=3);
+                let k: i64 = rng.random_range(1..=3);
                 let mut realization = 0i64;
                 let mut status = Status::Belum;
                 for v in 1..=k {
-                    realization = (realization + rng.gen_range(10..=60)).min(100);
+                    realization = (realization + rng.random_range(10..=60)).min(100);
                     status = match realization {
                         100 => Status::Selesai,
-                        r if r < 15 && rng.gen_bool(0.3) => Status::Belum,
-                        _ if rng.gen_bool(0.03) => Status::TidakDapat,
+                        r if r < 15 && rng.random_bool(0.3) => Status::Belum,
+                        _ if rng.random_bool(0.03) => Status::TidakDapat,
                         _ => Status::Berjalan,
                     };
                     let reason = if status == Status::TidakDapat {
@@ -161,10 +161,11 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
                     } else {
                         ""
                     };
-                    let narrative = NARRATIVES[rng.gen_range(0..NARRATIVES.len())];
-                    let at = (period.first_day() + Duration::days(20 * v + rng.gen_range(0..15)))
-                        .format("%Y-%m-%dT09:00:00Z")
-                        .to_string();
+                    let narrative = NARRATIVES[rng.random_range(0..NARRATIVES.len())];
+                    let at = (period.first_day()
+                        + Duration::days(20 * v + rng.random_range(0..15)))
+                    .format("%Y-%m-%dT09:00:00Z")
+                    .to_string();
                     // the same store the step page saves through (one summary audit
                     // entry for the whole load instead of one per version)
                     let values = ProgressValues {
@@ -188,7 +189,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
                     }
                     versions += 1;
                 }
-                if rng.gen_bool(0.4) {
+                if rng.random_bool(0.4) {
                     let bytes = tiny_pdf(&format!("{year}-{semester}-{step_id}-{}", opts.seed));
                     let size = bytes.len() as i64;
                     let dir = data_dir.to_path_buf();
@@ -214,8 +215,8 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
                     .await?;
                     files += 1;
                 }
-                if status != Status::Belum && rng.gen_bool(0.5) {
-                    let fix = rng.gen_bool(0.25);
+                if status != Status::Belum && rng.random_bool(0.5) {
+                    let fix = rng.random_bool(0.25);
                     crate::step::store_review(
                         &mut tx,
                         (*step_id, semester, k),

@@ -93,9 +93,11 @@ struct ListPage {
 async fn list_page(State(state): State<AppState>, chrome: Chrome) -> AppResult<Response> {
     render(&ListPage {
         chrome,
-        units: sqlx::query_as(&format!("{SELECT} ORDER BY u.retired_at IS NOT NULL, u.id"))
-            .fetch_all(&state.db)
-            .await?,
+        units: sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT} ORDER BY u.retired_at IS NOT NULL, u.id"
+        )))
+        .fetch_all(&state.db)
+        .await?,
         kinds: kind_options("lainnya"),
         code: String::new(),
         name: String::new(),
@@ -162,9 +164,11 @@ async fn add(
             status,
             &ListPage {
                 chrome,
-                units: sqlx::query_as(&format!("{SELECT} ORDER BY u.retired_at IS NOT NULL, u.id"))
-                    .fetch_all(&state.db)
-                    .await?,
+                units: sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} ORDER BY u.retired_at IS NOT NULL, u.id"
+                )))
+                .fetch_all(&state.db)
+                .await?,
                 kinds: kind_options(&input.kind),
                 code: input.code,
                 name: input.name,
@@ -205,7 +209,7 @@ struct FormPage {
 }
 
 async fn load(state: &AppState, raw: &str) -> AppResult<Unit> {
-    sqlx::query_as(&format!("{SELECT} WHERE u.id = ?"))
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE u.id = ?")))
         .bind(parse_id(raw)?)
         .fetch_optional(&state.db)
         .await?

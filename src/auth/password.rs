@@ -2,11 +2,10 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, SaltString};
+use argon2::password_hash::phc::{PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
-use rand::rngs::OsRng;
 
 pub const MIN_LEN: usize = 12;
 pub const MAX_LEN: usize = 256;
@@ -85,20 +84,18 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 
 /// A PHC string: `$argon2id$v=19$m=…,t=…,p=…$salt$hash`.
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    let mut salt_buf = [0u8; 64];
-    let salt_raw = salt
-        .decode_b64(&mut salt_buf)
-        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let mut salt_raw = [0u8; Salt::RECOMMENDED_LENGTH];
+    getrandom::fill(&mut salt_raw).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let salt = Salt::new(&salt_raw).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
     let p = params();
     let mut out = [0u8; 32];
-    compute(&p, password.as_bytes(), salt_raw, &mut out)?;
+    compute(&p, password.as_bytes(), &salt_raw, &mut out)?;
     Ok(format!(
         "$argon2id$v=19$m={},t={},p={}${}${}",
         p.m_cost(),
         p.t_cost(),
         p.p_cost(),
-        salt.as_str(),
+        salt,
         STANDARD_NO_PAD.encode(out)
     ))
 }
@@ -114,12 +111,8 @@ fn verify_blocking(password: &str, stored: &str) -> bool {
     else {
         return false;
     };
-    let mut salt_buf = [0u8; 64];
-    let Ok(salt_raw) = salt.decode_b64(&mut salt_buf) else {
-        return false;
-    };
     let mut out = vec![0u8; expected.len()];
-    if compute(&p, password.as_bytes(), salt_raw, &mut out).is_err() {
+    if compute(&p, password.as_bytes(), &salt, &mut out).is_err() {
         return false;
     }
     bool::from(subtle::ConstantTimeEq::ct_eq(
@@ -175,12 +168,22 @@ pub fn check_rules(password: &str, username: &str) -> Result<(), &'static str> {
 /// A random password for the first admin: 20 characters from an alphabet without
 /// look-alikes.
 pub fn random_password() -> String {
-    use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    let mut rng = OsRng;
-    (0..20)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+    // 56 letters: bytes at or above 224 (= 4 × 56) are redrawn, so every letter is
+    // equally likely.
+    let mut out = String::new();
+    while out.len() < 20 {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).expect("the system's random source works");
+        out.extend(
+            bytes
+                .iter()
+                .filter(|b| (**b as usize) < 4 * ALPHABET.len())
+                .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+                .take(20 - out.len()),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

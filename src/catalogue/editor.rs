@@ -207,7 +207,7 @@ pub(crate) async fn add_item(
         },
         extra_q = if kind == Kind::Step { ", ?" } else { "" },
     );
-    let mut q = sqlx::query_scalar::<_, i64>(&sql)
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
         .bind(parent)
         .bind(parent)
         .bind(&text);

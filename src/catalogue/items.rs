@@ -31,7 +31,10 @@ pub(crate) async fn current_text(
         },
         t = kind.table()
     );
-    sqlx::query_as(&sql).bind(id).fetch_optional(db).await
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 pub(crate) async fn unit_choices(
@@ -165,7 +168,7 @@ pub(crate) async fn edit_submit(
         kind.table(),
         kind.text_column()
     );
-    sqlx::query(&sql)
+    sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(text.trim())
         .bind(id)
         .execute(&mut *tx)
@@ -227,37 +230,42 @@ pub(crate) async fn move_item(
     };
     let (t, p) = (kind.table(), kind.parent_column());
     let mut tx = crate::db::write(&state.db).await?;
-    let (parent, pos): (i64, i64) =
-        sqlx::query_as(&format!("SELECT {p}, position FROM {t} WHERE id = ?"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let neighbour: Option<(i64, i64)> = sqlx::query_as(&format!(
+    let (parent, pos): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {p}, position FROM {t} WHERE id = ?"
+    )))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let neighbour: Option<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT id, position FROM {t} WHERE {p} = ? AND position {} ? ORDER BY position {} LIMIT 1",
         if up { "<" } else { ">" },
         if up { "DESC" } else { "ASC" }
-    ))
+    )))
     .bind(parent)
     .bind(pos)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((other, other_pos)) = neighbour {
         // swap through a free position: (parent, position) is unique
-        sqlx::query(&format!("UPDATE {t} SET position = (SELECT max(position) + 1 FROM {t} WHERE {p} = ?) WHERE id = ?"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {t} SET position = (SELECT max(position) + 1 FROM {t} WHERE {p} = ?) WHERE id = ?")))
             .bind(parent)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(&format!("UPDATE {t} SET position = ? WHERE id = ?"))
-            .bind(pos)
-            .bind(other)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(&format!("UPDATE {t} SET position = ? WHERE id = ?"))
-            .bind(other_pos)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {t} SET position = ? WHERE id = ?"
+        )))
+        .bind(pos)
+        .bind(other)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {t} SET position = ? WHERE id = ?"
+        )))
+        .bind(other_pos)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit(
             &Actor::user(&user, Some(ip)),
             Entry::new(
@@ -292,10 +300,10 @@ pub(crate) async fn retire_item(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = crate::db::write(&state.db).await?;
-    let retired: Option<String> = sqlx::query_scalar(&format!(
+    let retired: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT retired_at FROM {} WHERE id = ?",
         kind.table()
-    ))
+    )))
     .bind(id)
     .fetch_one(&mut *tx)
     .await?;
@@ -304,10 +312,10 @@ pub(crate) async fn retire_item(
         None => (Some(now), Action::TargetRetired, "tidak diberlakukan lagi"),
         Some(_) => (None, Action::TargetRestored, "diberlakukan kembali"),
     };
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE {} SET retired_at = ? WHERE id = ?",
         kind.table()
-    ))
+    )))
     .bind(&new_value)
     .bind(id)
     .execute(&mut *tx)

@@ -81,12 +81,12 @@ pub(crate) async fn insert_child(
     position: i64,
     text: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(&format!(
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "INSERT INTO {} ({}, position, {}) VALUES (?, ?, ?) RETURNING id",
         kind.table(),
         kind.parent_column(),
         kind.text_column()
-    ))
+    )))
     .bind(parent)
     .bind(position)
     .bind(text)

@@ -135,9 +135,9 @@ pub async fn list_for(
     step_id: i64,
     semester: i64,
 ) -> sqlx::Result<Vec<EvidenceView>> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE e.step_id = ? AND e.semester = ? ORDER BY e.id DESC"
-    ))
+    )))
     .bind(step_id)
     .bind(semester)
     .fetch_all(db)
@@ -145,7 +145,7 @@ pub async fn list_for(
 }
 
 pub async fn get(db: &SqlitePool, id: i64) -> sqlx::Result<Option<EvidenceView>> {
-    sqlx::query_as(&format!("{SELECT} WHERE e.id = ?"))
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE e.id = ?")))
         .bind(id)
         .fetch_optional(db)
         .await

@@ -69,7 +69,12 @@ pub fn detect(path: &FsPath, prefix: &[u8]) -> Option<&'static FileType> {
     if prefix.starts_with(b"PK\x03\x04") {
         let file = std::fs::File::open(path).ok()?;
         let zip = zip::ZipArchive::new(file).ok()?;
-        let names: Vec<&str> = zip.file_names().collect();
+        let names: Vec<String> = zip
+            .file_names()
+            .filter_map(Result::ok)
+            .map(|n| n.into_owned())
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         if !names.contains(&"[Content_Types].xml") {
             return None;
         }

@@ -68,23 +68,25 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u
     FROM users u LEFT JOIN units un ON un.id = u.unit_id";
 
 pub async fn get(db: &SqlitePool, id: i64) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = ?")))
         .bind(id)
         .fetch_optional(db)
         .await
 }
 
 pub async fn by_username(db: &SqlitePool, username: &str) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("{USER_SELECT} WHERE u.username = ?"))
-        .bind(username.trim())
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{USER_SELECT} WHERE u.username = ?"
+    )))
+    .bind(username.trim())
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn list(db: &SqlitePool, limit: i64, offset: i64) -> sqlx::Result<Vec<User>> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{USER_SELECT} ORDER BY u.active DESC, u.username LIMIT ? OFFSET ?"
-    ))
+    )))
     .bind(limit)
     .bind(offset)
     .fetch_all(db)
@@ -310,7 +312,7 @@ pub async fn update(db: &SqlitePool, actor: &Actor, id: i64, ch: Changes) -> Res
     if !ch.active {
         session::end_all_for_user(&mut tx, id).await?;
     }
-    let after: User = sqlx::query_as(&format!("{USER_SELECT} WHERE u.id = ?"))
+    let after: User = sqlx::query_as(sqlx::AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = ?")))
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;

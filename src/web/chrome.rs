@@ -36,6 +36,11 @@ impl Chrome {
         self.user.as_ref().is_some_and(|u| u.role != Role::Staf)
     }
 
+    /// The stylesheet's URL, with its content hash.
+    pub fn stylesheet(&self) -> String {
+        crate::web::assets::url("style.css")
+    }
+
     pub fn role_label(&self) -> &'static str {
         self.user.as_ref().map(|u| u.role.label()).unwrap_or("")
     }

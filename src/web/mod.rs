@@ -1,5 +1,6 @@
 //! Shared pieces of every page: the layout's context, rendering, forms, paging.
 
+pub mod assets;
 pub mod chrome;
 pub mod form;
 

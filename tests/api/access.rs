@@ -21,6 +21,7 @@ const ADMIN: Who = Who::Roles(&["admin"]);
 const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/", Who::SignedIn),
     ("GET", "/healthz", Who::Public),
+    ("GET", "/static/{name}", Who::Public),
     ("GET", "/login", Who::Public),
     ("POST", "/login", Who::Public),
     ("GET", "/akun/kata-sandi", Who::SignedIn),
@@ -146,7 +147,7 @@ async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> Strin
         Some(id) => pattern
             .replace("{jenis}", "langkah")
             .replace("{id}", &id.to_string()),
-        None => pattern.to_string(),
+        None => pattern.replace("{name}", "style.css"),
     }
 }
 

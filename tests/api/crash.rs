@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use crate::helpers::{csrf_from, pdf_bytes, sha256_hex};
 
@@ -244,7 +244,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                 mine
             }));
         }
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(150..600))).await;
+        tokio::time::sleep(Duration::from_millis(rng.random_range(150..600))).await;
         child.kill().expect("SIGKILL");
         child.wait().unwrap();
         stop.store(true, Ordering::Relaxed);

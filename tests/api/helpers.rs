@@ -438,21 +438,23 @@ pub async fn fingerprint(db: &sqlx::SqlitePool) -> String {
     .unwrap();
     let mut out = String::new();
     for t in tables {
-        let cols: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{t}')"))
-                .fetch_all(db)
-                .await
-                .unwrap();
+        let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT name FROM pragma_table_info('{t}')"
+        )))
+        .fetch_all(db)
+        .await
+        .unwrap();
         let expr = cols
             .iter()
             .map(|c| format!("quote(\"{c}\")"))
             .collect::<Vec<_>>()
             .join(" || '|' || ");
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT {expr} FROM \"{t}\" ORDER BY rowid"))
-                .fetch_all(db)
-                .await
-                .unwrap();
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT {expr} FROM \"{t}\" ORDER BY rowid"
+        )))
+        .fetch_all(db)
+        .await
+        .unwrap();
         out.push_str(&format!("## {t}\n{}\n", rows.join("\n")));
     }
     out

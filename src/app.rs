@@ -8,16 +8,16 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::Request;
-use axum::http::HeaderValue;
 use axum::http::{HeaderName, StatusCode};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self};
 use axum::response::{IntoResponse, Response};
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -87,7 +87,27 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
             state.clone(),
             auth::authorize,
         ))
-        .layer(middleware::from_fn(security_headers))
+        // Headers every response carries: no inline script, no framing, no sniffing. A
+        // handler may set a stricter Content-Security-Policy of its own.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         // Forms are small; the evidence and import routes set their own, larger limits.
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
@@ -98,7 +118,7 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
-                // the path only: upload URLs carry the CSRF token in their query
+                // the path only: query strings are nobody's business in a log
                 .make_span_with(|req: &axum::http::Request<_>| {
                     let id = req
                         .headers()
@@ -125,24 +145,6 @@ async fn method_not_allowed() -> Response {
         "Alamat ini tidak dapat dibuka langsung",
         "Alamat ini hanya menerima kiriman formulir. Kembali ke halaman sebelumnya dan gunakan tombolnya.",
     )
-}
-
-/// Headers every response carries: no inline script, no framing, no sniffing.
-async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.entry("content-security-policy")
-        .or_insert(HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    res
 }
 
 /// A server bound to its port and serving in the background.

@@ -64,7 +64,7 @@ pub struct AreaAssignments {
 }
 
 #[derive(Template)]
-#[template(path = "assign.html")]
+#[template(path = "assign/index.html")]
 struct AssignPage {
     chrome: Chrome,
     year: i64,

@@ -30,7 +30,7 @@ pub struct DeadlineRow {
 }
 
 #[derive(Template)]
-#[template(path = "periods.html")]
+#[template(path = "admin/deadlines.html")]
 pub(crate) struct DeadlinesPage {
     pub(crate) chrome: Chrome,
     pub(crate) rows: Vec<DeadlineRow>,

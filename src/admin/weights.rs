@@ -27,7 +27,7 @@ pub struct WeightRow {
 }
 
 #[derive(Template)]
-#[template(path = "dashboard/weights.html")]
+#[template(path = "admin/weights.html")]
 pub(crate) struct WeightsPage {
     pub(crate) chrome: Chrome,
     pub(crate) year: i64,

@@ -47,7 +47,7 @@ pub struct ActionOption {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "audit/index.html")]
 pub(crate) struct AuditPage {
     pub(crate) chrome: Chrome,
     pub(crate) rows: Vec<AuditView>,

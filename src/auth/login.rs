@@ -74,21 +74,19 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-fn pre_csrf(headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+fn pre_csrf(config: &crate::Config, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
     match cookie_value(headers, PRE_CSRF_COOKIE) {
         Some(t) if t.len() >= 32 && t.len() <= 64 => (t, None),
         _ => {
             let t = session::random_token();
-            let cookie = HeaderValue::from_str(&format!(
-                "{PRE_CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict"
-            ))
-            .expect("ASCII cookie");
+            let cookie = super::csrf::pre_sign_in_cookie(config, &t);
             (t, Some(cookie))
         }
     }
 }
 
 async fn login_form(
+    State(state): State<AppState>,
     chrome: Chrome,
     user: Option<CurrentUser>,
     headers: HeaderMap,
@@ -97,7 +95,7 @@ async fn login_form(
     if let Some(u) = user {
         return Ok(Redirect::to(landing(u.role)).into_response());
     }
-    let (csrf, set_cookie) = pre_csrf(&headers);
+    let (csrf, set_cookie) = pre_csrf(&state.config, &headers);
     let page = render(&LoginPage {
         chrome,
         csrf,

@@ -152,26 +152,25 @@ pub async fn cleanup(db: &SqlitePool, config: &Config) -> sqlx::Result<u64> {
     Ok(removed)
 }
 
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when users come over https.
 pub fn cookie(config: &Config, raw: &str) -> HeaderValue {
-    let secure = if config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={raw}; Path=/; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .expect("cookie is ASCII")
+    let c = cookie::Cookie::build((SESSION_COOKIE, raw.to_string()))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(config.secure_cookies())
+        .build();
+    HeaderValue::from_str(&c.to_string()).expect("cookie is ASCII")
 }
 
+/// Tells the browser to forget the session cookie.
 pub fn clear_cookie(config: &Config) -> HeaderValue {
-    let secure = if config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ))
-    .expect("cookie is ASCII")
+    let c = cookie::Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(config.secure_cookies())
+        .max_age(cookie::time::Duration::ZERO)
+        .build();
+    HeaderValue::from_str(&c.to_string()).expect("cookie is ASCII")
 }

@@ -20,7 +20,7 @@ use crate::web::{Chrome, Form, render, render_status};
 // Copy and import pages
 
 #[derive(Template)]
-#[template(path = "targets/copy.html")]
+#[template(path = "catalogue/editor/copy.html")]
 pub(crate) struct CopyPage {
     pub(crate) chrome: Chrome,
     pub(crate) years: Vec<YearOption>,
@@ -93,7 +93,7 @@ pub(crate) async fn copy_submit(
 }
 
 #[derive(Template)]
-#[template(path = "targets/import.html")]
+#[template(path = "catalogue/editor/import.html")]
 pub(crate) struct ImportPage {
     pub(crate) chrome: Chrome,
     pub(crate) year: String,

@@ -103,7 +103,7 @@ pub(crate) fn check_text(label: &str, text: &str) -> Option<String> {
 }
 
 #[derive(Template)]
-#[template(path = "targets/editor.html")]
+#[template(path = "catalogue/editor/editor.html")]
 pub(crate) struct EditorPage {
     pub(crate) chrome: Chrome,
     pub(crate) catalogue: Catalogue,
@@ -239,7 +239,7 @@ pub struct UnitChoice {
 }
 
 #[derive(Template)]
-#[template(path = "targets/edit.html")]
+#[template(path = "catalogue/editor/edit.html")]
 pub(crate) struct EditPage {
     pub(crate) chrome: Chrome,
     pub(crate) kind: Kind,

@@ -6,10 +6,13 @@
 pub mod handlers;
 pub mod storage;
 pub mod store;
+pub mod upload;
 #[allow(unused_imports)]
 pub use handlers::*;
 #[allow(unused_imports)]
 pub use storage::*;
+#[allow(unused_imports)]
+pub use upload::*;
 
 use axum::extract::DefaultBodyLimit;
 use sqlx::SqlitePool;

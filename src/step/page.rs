@@ -113,7 +113,7 @@ pub struct PicView {
 }
 
 #[derive(Template)]
-#[template(path = "steps/show.html")]
+#[template(path = "step/show.html")]
 pub struct StepPage {
     pub chrome: Chrome,
     pub ctx: StepContext,

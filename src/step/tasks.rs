@@ -24,7 +24,7 @@ pub struct TaskGroup {
 }
 
 #[derive(Template)]
-#[template(path = "steps/tasks.html")]
+#[template(path = "step/tasks.html")]
 pub(crate) struct TasksPage {
     pub(crate) chrome: Chrome,
     pub(crate) periods: PeriodChoice,

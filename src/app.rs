@@ -49,13 +49,12 @@ pub fn routes(config: &Config) -> Vec<Route> {
             get(crate::web::assets::serve),
         ),
     ];
-    routes.extend(crate::auth::login::routes());
+    routes.extend(crate::account::routes());
     routes.extend(crate::catalogue::routes());
     routes.extend(crate::users::routes());
-    routes.extend(crate::audit::routes());
     routes.extend(crate::admin::routes());
     routes.extend(crate::step::routes());
-    routes.extend(crate::evidence::routes(config));
+    routes.extend(crate::step::evidence_routes(config));
     routes.extend(crate::assign::routes());
     routes.extend(crate::dashboard::routes());
     routes.extend(crate::reports::routes());
@@ -73,20 +72,15 @@ pub fn router(db: SqlitePool, config: Config) -> Router {
         policy.insert((route.method, route.path.to_string()), route.access);
         app = app.route(route.path, route.handler);
     }
-    let state = AppState {
-        db,
-        config,
+    let state = AppState::new(db, config);
+    let authz = auth::Authz {
+        app: state.clone(),
         policy: Arc::new(policy),
-        dashboards: Arc::default(),
-        header_names: Arc::default(),
     };
     let request_id = HeaderName::from_static("x-request-id");
     app.method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::authorize,
-        ))
+        .layer(middleware::from_fn_with_state(authz, auth::authorize))
         // Headers every response carries: no inline script, no framing, no sniffing. A
         // handler may set a stricter Content-Security-Policy of its own.
         .layer(SetResponseHeaderLayer::if_not_present(

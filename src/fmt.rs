@@ -58,6 +58,15 @@ pub fn roman(n: i64) -> &'static str {
     }
 }
 
+/// The letter of an indicator within its area, as the LKE writes it (1.a, 1.b, …).
+pub fn indicator_letter(position: i64) -> String {
+    if (1..=26).contains(&position) {
+        ((b'a' + (position - 1) as u8) as char).to_string()
+    } else {
+        position.to_string()
+    }
+}
+
 /// The stored form of "now": UTC, second precision.
 pub fn now_stamp() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()

@@ -3,6 +3,7 @@
 //! `start` builds the whole app (config → pool → migrations → router) and binds its
 //! listener; the binary and the integration tests both go through it.
 
+pub mod account;
 pub mod admin;
 pub mod app;
 pub mod assign;

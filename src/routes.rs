@@ -6,7 +6,6 @@
 use axum::routing::MethodRouter;
 
 use crate::AppState;
-use crate::auth::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -43,3 +42,38 @@ impl Route {
 
 /// The access rule of each (method, path pattern), for the middleware.
 pub type Policy = std::collections::HashMap<(&'static str, String), Access>;
+
+/// The roles of the tracker; every route names the roles it admits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Pimpinan,
+    Staf,
+    Penilai,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Pimpinan, Role::Staf, Role::Penilai];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Pimpinan => "pimpinan",
+            Role::Staf => "staf",
+            Role::Penilai => "penilai",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Pimpinan => "Pimpinan",
+            Role::Staf => "Staf / PIC",
+            Role::Penilai => "Penilai (TPI)",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}

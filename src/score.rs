@@ -8,7 +8,8 @@ use sqlx::SqlitePool;
 use crate::step::StepRow;
 use crate::step::{Status, Verdict};
 
-pub const DEFAULT_WEIGHTS: [(&str, f64); 6] = [
+/// The components' weights under PermenPAN-RB 10/2019 (the 2021 targets).
+pub const WEIGHTS_10_2019: [(&str, f64); 6] = [
     ("I", 5.0),
     ("II", 5.0),
     ("III", 15.0),
@@ -16,6 +17,29 @@ pub const DEFAULT_WEIGHTS: [(&str, f64); 6] = [
     ("V", 15.0),
     ("VI", 10.0),
 ];
+
+/// From 2022 the LKE of PermenPAN-RB 90/2021 weighs each area, Pemenuhan and Reform
+/// together: 8 / 7 / 10 / 10 / 15 / 10 (60 in all).
+pub const WEIGHTS_90_2021: [(&str, f64); 6] = [
+    ("I", 8.0),
+    ("II", 7.0),
+    ("III", 10.0),
+    ("IV", 10.0),
+    ("V", 15.0),
+    ("VI", 10.0),
+];
+
+/// The weights a year uses until an admin sets its own: its regulation's.
+pub fn default_weights(year: i64) -> &'static [(&'static str, f64); 6] {
+    if year <= 2021 {
+        &WEIGHTS_10_2019
+    } else {
+        &WEIGHTS_90_2021
+    }
+}
+
+/// The component numerals, in order.
+pub const NUMERALS: [&str; 6] = ["I", "II", "III", "IV", "V", "VI"];
 
 // ---------------------------------------------------------------------------
 // Counting
@@ -195,7 +219,7 @@ pub async fn weights(db: &SqlitePool, year: i64) -> sqlx::Result<(HashMap<String
             .await?;
     if stored.is_empty() {
         return Ok((
-            DEFAULT_WEIGHTS
+            default_weights(year)
                 .iter()
                 .map(|(n, w)| (n.to_string(), *w))
                 .collect(),
@@ -208,6 +232,16 @@ pub async fn weights(db: &SqlitePool, year: i64) -> sqlx::Result<(HashMap<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defaults_follow_the_regulation_of_the_year() {
+        let sum = |w: &[(&str, f64); 6]| w.iter().map(|(_, v)| v).sum::<f64>();
+        assert_eq!(default_weights(2021), &WEIGHTS_10_2019);
+        assert_eq!(default_weights(2022), &WEIGHTS_90_2021);
+        assert_eq!(default_weights(2026)[0], ("I", 8.0));
+        assert!((sum(&WEIGHTS_10_2019) - 60.0).abs() < 1e-9);
+        assert!((sum(&WEIGHTS_90_2021) - 60.0).abs() < 1e-9);
+    }
 
     fn row(c: &str, a: i64, i: i64, realization: i64, verdict: Option<Verdict>) -> StepRow {
         StepRow {

@@ -1,7 +1,9 @@
-//! What every request handler shares: the pool, the configuration, the access
-//! policy and the caches.
+//! What every request handler shares: the pool, the configuration and the caches.
+//! It names no feature: each feature keeps its own cache type in `caches`.
 
-use std::sync::Arc;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use sqlx::SqlitePool;
 
@@ -11,8 +13,38 @@ use crate::config::Config;
 pub struct AppState {
     pub db: SqlitePool,
     pub config: Config,
-    pub policy: Arc<crate::routes::Policy>,
-    pub dashboards: Arc<crate::dashboard::Cache>,
+    pub caches: Arc<Caches>,
     /// The header's unit and ministry names; `None` until read, cleared when units change.
     pub header_names: Arc<std::sync::RwLock<Option<(String, String)>>>,
+}
+
+impl AppState {
+    pub fn new(db: SqlitePool, config: Config) -> Self {
+        Self {
+            db,
+            config,
+            caches: Arc::default(),
+            header_names: Arc::default(),
+        }
+    }
+}
+
+/// One cache per type, created on first use: features keep their caches here without
+/// this module knowing them.
+#[derive(Default)]
+pub struct Caches {
+    by_type: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl Caches {
+    pub fn get<T: Any + Send + Sync + Default>(&self) -> Arc<T> {
+        let mut map = self.by_type.lock().expect("cache map lock");
+        let entry = map
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()));
+        entry
+            .clone()
+            .downcast::<T>()
+            .expect("stored under its own type")
+    }
 }

@@ -1,5 +1,6 @@
 //! Admin pages that set the year's parameters: reporting deadlines and weights.
 
+pub mod audit;
 pub mod deadlines;
 pub mod weights;
 #[allow(unused_imports)]
@@ -27,6 +28,12 @@ pub fn routes() -> Vec<Route> {
             post(deadlines::deadline_submit),
         ),
         Route::new("GET", "/admin/bobot", admin, get(weights::weights_page)),
+        Route::new(
+            "GET",
+            "/audit",
+            Access::Roles(&[Role::Admin, Role::Pimpinan]),
+            get(audit::audit_page),
+        ),
         Route::new("POST", "/admin/bobot", admin, post(weights::weights_submit)),
     ]
 }

@@ -57,9 +57,9 @@ pub(crate) async fn weights_page(
             &crate::catalogue::target_years(&state.db).await?,
             year,
         ),
-        rows: DEFAULT_WEIGHTS
+        rows: NUMERALS
             .iter()
-            .map(|(n, _)| WeightRow {
+            .map(|n| WeightRow {
                 numeral: n,
                 value: decimal(w.get(*n).copied().unwrap_or(0.0), 2).replace(",00", ""),
             })
@@ -80,7 +80,7 @@ pub(crate) async fn weights_submit(
         crate::catalogue::year_or_latest(&state.db, form.get("tahun").map(String::as_str)).await?;
     let mut errors = Vec::new();
     let mut values = Vec::new();
-    for (n, _) in DEFAULT_WEIGHTS {
+    for n in NUMERALS {
         let raw = form
             .get(&format!("bobot_{n}"))
             .map(|s| s.trim())
@@ -100,9 +100,9 @@ pub(crate) async fn weights_submit(
                     &crate::catalogue::target_years(&state.db).await?,
                     year,
                 ),
-                rows: DEFAULT_WEIGHTS
+                rows: NUMERALS
                     .iter()
-                    .map(|(n, _)| WeightRow {
+                    .map(|n| WeightRow {
                         numeral: n,
                         value: form.get(&format!("bobot_{n}")).cloned().unwrap_or_default(),
                     })

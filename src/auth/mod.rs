@@ -2,7 +2,6 @@
 //! that decides authorization for every route from the route table.
 
 pub mod csrf;
-pub mod login;
 pub mod password;
 pub mod session;
 
@@ -18,39 +17,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::routes::Access;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    Admin,
-    Pimpinan,
-    Staf,
-    Penilai,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Pimpinan, Role::Staf, Role::Penilai];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Pimpinan => "pimpinan",
-            Role::Staf => "staf",
-            Role::Penilai => "penilai",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Admin => "Admin",
-            Role::Pimpinan => "Pimpinan",
-            Role::Staf => "Staf / PIC",
-            Role::Penilai => "Penilai (TPI)",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
+pub use crate::routes::Role;
 
 /// The signed-in user of a request, with their session.
 #[derive(Clone, Debug)]
@@ -145,21 +112,31 @@ fn login_redirect(req: &Request) -> Response {
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
     let target = if req.method() == Method::GET && wanted != "/" {
-        crate::web::query_string("/login", &[("next", wanted)])
+        let next: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
+        format!("/login?next={next}")
     } else {
         "/login".to_string()
     };
     Redirect::to(&target).into_response()
 }
 
+/// What the authorization middleware reads: the app, and the access rule of every
+/// (method, route pattern).
+#[derive(Clone)]
+pub struct Authz {
+    pub app: AppState,
+    pub policy: std::sync::Arc<crate::routes::Policy>,
+}
+
 /// Runs on every request: resolves the session and applies the route's access rule.
-pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn authorize(State(authz): State<Authz>, req: Request, next: Next) -> Response {
+    let state = &authz.app;
     let path = req.uri().path().to_string();
     let access = if path.starts_with("/static/") {
         Access::Public
     } else {
         match req.extensions().get::<MatchedPath>() {
-            Some(m) => state
+            Some(m) => authz
                 .policy
                 .get(&(method_key(req.method()), m.as_str().to_string()))
                 .copied()

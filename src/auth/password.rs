@@ -2,6 +2,8 @@
 
 use std::sync::OnceLock;
 
+use sqlx::SqliteConnection;
+
 use argon2::password_hash::phc::{PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
@@ -184,6 +186,26 @@ pub fn random_password() -> String {
         );
     }
     out
+}
+
+/// Stores a new hash for an account, on the caller's transaction.
+pub async fn store(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    hash: &str,
+    must_change: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET password_hash = ?, must_change_password = ?,
+                updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE id = ?",
+    )
+    .bind(hash)
+    .bind(must_change)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

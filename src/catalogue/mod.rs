@@ -148,14 +148,7 @@ impl Catalogue {
     }
 }
 
-/// The letter of an indicator within its area, as the LKE writes it (1.a, 1.b, …).
-pub fn indicator_letter(position: i64) -> String {
-    if (1..=26).contains(&position) {
-        ((b'a' + (position - 1) as u8) as char).to_string()
-    } else {
-        position.to_string()
-    }
-}
+pub use crate::fmt::indicator_letter;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct FlatRow {

@@ -108,5 +108,5 @@ pub(crate) async fn export_download(
 
 /// `/` sends people to where their work is.
 pub async fn home(user: crate::auth::CurrentUser) -> Redirect {
-    Redirect::to(crate::auth::login::landing(user.role))
+    Redirect::to(crate::account::landing(user.role))
 }

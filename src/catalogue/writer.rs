@@ -167,17 +167,8 @@ pub async fn insert_year(
                 .await?;
         }
     }
-    // The estimate's weights start as the 10/2019 ones; the admin can change them.
-    for (n, w) in crate::score::DEFAULT_WEIGHTS {
-        if components.contains_key(n) {
-            sqlx::query("INSERT INTO component_weights (year, numeral, weight) VALUES (?, ?, ?)")
-                .bind(year)
-                .bind(n)
-                .bind(w)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
+    // No weights are written: a year without its own uses the defaults of its
+    // regulation (see `score::default_weights`) until an admin sets them.
     Ok(rows.len() as u64)
 }
 
@@ -265,15 +256,6 @@ pub async fn copy_year(
         });
     }
     let n = insert_year(conn, to, &rows).await?;
-    // Weights follow the source year when it has its own.
-    sqlx::query(
-        "INSERT OR REPLACE INTO component_weights (year, numeral, weight)
-         SELECT ?, numeral, weight FROM component_weights WHERE year = ?",
-    )
-    .bind(to)
-    .bind(from)
-    .execute(&mut *conn)
-    .await?;
     Ok(n)
 }
 

@@ -272,13 +272,14 @@ pub async fn stamp(state: &AppState) -> sqlx::Result<i64> {
 }
 
 pub async fn cached_years(state: &AppState, stamp: i64) -> sqlx::Result<Arc<Vec<i64>>> {
-    if let Some((s, years)) = state.dashboards.years.lock().expect("cache lock").as_ref()
+    let cache = state.caches.get::<Cache>();
+    if let Some((s, years)) = cache.years.lock().expect("cache lock").as_ref()
         && *s == stamp
     {
         return Ok(years.clone());
     }
     let years = Arc::new(crate::catalogue::target_years(&state.db).await?);
-    *state.dashboards.years.lock().expect("cache lock") = Some((stamp, years.clone()));
+    *cache.years.lock().expect("cache lock") = Some((stamp, years.clone()));
     Ok(years)
 }
 
@@ -291,12 +292,8 @@ pub async fn cached(
     years: &[i64],
 ) -> AppResult<(Arc<DashboardData>, Arc<String>)> {
     let today = periods::today();
-    if let Some((s, d, data, body)) = state
-        .dashboards
-        .entries
-        .lock()
-        .expect("cache lock")
-        .get(&period)
+    let cache = state.caches.get::<Cache>();
+    if let Some((s, d, data, body)) = cache.entries.lock().expect("cache lock").get(&period)
         && *s == stamp
         && *d == today
     {
@@ -310,7 +307,7 @@ pub async fn cached(
         }
         .render()?,
     );
-    let mut entries = state.dashboards.entries.lock().expect("cache lock");
+    let mut entries = cache.entries.lock().expect("cache lock");
     if entries.len() > 64 {
         entries.clear();
     }

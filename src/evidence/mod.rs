@@ -3,56 +3,12 @@
 //! before their record, downloaded only by those who may read the step, and removed
 //! softly (recoverable, kept in the history).
 
-pub mod handlers;
 pub mod storage;
 pub mod store;
-pub mod upload;
-#[allow(unused_imports)]
-pub use handlers::*;
 #[allow(unused_imports)]
 pub use storage::*;
-#[allow(unused_imports)]
-pub use upload::*;
 
-use axum::extract::DefaultBodyLimit;
 use sqlx::SqlitePool;
-
-use crate::Config;
-use crate::routes::{Access, Route};
-
-pub fn routes(config: &Config) -> Vec<Route> {
-    use axum::routing::{get, post};
-    // The upload route alone takes large bodies; a little room for the form fields.
-    let upload_limit = config.max_upload_bytes as usize + 256 * 1024;
-    vec![
-        Route::new(
-            "POST",
-            "/langkah/{id}/bukti",
-            Access::SignedIn,
-            post(upload).layer(DefaultBodyLimit::max(upload_limit)),
-        ),
-        Route::new(
-            "POST",
-            "/langkah/{id}/tautan",
-            Access::SignedIn,
-            post(add_link),
-        ),
-        Route::new("GET", "/bukti/{id}/unduh", Access::SignedIn, get(download)),
-        Route::new(
-            "GET",
-            "/bukti/{id}/hapus",
-            Access::SignedIn,
-            get(remove_confirm),
-        ),
-        Route::new("POST", "/bukti/{id}/hapus", Access::SignedIn, post(remove)),
-        Route::new(
-            "POST",
-            "/bukti/{id}/pulihkan",
-            Access::SignedIn,
-            post(restore),
-        ),
-    ]
-}
 
 // ---------------------------------------------------------------------------
 // Model

@@ -262,6 +262,27 @@ pub fn store_bytes_blocking(
     Ok((stored_name, sha))
 }
 
+/// Only absolute http(s) links with a host; the trimmed text is returned.
+pub fn check_link(raw: &str) -> Result<String, &'static str> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err("Isi alamat tautan bukti dukung.");
+    }
+    if raw.len() > 2000 {
+        return Err("Alamat tautan terlalu panjang (maksimal 2000 karakter).");
+    }
+    match url::Url::parse(raw) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(raw.to_string())
+        }
+        Ok(_) => Err("Tautan harus diawali http:// atau https://."),
+        Err(_) => Err("Alamat tautan tidak valid. Contoh: https://drive.example.go.id/berkas"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,7 +65,7 @@ pub fn indicator_folder(s: &StepRow) -> String {
         s.a_pos,
         safe_name(&s.area_name, 50),
         s.a_pos,
-        crate::catalogue::indicator_letter(s.i_pos),
+        crate::fmt::indicator_letter(s.i_pos),
         safe_name(&s.indicator_text, 70)
     )
 }

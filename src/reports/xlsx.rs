@@ -173,7 +173,7 @@ pub fn build_xlsx(
         let indicator = format!(
             "{}.{} {}",
             r.a_pos,
-            crate::catalogue::indicator_letter(r.i_pos),
+            crate::fmt::indicator_letter(r.i_pos),
             r.indicator_text
         );
         if same.len() > 1 {

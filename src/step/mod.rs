@@ -6,11 +6,15 @@ pub use crate::fmt::now_stamp;
 pub use page::{StepPage, load_step, posted_period, step_url};
 pub use status::{Status, Verdict, verdict_label};
 
+pub mod evidence;
 pub mod page;
 pub mod progress;
 pub mod review;
 pub mod status;
 pub mod tasks;
+pub mod upload;
+#[allow(unused_imports)]
+pub use evidence::*;
 #[allow(unused_imports)]
 pub use page::*;
 #[allow(unused_imports)]
@@ -58,7 +62,7 @@ impl StepContext {
 pub fn step_code(numeral: &str, area: i64, indicator: i64, step: i64) -> String {
     format!(
         "{numeral}.{area}.{}.{step}",
-        crate::catalogue::indicator_letter(indicator)
+        crate::fmt::indicator_letter(indicator)
     )
 }
 
@@ -234,6 +238,50 @@ pub fn routes() -> Vec<Route> {
             "/langkah/{id}/reviu",
             Access::Roles(&[Role::Penilai, Role::Pimpinan]),
             post(review::save_review),
+        ),
+    ]
+}
+
+pub fn evidence_routes(config: &crate::Config) -> Vec<Route> {
+    use axum::routing::{get, post};
+    // The upload route alone takes large bodies; a little room for the form fields.
+    let upload_limit = config.max_upload_bytes as usize + 256 * 1024;
+    vec![
+        Route::new(
+            "POST",
+            "/langkah/{id}/bukti",
+            Access::SignedIn,
+            post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        ),
+        Route::new(
+            "POST",
+            "/langkah/{id}/tautan",
+            Access::SignedIn,
+            post(evidence::add_link),
+        ),
+        Route::new(
+            "GET",
+            "/bukti/{id}/unduh",
+            Access::SignedIn,
+            get(evidence::download),
+        ),
+        Route::new(
+            "GET",
+            "/bukti/{id}/hapus",
+            Access::SignedIn,
+            get(evidence::remove_confirm),
+        ),
+        Route::new(
+            "POST",
+            "/bukti/{id}/hapus",
+            Access::SignedIn,
+            post(evidence::remove),
+        ),
+        Route::new(
+            "POST",
+            "/bukti/{id}/pulihkan",
+            Access::SignedIn,
+            post(evidence::restore),
         ),
     ]
 }

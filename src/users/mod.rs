@@ -93,25 +93,6 @@ pub async fn list(db: &SqlitePool, limit: i64, offset: i64) -> sqlx::Result<Vec<
     .await
 }
 
-pub async fn store_password(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    hash: &str,
-    must_change: bool,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE users SET password_hash = ?, must_change_password = ?,
-                updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-         WHERE id = ?",
-    )
-    .bind(hash)
-    .bind(must_change)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Field-by-field validation messages, shown on the form beside the fields.
 #[derive(Default, Debug)]
 pub struct FieldErrors(pub Vec<(&'static str, String)>);
@@ -349,7 +330,7 @@ pub async fn set_password(
     }
     let hash = password::hash(new_password.to_string()).await?;
     let mut tx = crate::db::write(db).await?;
-    store_password(&mut tx, id, &hash, must_change).await?;
+    password::store(&mut tx, id, &hash, must_change).await?;
     session::end_all_for_user(&mut tx, id).await?;
     tx.commit(
         actor,

@@ -1,14 +1,9 @@
 //! The append-only audit trail: who did what, when, from where, before and after.
 //! Never a password or a hash.
 
-pub mod page;
-#[allow(unused_imports)]
-pub use page::*;
-
 use sqlx::SqliteConnection;
 
-use crate::auth::{CurrentUser, Role};
-use crate::routes::{Access, Route};
+use crate::auth::CurrentUser;
 
 /// Who acts: a signed-in user, or the command line / the system.
 #[derive(Clone, Debug)]
@@ -262,14 +257,4 @@ pub fn action_label(action: &str) -> String {
     Action::parse(action)
         .map(|a| a.label().to_string())
         .unwrap_or_else(|| action.to_string())
-}
-
-pub fn routes() -> Vec<Route> {
-    use axum::routing::get;
-    vec![Route::new(
-        "GET",
-        "/audit",
-        Access::Roles(&[Role::Admin, Role::Pimpinan]),
-        get(page::audit_page),
-    )]
 }

@@ -1,7 +1,6 @@
-//! Jejak Audit: the filterable audit page.
+//! Jejak Audit: the filterable audit page (admin and pimpinan).
 
-#[allow(unused_imports)]
-use super::*;
+use crate::audit::{Action, action_label};
 
 use askama::Template;
 use axum::extract::State;

@@ -3,6 +3,8 @@
 
 #[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use crate::evidence::*;
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
@@ -193,9 +195,9 @@ pub(crate) async fn upload(
             .await;
         }
     }
-    let new_id = super::store::insert_file(
+    let new_id = crate::evidence::store::insert_file(
         &mut tx,
-        &super::store::NewFile {
+        &crate::evidence::store::NewFile {
             step_id: ctx.id,
             semester: period.semester,
             label: &label,

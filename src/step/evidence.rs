@@ -2,6 +2,8 @@
 
 #[allow(unused_imports)]
 use super::*;
+#[allow(unused_imports)]
+use crate::evidence::*;
 
 use askama::Template;
 use axum::body::Body;
@@ -47,27 +49,6 @@ pub struct LinkInput {
     pub(crate) periode: String,
     pub(crate) url: String,
     pub(crate) label: String,
-}
-
-/// Only absolute http(s) links with a host; the trimmed text is returned.
-pub fn check_link(raw: &str) -> Result<String, &'static str> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Err("Isi alamat tautan bukti dukung.");
-    }
-    if raw.len() > 2000 {
-        return Err("Alamat tautan terlalu panjang (maksimal 2000 karakter).");
-    }
-    match url::Url::parse(raw) {
-        Ok(u)
-            if matches!(u.scheme(), "http" | "https")
-                && u.host_str().is_some_and(|h| !h.is_empty()) =>
-        {
-            Ok(raw.to_string())
-        }
-        Ok(_) => Err("Tautan harus diawali http:// atau https://."),
-        Err(_) => Err("Alamat tautan tidak valid. Contoh: https://drive.example.go.id/berkas"),
-    }
 }
 
 pub(crate) async fn add_link(
@@ -147,7 +128,7 @@ pub(crate) async fn add_link(
         )
         .await;
     }
-    let new_id = super::store::insert_link(
+    let new_id = crate::evidence::store::insert_link(
         &mut tx,
         (ctx.id, period.semester),
         &label,

@@ -1,4 +1,4 @@
-//! Sign-in, sign-out and changing one's own password.
+//! The account pages: sign-in, sign-out and changing one's own password.
 
 use askama::Template;
 use axum::extract::State;
@@ -7,13 +7,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sqlx::SqlitePool;
 
-use super::session::{self, SessionKey};
-use super::{
+use crate::AppState;
+use crate::audit::{Action, Actor, Entry};
+use crate::auth::session::{self, SessionKey};
+use crate::auth::{
     ClientIp, CurrentUser, PRE_CSRF_COOKIE, Role, SESSION_COOKIE, cookie_value, local_path,
     password,
 };
-use crate::AppState;
-use crate::audit::{Action, Actor, Entry};
 use crate::error::AppResult;
 use crate::routes::{Access, Route};
 use crate::web::{Chrome, Form, QueryData, render, render_status};
@@ -79,7 +79,7 @@ fn pre_csrf(config: &crate::Config, headers: &HeaderMap) -> (String, Option<Head
         Some(t) if t.len() >= 32 && t.len() <= 64 => (t, None),
         _ => {
             let t = session::random_token();
-            let cookie = super::csrf::pre_sign_in_cookie(config, &t);
+            let cookie = crate::auth::csrf::pre_sign_in_cookie(config, &t);
             (t, Some(cookie))
         }
     }
@@ -418,7 +418,7 @@ async fn password_submit(
     }
     let hash = password::hash(form.new_password).await?;
     let mut tx = crate::db::write(&state.db).await?;
-    crate::users::store_password(&mut tx, user.id, &hash, false).await?;
+    crate::auth::password::store(&mut tx, user.id, &hash, false).await?;
     // Every other session of this account ends; this browser gets a fresh one.
     session::end_all_for_user(&mut tx, user.id).await?;
     let raw = session::create(&mut tx, &state.config, user.id).await?;

@@ -173,7 +173,7 @@ pub async fn authorize(State(authz): State<Authz>, req: Request, next: Next) -> 
         .unwrap_or_else(|| "tidak diketahui".into());
 
     let user = match cookie_value(req.headers(), SESSION_COOKIE) {
-        Some(raw) => match session::lookup(&state, &raw).await {
+        Some(raw) => match session::lookup(state, &raw).await {
             Ok(u) => u,
             Err(e) => return AppError::from(e).into_response(),
         },

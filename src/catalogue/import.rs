@@ -257,3 +257,59 @@ pub async fn import(
     .await?;
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str =
+        "component,component_name,area,area_name,indicator,indicator_text,step,step_text,authority";
+
+    fn file(rows: &[&str]) -> Vec<u8> {
+        let mut s = String::from(HEADER);
+        for r in rows {
+            s.push('\n');
+            s.push_str(r);
+        }
+        s.push('\n');
+        s.into_bytes()
+    }
+
+    #[test]
+    fn a_good_file_gives_its_rows() {
+        let rows = parse_import(&file(&[
+            "I,MANAJEMEN PERUBAHAN,1,Tim Kerja,1,SK tim,1,Menetapkan SK,Instansi yang berwenang mengelola ZI",
+            "I,MANAJEMEN PERUBAHAN,1,Tim Kerja,1,SK tim,2,Memilih anggota,Instansi yang berwenang mengelola ZI",
+        ]))
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[1].numeral.as_str(), rows[1].step), ("I", 2));
+        assert_eq!(rows[1].step_text, "Memilih anggota");
+        // a byte-order mark (as spreadsheets write it) is not part of the header
+        let mut bom = "\u{feff}".as_bytes().to_vec();
+        bom.extend(file(&["I,A,1,B,1,C,1,D,E"]));
+        assert_eq!(parse_import(&bom).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_and_nothing_is_returned() {
+        let cases: [(&[&str], &str); 5] = [
+            (&["X,A,1,B,1,C,1,D,E"], "X"),
+            (&["I,A,1,B,1,C,2,D,E"], "tanpa loncatan"),
+            (&["I,A,1,B,1,,1,D,E"], "Baris"),
+            (&["I,A,1,B,1,C,1,D"], "harus 9 kolom"),
+            (&["I,A,1,B,1,C,1,D,E", "I,A,1,B,1,C,1,D2,E"], "Baris"),
+        ];
+        for (rows, expected) in cases {
+            let errors = parse_import(&file(rows)).unwrap_err();
+            assert!(
+                errors.iter().any(|e| e.contains(expected)),
+                "{rows:?}: {errors:?}"
+            );
+        }
+        assert!(parse_import(b"").is_err());
+        assert!(parse_import(&[0xff, 0xfe, 0x00]).is_err());
+        let wrong_header = parse_import(b"a,b\n").unwrap_err();
+        assert!(wrong_header[0].contains("judul kolom"), "{wrong_header:?}");
+    }
+}

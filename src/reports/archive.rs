@@ -192,3 +192,22 @@ pub(crate) async fn archive(
         .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     Ok(res.into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_safe_on_every_system_and_cut_at_words() {
+        for (raw, max, expected) in [
+            ("SK Tim: Kerja/ZI?", 40, "SK Tim Kerja ZI"),
+            ("a\\b*c\"d<e>f|g", 40, "a b c d e f g"),
+            ("  spasi   ganda  ", 40, "spasi ganda"),
+            ("akhir titik.", 40, "akhir titik"),
+            ("satu dua tiga empat", 12, "satu dua…"),
+            ("panjangsekalitanpaspasi", 8, "panjang…"),
+        ] {
+            assert_eq!(safe_name(raw, max), expected, "{raw:?}");
+        }
+    }
+}

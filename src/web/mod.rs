@@ -133,3 +133,38 @@ impl Pager {
         (self.page < self.pages).then(|| self.link(self.page + 1))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_counted_and_clamped() {
+        let p = Pager::new(1, 25, 28, "/admin/pengguna".into());
+        assert_eq!((p.page, p.pages, p.offset()), (1, 2, 0));
+        assert_eq!(p.prev(), None);
+        assert_eq!(p.next().as_deref(), Some("/admin/pengguna?halaman=2"));
+        let last = Pager::new(9, 25, 28, "/audit?aksi=login".into());
+        assert_eq!((last.page, last.offset()), (2, 25));
+        assert_eq!(last.prev().as_deref(), Some("/audit?aksi=login&halaman=1"));
+        assert_eq!(Pager::new(1, 25, 0, "/x".into()).pages, 1);
+        for (raw, page) in [
+            (None, 1),
+            (Some("3"), 3),
+            (Some("0"), 1),
+            (Some("-2"), 1),
+            (Some("x"), 1),
+        ] {
+            assert_eq!(Pager::page_from(raw), page);
+        }
+    }
+
+    #[test]
+    fn ids_in_paths_are_positive_numbers() {
+        assert_eq!(parse_id("12").ok(), Some(12));
+        for bad in ["0", "-1", "abc", "1.5", ""] {
+            assert!(parse_id(bad).is_err(), "{bad}");
+        }
+        assert_eq!(query_string("/a", &[("q", "x y&z".into())]), "/a?q=x+y%26z");
+    }
+}

@@ -1,18 +1,13 @@
 use crate::helpers::{Session, TestApp, pdf_bytes, run_cli, spawn_app};
 
 async fn save(s: &Session, step: i64, period: &str, status: &str, realization: &str, reason: &str) {
-    let page = s
-        .get_text(&format!("/langkah/{step}?periode={period}"))
-        .await
-        .1;
-    let version = crate::helpers::html::field_value(&page, "version").expect("version field");
-    let version = version.as_str();
+    let version = s.progress_version(step, period).await;
     let res = s
         .post(
             &format!("/langkah/{step}/progres"),
             &[
                 ("periode", period),
-                ("version", version),
+                ("version", &version),
                 ("status", status),
                 ("realization", realization),
                 ("narrative", "dikerjakan"),
@@ -24,18 +19,7 @@ async fn save(s: &Session, step: i64, period: &str, status: &str, realization: &
 }
 
 async fn review(s: &Session, step: i64, verdict: &str, note: &str) {
-    let res = s
-        .post(
-            &format!("/langkah/{step}/reviu"),
-            &[
-                ("periode", "2021-2"),
-                ("version", "1"),
-                ("verdict", verdict),
-                ("note", note),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
+    assert_eq!(s.review(step, "2021-2", verdict, note).await.status(), 303);
 }
 
 /// Six steps of component I with known progress, verdicts and evidence.

@@ -475,3 +475,57 @@ pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+impl Session {
+    /// The version field of a step's progress form for a period.
+    pub async fn progress_version(&self, step_id: i64, period: &str) -> String {
+        let (_, page) = self
+            .get_text(&format!("/langkah/{step_id}?periode={period}"))
+            .await;
+        html::field_value(&page, "version").expect("the step page has a progress form")
+    }
+
+    /// Saves progress from the version the step page shows now (a fresh save).
+    pub async fn save_progress(
+        &self,
+        step_id: i64,
+        period: &str,
+        status: &str,
+        realization: &str,
+        narrative: &str,
+    ) -> reqwest::Response {
+        let version = self.progress_version(step_id, period).await;
+        self.post(
+            &format!("/langkah/{step_id}/progres"),
+            &[
+                ("periode", period),
+                ("version", &version),
+                ("status", status),
+                ("realization", realization),
+                ("narrative", narrative),
+            ],
+        )
+        .await
+    }
+
+    /// Gives a review verdict on the progress version the page shows now.
+    pub async fn review(
+        &self,
+        step_id: i64,
+        period: &str,
+        verdict: &str,
+        note: &str,
+    ) -> reqwest::Response {
+        let version = self.progress_version(step_id, period).await;
+        self.post(
+            &format!("/langkah/{step_id}/reviu"),
+            &[
+                ("periode", period),
+                ("version", &version),
+                ("verdict", verdict),
+                ("note", note),
+            ],
+        )
+        .await
+    }
+}

@@ -54,11 +54,13 @@ pub const ALLOWED: [FileType; 6] = [
     },
 ];
 
-/// Decides the type from the bytes alone: magic numbers for PDF, JPEG and PNG; for
-/// Office files, the ZIP's own directory must hold the part that makes it one.
+/// Decides the type from the bytes alone: magic numbers for JPEG and PNG; a PDF must
+/// both start with its header and end with its trailer (`%%EOF` in the last 1 KiB, as
+/// PDF readers themselves look for it), so an HTML page with `%PDF-` in front is not
+/// one; for Office files, the ZIP's own directory must hold the part that makes it one.
 pub fn detect(path: &FsPath, prefix: &[u8]) -> Option<&'static FileType> {
     if prefix.starts_with(b"%PDF-") {
-        return Some(&ALLOWED[0]);
+        return pdf_trailer(path).then_some(&ALLOWED[0]);
     }
     if prefix.starts_with(&[0xFF, 0xD8, 0xFF]) {
         return Some(&ALLOWED[1]);
@@ -91,6 +93,54 @@ pub fn detect(path: &FsPath, prefix: &[u8]) -> Option<&'static FileType> {
     None
 }
 
+fn pdf_trailer(path: &FsPath) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut tail = Vec::with_capacity(1024);
+    if f.seek(SeekFrom::Start(len.saturating_sub(1024))).is_err()
+        || f.read_to_end(&mut tail).is_err()
+    {
+        return false;
+    }
+    tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// The extensions a file of this type may already carry in its name.
+fn known_extensions(ext: &str) -> &'static [&'static str] {
+    match ext {
+        "jpg" => &["jpg", "jpeg"],
+        "pdf" => &["pdf"],
+        "png" => &["png"],
+        "docx" => &["docx"],
+        "xlsx" => &["xlsx"],
+        "pptx" => &["pptx"],
+        _ => &[],
+    }
+}
+
+/// Ends a name in the extension of the type its bytes are: `Notulen.html` holding a
+/// PDF becomes `Notulen.html.pdf` (the original name stays readable and the last
+/// extension, the one a system opens it by, is the true one); a name already ending
+/// in the right extension is kept. At most `max` characters, shortened in the stem so
+/// the extension survives.
+pub fn name_with_type(name: &str, ext: &str, max: usize) -> String {
+    let (stem, has_ext) = match name.rsplit_once('.') {
+        Some((stem, e)) if known_extensions(ext).contains(&e.to_lowercase().as_str()) => {
+            (stem, Some(e))
+        }
+        _ => (name, None),
+    };
+    let suffix = format!(".{}", has_ext.unwrap_or(ext));
+    let room = max.saturating_sub(suffix.chars().count()).max(1);
+    let stem: String = stem.chars().take(room).collect();
+    let stem = stem.trim_end_matches([' ', '.']);
+    let stem = if stem.is_empty() { "berkas" } else { stem };
+    format!("{stem}{suffix}")
+}
+
 pub fn evidence_dir(data_dir: &FsPath) -> PathBuf {
     data_dir.join("evidence")
 }
@@ -116,7 +166,7 @@ pub fn clean_tmp(data_dir: &FsPath) {
 }
 
 /// Keeps what a file name is for a person to read; drops paths and control
-/// characters, and bounds its length.
+/// characters, bounds its length, and ends it in the extension of its true type.
 pub fn sanitize_label(raw: &str, ext: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
@@ -124,12 +174,7 @@ pub fn sanitize_label(raw: &str, ext: &str) -> String {
         .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim();
-    let cleaned: String = cleaned.chars().take(120).collect();
-    if cleaned.is_empty() {
-        format!("berkas.{ext}")
-    } else {
-        cleaned
-    }
+    name_with_type(cleaned, ext, 120)
 }
 
 /// A file received into the temporary folder, hashed and measured as it arrived.
@@ -314,6 +359,16 @@ mod tests {
     fn the_type_comes_from_the_bytes() {
         let cases: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
             ("pdf", b"%PDF-1.7\n%%EOF\n".to_vec(), Some("pdf")),
+            (
+                "html behind a PDF header",
+                b"%PDF-1.4\n<html><script>alert(1)</script></html>".to_vec(),
+                None,
+            ),
+            (
+                "pdf cut before its trailer",
+                b"%PDF-1.4\n1 0 obj".to_vec(),
+                None,
+            ),
             ("jpeg", vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10], Some("jpg")),
             (
                 "png",
@@ -379,14 +434,28 @@ mod tests {
     fn labels_lose_paths_and_control_characters() {
         for (raw, expected) in [
             ("../../SK Tim <ZI>.pdf", "SK Tim ZI.pdf"),
-            ("C:\\Users\\a\\notulen.docx", "notulen.docx"),
+            ("C:\\Users\\a\\notulen.PDF", "notulen.PDF"),
             ("..hidden.pdf", "hidden.pdf"),
             ("", "berkas.pdf"),
             ("a\u{0}b\nc.pdf", "abc.pdf"),
+            ("Notulen.html", "Notulen.html.pdf"),
+            ("SK Tim.hta", "SK Tim.hta.pdf"),
+            ("Laporan.bat", "Laporan.bat.pdf"),
+            ("x.exe", "x.exe.pdf"),
+            ("tanpa titik", "tanpa titik.pdf"),
         ] {
             assert_eq!(sanitize_label(raw, "pdf"), expected, "{raw:?}");
         }
-        assert_eq!(sanitize_label(&"x".repeat(300), "pdf").chars().count(), 120);
+        let long = sanitize_label(&format!("{}.pdf", "x".repeat(300)), "pdf");
+        assert_eq!(long.chars().count(), 120);
+        assert!(long.ends_with("x.pdf"), "{long}");
+        assert_eq!(sanitize_label("laporan.docx", "xlsx"), "laporan.docx.xlsx");
+        assert_eq!(sanitize_label("foto.JPEG", "jpg"), "foto.JPEG");
+        assert_eq!(
+            name_with_type("a.pdf", "pdf", 3),
+            "a.pdf",
+            "the extension survives"
+        );
     }
 
     #[test]

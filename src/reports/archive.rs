@@ -56,6 +56,24 @@ pub fn safe_name(s: &str, max: usize) -> String {
     format!("{}…", cut.trim_end_matches(['.', ',', ';']))
 }
 
+/// A file's name in the archive: shortened like `safe_name`, but its extension (the
+/// one its bytes were typed as) always kept, so a long name still opens as what it is.
+pub fn safe_file_name(label: &str, max: usize) -> String {
+    match label.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty()
+                && (1..=5).contains(&ext.len())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            format!(
+                "{}.{ext}",
+                safe_name(stem, max.saturating_sub(ext.len() + 1).max(8))
+            )
+        }
+        _ => safe_name(label, max),
+    }
+}
+
 /// `I MANAJEMEN PERUBAHAN/1 Tim Kerja/1.a SK Tim Kerja …` — the LKE numbering.
 pub fn indicator_folder(s: &StepRow) -> String {
     format!(
@@ -121,10 +139,10 @@ pub fn write_archive<W: Write + Seek>(
         for e in &rr.evidence {
             let (kind, location) = match (&e.stored_name, &e.url) {
                 (Some(stored), _) => {
-                    let mut name = format!("{} - {}", s.s_pos, safe_name(&e.label, 60));
+                    let mut name = format!("{} - {}", s.s_pos, safe_file_name(&e.label, 60));
                     let mut path = format!("{}/{}", indicator_folder(s), name);
                     if !used.insert(path.clone()) {
-                        name = format!("{} - {} - {}", s.s_pos, e.id, safe_name(&e.label, 60));
+                        name = format!("{} - {} - {}", s.s_pos, e.id, safe_file_name(&e.label, 60));
                         path = format!("{}/{}", indicator_folder(s), name);
                         used.insert(path.clone());
                     }
@@ -209,5 +227,13 @@ mod tests {
         ] {
             assert_eq!(safe_name(raw, max), expected, "{raw:?}");
         }
+        let long = format!("{}.pdf", "kata ".repeat(30));
+        let name = safe_file_name(&long, 60);
+        assert!(
+            name.ends_with("….pdf") && name.chars().count() <= 60,
+            "{name}"
+        );
+        assert_eq!(safe_file_name("Notulen.html.pdf", 60), "Notulen.html.pdf");
+        assert_eq!(safe_file_name("tanpa ekstensi", 60), "tanpa ekstensi");
     }
 }

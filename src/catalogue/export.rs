@@ -29,7 +29,7 @@ pub fn to_csv(catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> {
         for (an, a) in c.active_areas().enumerate() {
             for (inn, i) in a.active_indicators().enumerate() {
                 for (sn, s) in i.active_steps().enumerate() {
-                    w.write_record([
+                    let cells = [
                         c.numeral.as_str(),
                         c.name.as_str(),
                         &(an + 1).to_string(),
@@ -39,7 +39,9 @@ pub fn to_csv(catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> {
                         &(sn + 1).to_string(),
                         s.text.as_str(),
                         s.authority_text.as_str(),
-                    ])?;
+                    ];
+                    // formulas neutralised; import undoes the prefix (`fmt::csv_text`)
+                    w.write_record(cells.iter().map(|c| crate::fmt::csv_cell(c).into_owned()))?;
                 }
             }
         }

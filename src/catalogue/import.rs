@@ -72,7 +72,12 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
             ));
             continue;
         }
-        let f = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
+        // the export's formula guard (a leading apostrophe) is undone here
+        let f = |i: usize| {
+            crate::fmt::csv_text(rec.get(i).unwrap_or(""))
+                .trim()
+                .to_string()
+        };
         let mut bad = false;
         let numeral = f(0);
         if !NUMERALS.contains(&numeral.as_str()) {

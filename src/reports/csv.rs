@@ -44,7 +44,7 @@ pub fn build_csv(report: &Report, base: &str) -> anyhow::Result<Vec<u8>> {
     w.write_record(CSV_HEADER)?;
     for rr in &report.rows {
         let s = &rr.step;
-        w.write_record([
+        let cells = [
             s.numeral.clone(),
             s.component_name.clone(),
             s.a_pos.to_string(),
@@ -65,7 +65,9 @@ pub fn build_csv(report: &Report, base: &str) -> anyhow::Result<Vec<u8>> {
                 .clone()
                 .filter(|_| s.verdict.is_some())
                 .unwrap_or_default(),
-        ])?;
+        ];
+        // every cell as a spreadsheet will read it: formulas neutralised
+        w.write_record(cells.iter().map(|c| crate::fmt::csv_cell(c).into_owned()))?;
     }
     Ok(w.into_inner()?)
 }

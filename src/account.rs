@@ -5,11 +5,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sqlx::SqlitePool;
 
 use crate::AppState;
 use crate::audit::{Action, Actor, Entry};
 use crate::auth::session::{self, SessionKey};
+use crate::auth::throttle;
 use crate::auth::{
     ClientIp, CurrentUser, PRE_CSRF_COOKIE, Role, SESSION_COOKIE, cookie_value, local_path,
     password,
@@ -48,15 +48,6 @@ pub fn landing(role: Role) -> &'static str {
     }
 }
 
-/// Failures of one account within the window before it is refused for a while.
-const USER_LIMIT: i64 = 5;
-/// Failures from one address within the window: generous, a whole office may sign in
-/// from one address behind NAT.
-const IP_LIMIT: i64 = 50;
-const WINDOW_SECS: i64 = 15 * 60;
-/// The first refusal lasts a minute and doubles with each further failure.
-const FIRST_LOCK_SECS: i64 = 60;
-const MAX_LOCK_SECS: i64 = 60 * 60;
 const USERNAME_MAX: usize = 64;
 
 #[derive(Template)]
@@ -121,52 +112,6 @@ pub struct LoginForm {
     next: String,
 }
 
-enum Throttle {
-    Open,
-    Account(i64),
-    Address(i64),
-}
-
-async fn throttle(db: &SqlitePool, username: &str, ip: &str, now: i64) -> sqlx::Result<Throttle> {
-    // Failures of this account in the window, since its last successful sign-in.
-    let (failures, last_failure): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT count(*), max(at) FROM login_attempts
-         WHERE username = ?1 AND outcome = 'failure' AND at > ?2
-           AND at > coalesce((SELECT max(at) FROM login_attempts
-                              WHERE username = ?1 AND outcome = 'success'), 0)",
-    )
-    .bind(username)
-    .bind(now - WINDOW_SECS)
-    .fetch_one(db)
-    .await?;
-    if failures >= USER_LIMIT
-        && let Some(last) = last_failure
-    {
-        let doublings = (failures - USER_LIMIT).min(10) as u32;
-        let lock = (FIRST_LOCK_SECS << doublings).min(MAX_LOCK_SECS);
-        if now < last + lock {
-            return Ok(Throttle::Account(last + lock - now));
-        }
-    }
-    let oldest_counted: Option<i64> = sqlx::query_scalar(
-        "SELECT at FROM login_attempts WHERE ip = ? AND outcome = 'failure' AND at > ?
-         ORDER BY at DESC LIMIT 1 OFFSET ?",
-    )
-    .bind(ip)
-    .bind(now - WINDOW_SECS)
-    .bind(IP_LIMIT - 1)
-    .fetch_optional(db)
-    .await?;
-    if let Some(oldest) = oldest_counted {
-        return Ok(Throttle::Address(oldest + WINDOW_SECS - now));
-    }
-    Ok(Throttle::Open)
-}
-
-fn minutes(secs: i64) -> i64 {
-    (secs + 59) / 60
-}
-
 async fn login_submit(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -205,50 +150,26 @@ async fn login_submit(
     }
 
     let now = session::now();
-    let refusal = match throttle(&state.db, &username, &ip, now).await? {
-        Throttle::Open => None,
-        Throttle::Account(secs) => Some((
-            secs,
-            format!(
-                "Terlalu banyak percobaan masuk yang gagal untuk akun ini. Demi keamanan, \
-                 coba lagi dalam {} menit.",
-                minutes(secs)
-            ),
-        )),
-        Throttle::Address(secs) => Some((
-            secs,
-            format!(
-                "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi dalam {} menit.",
-                minutes(secs)
-            ),
-        )),
+    let actor = Actor {
+        id: None,
+        name: username.clone(),
+        ip: Some(ip.clone()),
     };
-    if let Some((secs, message)) = refusal {
-        tracing::warn!(username = %username, ip = %ip, retry_after = secs, "sign-in refused: too many failures");
-        let mut tx = crate::db::write(&state.db).await?;
-        record_attempt(&mut tx, &username, &ip, now, "blocked").await?;
-        tx.commit(
-            &Actor {
-                id: None,
-                name: username.clone(),
-                ip: Some(ip.clone()),
-            },
-            Entry::new(
-                Action::LoginBlocked,
-                format!("Percobaan masuk sebagai \"{username}\" ditolak sementara"),
-            ),
-        )
-        .await?;
-        let mut res = render_status(
+    // Check the limits and reserve this attempt in one write: concurrent attempts
+    // count each other before any of them is hashed.
+    let mut tx = crate::db::write(&state.db).await?;
+    if let Some(refusal) = throttle::check(&mut tx, &username, &ip, now).await? {
+        throttle::record(&mut tx, &username, &ip, now, "blocked").await?;
+        tx.commit_unaudited().await?;
+        tracing::warn!(username = %username, ip = %ip, retry_after = refusal.retry_after(), "sign-in refused: too many failures");
+        return refused(
             StatusCode::TOO_MANY_REQUESTS,
-            &page(message, form.username.clone()),
-        )?;
-        res.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_str(&secs.max(1).to_string()).expect("digits"),
+            refusal.retry_after(),
+            &page(refusal.message(), form.username.clone()),
         );
-        return Ok(res);
     }
+    let attempt = throttle::record(&mut tx, &username, &ip, now, "pending").await?;
+    tx.commit_unaudited().await?;
 
     #[derive(sqlx::FromRow)]
     struct Candidate {
@@ -262,16 +183,33 @@ async fn login_submit(
     .bind(&username)
     .fetch_optional(&state.db)
     .await?;
-    let ok = password::verify(
-        form.password.clone(),
-        candidate.as_ref().map(|c| c.password_hash.clone()),
-    )
-    .await;
+    let verified = state
+        .hasher
+        .verify(
+            form.password.clone(),
+            candidate.as_ref().map(|c| c.password_hash.clone()),
+        )
+        .await;
+    let Ok(ok) = verified else {
+        // The hashing queue is full: nothing was checked, so nothing is counted.
+        let mut tx = crate::db::write(&state.db).await?;
+        throttle::release(&mut tx, attempt).await?;
+        tx.commit_unaudited().await?;
+        return refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            BUSY_RETRY_SECS,
+            &page(
+                "Server sedang sibuk memeriksa banyak percobaan masuk. Coba lagi beberapa detik lagi."
+                    .into(),
+                form.username.clone(),
+            ),
+        );
+    };
 
     let mut tx = crate::db::write(&state.db).await?;
     match candidate.filter(|_| ok) {
         Some(c) => {
-            record_attempt(&mut tx, &username, &ip, now, "success").await?;
+            throttle::settle(&mut tx, attempt, "success").await?;
             // A new session id at every sign-in; the old one, if any, ends.
             if let Some(old) = cookie_value(&headers, SESSION_COOKIE) {
                 session::end(&mut tx, SessionKey::Raw(&old)).await?;
@@ -280,8 +218,7 @@ async fn login_submit(
             tx.commit(
                 &Actor {
                     id: Some(c.id),
-                    name: username.clone(),
-                    ip: Some(ip),
+                    ..actor
                 },
                 Entry::new(Action::Login, format!("{username} masuk")).object("user", c.id),
             )
@@ -298,19 +235,22 @@ async fn login_submit(
             Ok(res)
         }
         None => {
-            record_attempt(&mut tx, &username, &ip, now, "failure").await?;
-            tx.commit(
-                &Actor {
-                    id: None,
-                    name: username.clone(),
-                    ip: Some(ip),
-                },
-                Entry::new(
-                    Action::LoginFailed,
-                    format!("Gagal masuk sebagai \"{username}\""),
-                ),
-            )
-            .await?;
+            throttle::settle(&mut tx, attempt, "failure").await?;
+            // A failure is throttling data, not an audit event; the lock-out it may
+            // start is recorded once.
+            match throttle::lock_started(&mut tx, &username, &ip, now).await? {
+                Some(what) => {
+                    tx.commit(
+                        &actor,
+                        Entry::new(
+                            Action::LoginLocked,
+                            format!("Masuk {what} dikunci sementara setelah percobaan yang gagal"),
+                        ),
+                    )
+                    .await?
+                }
+                None => tx.commit_unaudited().await?,
+            }
             render_status(
                 StatusCode::UNAUTHORIZED,
                 &page(
@@ -322,21 +262,17 @@ async fn login_submit(
     }
 }
 
-async fn record_attempt(
-    conn: &mut sqlx::SqliteConnection,
-    username: &str,
-    ip: &str,
-    at: i64,
-    outcome: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, ?, ?, ?)")
-        .bind(username)
-        .bind(ip)
-        .bind(at)
-        .bind(outcome)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// How long a client should wait when the hashing queue is full.
+const BUSY_RETRY_SECS: i64 = 5;
+
+/// A refusal page with its `Retry-After`.
+fn refused<T: Template>(status: StatusCode, retry_after: i64, page: &T) -> AppResult<Response> {
+    let mut res = render_status(status, page)?;
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_str(&retry_after.max(1).to_string()).expect("digits"),
+    );
+    Ok(res)
 }
 
 async fn logout(
@@ -390,11 +326,77 @@ async fn password_submit(
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
     let mut errors = Vec::new();
+    let page = |errors: Vec<String>| PasswordPage {
+        chrome: chrome.clone(),
+        must_change: user.must_change_password,
+        errors,
+    };
+    // The current password is checked like a sign-in: limited per account and
+    // address, the attempt reserved before hashing, a lock-out audited once.
+    let now = session::now();
+    let mut tx = crate::db::write(&state.db).await?;
+    if let Some(refusal) = throttle::check(&mut tx, &user.username, &ip, now).await? {
+        throttle::record(&mut tx, &user.username, &ip, now, "blocked").await?;
+        tx.commit_unaudited().await?;
+        return refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            refusal.retry_after(),
+            &page(vec![refusal.message()]),
+        );
+    }
+    let attempt = throttle::record(&mut tx, &user.username, &ip, now, "pending").await?;
+    tx.commit_unaudited().await?;
     let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
         .bind(user.id)
         .fetch_one(&state.db)
         .await?;
-    if form.current.is_empty() || !password::verify(form.current.clone(), Some(stored)).await {
+    let current_ok = if form.current.is_empty() {
+        Ok(false)
+    } else {
+        state
+            .hasher
+            .verify(form.current.clone(), Some(stored))
+            .await
+    };
+    let mut tx = crate::db::write(&state.db).await?;
+    let current_ok = match current_ok {
+        Ok(ok) => {
+            throttle::settle(&mut tx, attempt, if ok { "success" } else { "failure" }).await?;
+            let started = if ok {
+                None
+            } else {
+                throttle::lock_started(&mut tx, &user.username, &ip, now).await?
+            };
+            match started {
+                Some(what) => {
+                    tx.commit(
+                        &Actor::user(&user, Some(ip.clone())),
+                        Entry::new(
+                            Action::LoginLocked,
+                            format!(
+                                "Masuk {what} dikunci sementara: kata sandi saat ini salah saat menggantinya"
+                            ),
+                        ),
+                    )
+                    .await?
+                }
+                None => tx.commit_unaudited().await?,
+            }
+            ok
+        }
+        Err(_) => {
+            throttle::release(&mut tx, attempt).await?;
+            tx.commit_unaudited().await?;
+            return refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                BUSY_RETRY_SECS,
+                &page(vec![
+                    "Server sedang sibuk. Coba lagi beberapa detik lagi.".to_string(),
+                ]),
+            );
+        }
+    };
+    if !current_ok {
         errors.push("Kata sandi saat ini salah.".to_string());
     }
     if let Err(msg) = password::check_rules(&form.new_password, &user.username) {
@@ -407,16 +409,18 @@ async fn password_submit(
         errors.push("Kata sandi baru harus berbeda dari kata sandi saat ini.".to_string());
     }
     if !errors.is_empty() {
-        return render_status(
-            StatusCode::BAD_REQUEST,
-            &PasswordPage {
-                chrome,
-                must_change: user.must_change_password,
-                errors,
-            },
-        );
+        return render_status(StatusCode::BAD_REQUEST, &page(errors));
     }
-    let hash = password::hash(form.new_password).await?;
+    let Ok(hash) = state.hasher.hash(form.new_password).await else {
+        return refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            BUSY_RETRY_SECS,
+            &page(vec![
+                "Server sedang sibuk. Coba lagi beberapa detik lagi.".to_string(),
+            ]),
+        );
+    };
+    let hash = hash?;
     let mut tx = crate::db::write(&state.db).await?;
     crate::auth::password::store(&mut tx, user.id, &hash, false).await?;
     // Every other session of this account ends; this browser gets a fresh one.

@@ -65,14 +65,13 @@ pub fn routes(config: &Config) -> Vec<Route> {
 
 /// Builds the router from the route table plus static files and the 404 fallback;
 /// every request passes the authorization middleware.
-pub fn router(db: SqlitePool, config: Config) -> Router {
+pub fn router(state: AppState) -> Router {
     let mut app = Router::new();
     let mut policy = crate::routes::Policy::new();
-    for route in routes(&config) {
+    for route in routes(&state.config) {
         policy.insert((route.method, route.path.to_string()), route.access);
         app = app.route(route.path, route.handler);
     }
-    let state = AppState::new(db, config);
     let authz = auth::Authz {
         app: state.clone(),
         policy: Arc::new(policy),
@@ -145,6 +144,8 @@ async fn method_not_allowed() -> Response {
 pub struct Running {
     pub addr: SocketAddr,
     pub db: SqlitePool,
+    /// The server's password hashing queue (tests fill it to see the 503).
+    pub hasher: Arc<crate::auth::password::Hasher>,
     /// Set on the first start of an install without an active admin: the random
     /// password of `admin`, to be shown once.
     pub initial_admin_password: Option<String>,
@@ -168,13 +169,15 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let db = db::open(&config.data_dir).await?;
     evidence::storage::clean_tmp(&config.data_dir);
     let initial_admin_password = users::ensure_admin(&db).await?;
-    auth::password::warm_up().await;
+    let state = AppState::new(db.clone(), config.clone());
+    auth::password::warm_up(&state.hasher).await;
     spawn_cleanup(db.clone(), config.clone());
     let listener = TcpListener::bind(&config.bind)
         .await
         .map_err(|e| anyhow::anyhow!("tidak dapat memakai alamat {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
-    let app = router(db.clone(), config);
+    let hasher = state.hasher.clone();
+    let app = router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         axum::serve(
@@ -189,6 +192,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     Ok(Running {
         addr,
         db,
+        hasher,
         initial_admin_password,
         shutdown: Some(tx),
         handle,

@@ -102,6 +102,8 @@ pub enum Action {
     Login,
     LoginFailed,
     LoginBlocked,
+    LoginLocked,
+    LoginUnlocked,
     Logout,
     UserCreated,
     UserUpdated,
@@ -135,10 +137,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 35] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
+        Action::LoginLocked,
+        Action::LoginUnlocked,
         Action::Logout,
         Action::UserCreated,
         Action::UserUpdated,
@@ -176,6 +180,8 @@ impl Action {
             Action::Login => "login",
             Action::LoginFailed => "login_failed",
             Action::LoginBlocked => "login_blocked",
+            Action::LoginLocked => "login_locked",
+            Action::LoginUnlocked => "login_unlocked",
             Action::Logout => "logout",
             Action::UserCreated => "user_created",
             Action::UserUpdated => "user_updated",
@@ -215,6 +221,8 @@ impl Action {
             Action::Login => "Masuk",
             Action::LoginFailed => "Gagal masuk",
             Action::LoginBlocked => "Masuk ditolak (terlalu banyak percobaan)",
+            Action::LoginLocked => "Masuk dikunci sementara",
+            Action::LoginUnlocked => "Kunci masuk dibuka",
             Action::Logout => "Keluar",
             Action::UserCreated => "Akun dibuat",
             Action::UserUpdated => "Akun diubah",

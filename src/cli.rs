@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// Di belakang reverse proxy: alamat klien diambil dari X-Forwarded-For.
     #[arg(long, env = "ZI_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Pemeriksaan kata sandi yang boleh antre; lebih dari itu dijawab 503.
+    #[arg(long, env = "ZI_HASH_QUEUE", default_value_t = 16)]
+    pub hash_queue: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -377,6 +380,7 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     config.session_absolute = std::time::Duration::from_secs(args.session_max_hours.max(1) * 3600);
     config.max_upload_bytes = args.max_upload_mb.max(1) * 1024 * 1024;
     config.trust_proxy = args.trust_proxy;
+    config.hash_queue = args.hash_queue.max(1);
     let running = crate::start(config.clone()).await?;
     if let Some(pw) = &running.initial_admin_password {
         // Shown once on the console, never written to the logs.

@@ -22,6 +22,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Behind a reverse proxy: take the client address from `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// Password checks waiting for the hashing thread before new ones get 503.
+    pub hash_queue: usize,
 }
 
 impl Config {
@@ -34,6 +36,7 @@ impl Config {
             session_absolute: Duration::from_secs(7 * 24 * 3600),
             max_upload_bytes: 20 * 1024 * 1024,
             trust_proxy: false,
+            hash_queue: 16,
         }
     }
 

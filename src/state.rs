@@ -14,6 +14,8 @@ pub struct AppState {
     pub db: SqlitePool,
     pub config: Config,
     pub caches: Arc<Caches>,
+    /// The password hashing thread and its bounded queue.
+    pub hasher: Arc<crate::auth::password::Hasher>,
     /// The header's unit and ministry names; `None` until read, cleared when units change.
     pub header_names: Arc<std::sync::RwLock<Option<(String, String)>>>,
 }
@@ -21,6 +23,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: SqlitePool, config: Config) -> Self {
         Self {
+            hasher: crate::auth::password::Hasher::start(config.hash_queue),
             db,
             config,
             caches: Arc::default(),

@@ -4,6 +4,7 @@
 pub mod csrf;
 pub mod password;
 pub mod session;
+pub mod throttle;
 
 use std::net::SocketAddr;
 

@@ -44,44 +44,106 @@ fn compute(params: &Params, password: &[u8], salt: &[u8], out: &mut [u8]) -> any
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// All hashing runs on one dedicated thread, off the async workers. Each hash takes
-/// 19 MiB; the allocator keeps such blocks per thread, so spreading them over the
-/// blocking pool let a burst of sign-ins hold hundreds of MiB. One thread keeps it to
-/// one block and stops a burst from taking both cores.
-fn hashing_thread() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
-    static SENDER: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
-    SENDER.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+/// The hashing queue is full: the answer is 503, try again shortly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+/// All hashing runs on one dedicated thread, off the async workers, behind a bounded
+/// queue. Each hash takes 19 MiB; the allocator keeps such blocks per thread, so one
+/// thread keeps it to one block and stops a burst from taking both cores. The bound
+/// keeps a flood of wrong passwords from delaying everyone's sign-in without limit:
+/// past it, requests are refused at once (503) instead of waiting.
+pub struct Hasher {
+    tx: std::sync::mpsc::SyncSender<Job>,
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Hasher {
+    /// Starts the hashing thread with room for `capacity` waiting jobs.
+    pub fn start(capacity: usize) -> std::sync::Arc<Hasher> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(capacity);
+        let waiting = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = waiting.clone();
         std::thread::Builder::new()
             .name("argon2".into())
             .spawn(move || {
                 while let Ok(job) = rx.recv() {
+                    counter.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
                     job();
                 }
             })
             .expect("hashing thread starts");
-        std::sync::Mutex::new(tx)
-    })
+        std::sync::Arc::new(Hasher { tx, waiting })
+    }
+
+    /// Jobs waiting for the thread (not the one it runs).
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        self.waiting
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.tx.try_send(job).is_err() {
+            self.waiting
+                .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            return Err(Busy);
+        }
+        rx.await.map_err(|_| Busy)
+    }
+
+    /// Verifies a password against a stored hash, or against the dummy hash when there
+    /// is no such user, so that an unknown user costs the same time.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, Busy> {
+        self.run(move || {
+            let known = stored.is_some();
+            let hash = stored.unwrap_or_else(|| dummy_hash().to_string());
+            verify_blocking(&password, &hash) && known
+        })
+        .await
+    }
+
+    /// Hashes a new password.
+    pub async fn hash(&self, password: String) -> Result<anyhow::Result<String>, Busy> {
+        self.run(move || hash_blocking(&password)).await
+    }
+
+    /// Occupies the thread until the returned sender is dropped (or sent to): lets a
+    /// test or a benchmark fill the queue deterministically.
+    pub fn hold(&self) -> std::sync::mpsc::Sender<()> {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        self.waiting
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let job: Job = Box::new(move || {
+            let _ = rx.recv();
+        });
+        if self.tx.try_send(job).is_err() {
+            self.waiting
+                .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        tx
+    }
 }
 
-async fn on_hashing_thread<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> anyhow::Result<T> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
-        let _ = tx.send(f());
-    });
-    hashing_thread()
-        .lock()
-        .map_err(|_| anyhow::anyhow!("hashing thread lock poisoned"))?
-        .send(job)
-        .map_err(|_| anyhow::anyhow!("hashing thread stopped"))?;
-    Ok(rx.await?)
+/// The hasher of work outside the web server (the command line, demo data).
+fn shared() -> &'static Hasher {
+    static SHARED: OnceLock<std::sync::Arc<Hasher>> = OnceLock::new();
+    SHARED.get_or_init(|| Hasher::start(1024))
 }
 
 /// Hashes off the async worker threads: argon2 is deliberately slow.
 pub async fn hash(password: String) -> anyhow::Result<String> {
-    on_hashing_thread(move || hash_blocking(&password)).await?
+    shared()
+        .hash(password)
+        .await
+        .map_err(|_| anyhow::anyhow!("hashing queue full"))?
 }
 
 /// A PHC string: `$argon2id$v=19$m=…,t=…,p=…$salt$hash`.
@@ -133,23 +195,17 @@ fn dummy_hash() -> &'static str {
 }
 
 /// Computes the dummy hash ahead of the first sign-in.
-pub async fn warm_up() {
-    let _ = on_hashing_thread(|| {
-        dummy_hash();
-    })
-    .await;
+pub async fn warm_up(hasher: &Hasher) {
+    let _ = hasher
+        .run(|| {
+            dummy_hash();
+        })
+        .await;
 }
 
-/// Verifies a password against a stored hash, or against the dummy hash when there
-/// is no such user; runs off the async worker threads.
+/// Verifies a password on the shared hasher (work outside the web server).
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    on_hashing_thread(move || {
-        let known = stored.is_some();
-        let hash = stored.unwrap_or_else(|| dummy_hash().to_string());
-        verify_blocking(&password, &hash) && known
-    })
-    .await
-    .unwrap_or(false)
+    shared().verify(password, stored).await.unwrap_or(false)
 }
 
 /// The password rules, with the message a user reads when one is broken.

@@ -25,6 +25,12 @@ pub fn routes() -> Vec<Route> {
             ADMIN,
             post(reset_submit),
         ),
+        Route::new(
+            "POST",
+            "/admin/pengguna/{id}/buka-kunci",
+            ADMIN,
+            post(pages::unlock_submit),
+        ),
     ]
 }
 

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::audit::Actor;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::web::{Chrome, Form, Pager, QueryData, parse_id, render, render_status};
+use crate::web::{Acting, Chrome, Form, Pager, QueryData, parse_id, render, render_status};
 
 // ---------------------------------------------------------------------------
 // Pages
@@ -137,6 +137,8 @@ pub(crate) struct FormPage {
     pub(crate) errors: FieldErrors,
     pub(crate) reset_errors: FieldErrors,
     pub(crate) conflict: Option<String>,
+    /// Failed sign-ins of the account still counting towards a lock.
+    pub(crate) failures: i64,
 }
 
 impl FormPage {
@@ -157,6 +159,7 @@ pub(crate) async fn new_form(State(state): State<AppState>, chrome: Chrome) -> A
         errors: FieldErrors::default(),
         reset_errors: FieldErrors::default(),
         conflict: None,
+        failures: 0,
     })
 }
 
@@ -207,6 +210,7 @@ pub(crate) async fn create_submit(
             errors,
             reset_errors: FieldErrors::default(),
             conflict,
+            failures: 0,
         },
     )
 }
@@ -226,11 +230,47 @@ pub(crate) async fn edit_form(
         active: user.active,
         roles: role_options(&user.role),
         units: unit_options(&state.db, user.unit_id).await?,
+        failures: crate::auth::throttle::recent_failures(&state.db, &user.username).await?,
         user: Some(user),
         errors: FieldErrors::default(),
         reset_errors: FieldErrors::default(),
         conflict: None,
     })
+}
+
+/// Lifts a sign-in lock: failures before now no longer count for this account.
+pub(crate) async fn unlock_submit(
+    State(state): State<AppState>,
+    Acting { user: admin, actor }: Acting,
+    Path(id): Path<String>,
+    _confirmed: Form<crate::web::Empty>,
+) -> AppResult<Response> {
+    let user = get(&state.db, parse_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = crate::db::write(&state.db).await?;
+    let ip = actor.ip.clone().unwrap_or_default();
+    crate::auth::throttle::record(
+        &mut tx,
+        &user.username,
+        &ip,
+        crate::auth::session::now(),
+        "lifted",
+    )
+    .await?;
+    tx.commit(
+        &actor,
+        Entry::new(
+            Action::LoginUnlocked,
+            format!(
+                "Kunci masuk {} dibuka oleh {}",
+                user.username, admin.username
+            ),
+        )
+        .object("user", user.id),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/admin/pengguna/{}?pesan=kunci-dibuka", user.id)).into_response())
 }
 
 pub(crate) async fn edit_submit(
@@ -289,6 +329,7 @@ pub(crate) async fn edit_submit(
             errors,
             reset_errors: FieldErrors::default(),
             conflict,
+            failures: 0,
         },
     )
 }
@@ -343,6 +384,7 @@ pub(crate) async fn reset_submit(
                 errors: FieldErrors::default(),
                 reset_errors,
                 conflict: None,
+                failures: 0,
             },
         ),
         Err(SaveError::Conflict(_)) => Err(AppError::NotFound),

@@ -76,6 +76,7 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flash {
     SignedOut,
+    Unlocked,
     PasswordChanged,
     PenggunaDibuat,
     PenggunaDisimpan,
@@ -100,8 +101,9 @@ pub enum Flash {
 }
 
 impl Flash {
-    pub const ALL: [Flash; 22] = [
+    pub const ALL: [Flash; 23] = [
         Flash::SignedOut,
+        Flash::Unlocked,
         Flash::PasswordChanged,
         Flash::PenggunaDibuat,
         Flash::PenggunaDisimpan,
@@ -128,6 +130,7 @@ impl Flash {
     pub fn key(self) -> &'static str {
         match self {
             Flash::SignedOut => "keluar",
+            Flash::Unlocked => "kunci-dibuka",
             Flash::PasswordChanged => "sandi",
             Flash::PenggunaDibuat => "pengguna-dibuat",
             Flash::PenggunaDisimpan => "pengguna-disimpan",
@@ -155,6 +158,9 @@ impl Flash {
     pub fn message(self) -> &'static str {
         match self {
             Flash::SignedOut => "Anda telah keluar.",
+            Flash::Unlocked => {
+                "Kunci masuk akun ini telah dibuka; percobaan gagal sebelumnya tidak dihitung lagi."
+            }
             Flash::PasswordChanged => "Kata sandi Anda telah diganti.",
             Flash::PenggunaDibuat => "Akun pengguna telah dibuat.",
             Flash::PenggunaDisimpan => "Perubahan akun telah disimpan.",

@@ -35,6 +35,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/admin/pengguna/{id}", ADMIN),
     ("POST", "/admin/pengguna/{id}", ADMIN),
     ("POST", "/admin/pengguna/{id}/kata-sandi", ADMIN),
+    ("POST", "/admin/pengguna/{id}/buka-kunci", ADMIN),
     ("GET", "/audit", Who::Roles(&["admin", "pimpinan"])),
     ("GET", "/admin/periode", ADMIN),
     ("POST", "/admin/periode", ADMIN),
@@ -142,6 +143,7 @@ async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> Strin
         // the first admin account: edits with an empty form are refused by validation
         ("/admin/pengguna/{id}", 1),
         ("/admin/pengguna/{id}/kata-sandi", 1),
+        ("/admin/pengguna/{id}/buka-kunci", 1),
     ]);
     match ids.get(pattern) {
         Some(id) => pattern

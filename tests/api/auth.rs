@@ -145,12 +145,19 @@ async fn unknown_user_and_wrong_password_look_the_same() {
     // the typed user name stays in the form, the password never does
     assert!(b1.contains(&format!("value=\"{username}\"")));
     assert!(!b1.contains("salah-sekali-kata-sandinya"));
+    // failures are throttling data (prunable), not audit entries
     let failed: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_failed'")
+        sqlx::query_scalar("SELECT count(*) FROM login_attempts WHERE outcome = 'failure'")
             .fetch_one(app.db())
             .await
             .unwrap();
     assert_eq!(failed, 2);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action LIKE 'login_%'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!(audited, 0);
     // no password or hash in the audit trail
     let leaked: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE summary LIKE '%salah-sekali%' OR after_json LIKE '%argon2%'",
@@ -189,12 +196,20 @@ async fn five_failures_lock_the_account_but_not_colleagues() {
     );
     // a colleague behind the same address signs in fine
     assert!(app.sign_in(&colleague, PASSWORD).await.is_ok());
-    let blocked: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_blocked'")
+    // the lock-out is audited once, the refused attempt is not
+    let locked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_locked'")
             .fetch_one(app.db())
             .await
             .unwrap();
-    assert_eq!(blocked, 1);
+    assert_eq!(locked, 1);
+    let blocked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action IN ('login_blocked', 'login_failed')",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(blocked, 0);
 
     // The refusal grows: wind the clock back past the first lock, fail once more.
     sqlx::query("UPDATE login_attempts SET at = at - 61 WHERE username = ?")
@@ -940,4 +955,268 @@ async fn a_locked_account_gets_no_session_even_with_the_right_password() {
             .status()
             == 303
     );
+}
+
+/// Starts a server with its own configuration.
+async fn spawn_with(f: impl FnOnce(&mut zi_tracker::Config)) -> crate::helpers::TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::helpers::config(dir.path().join("data"));
+    f(&mut config);
+    let running = zi_tracker::start(config).await.unwrap();
+    crate::helpers::TestApp {
+        base: format!("http://{}", running.addr),
+        initial_admin_password: running.initial_admin_password.clone(),
+        dir,
+        server: Some(running),
+    }
+}
+
+/// Posts the sign-in form with a fresh token, from a client of its own.
+async fn attempt(base: String, user: String, password: String) -> (u16, Option<String>) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client.get(format!("{base}/login")).send().await.unwrap();
+    let token = csrf_from(&page.text().await.unwrap());
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", user.as_str()),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (res.status().as_u16(), retry)
+}
+
+/// The limit and the recording of an attempt are one step: while the first guesses
+/// are still being hashed, 59 simultaneous guesses and then the right password all
+/// count, so the right password is refused too (429), never signed in.
+#[tokio::test]
+async fn simultaneous_guesses_cannot_slip_past_the_account_limit() {
+    let app = spawn_with(|c| c.hash_queue = 64).await;
+    let (_, user) = app.create_user("staf").await;
+    let hasher = app.server.as_ref().unwrap().hasher.clone();
+    let hold = hasher.hold();
+    let mut guesses = Vec::new();
+    for i in 0..59 {
+        guesses.push(tokio::spawn(attempt(
+            app.base.clone(),
+            user.clone(),
+            format!("tebakan-salah-{i:02}"),
+        )));
+    }
+    // wait until every guess is either reserved or refused
+    loop {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM login_attempts WHERE username = ?")
+            .bind(&user)
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+        if n == 59 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let right = tokio::spawn(attempt(
+        app.base.clone(),
+        user.clone(),
+        PASSWORD.to_string(),
+    ));
+    let (status, retry) = right.await.unwrap();
+    assert_eq!(status, 429, "the right password during an attack waits too");
+    assert!(retry.is_some());
+    drop(hold);
+    let mut statuses = Vec::new();
+    for g in guesses {
+        statuses.push(g.await.unwrap().0);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 54);
+    let sessions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?",
+    )
+    .bind(&user)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(sessions, 0);
+    // the lock-out is one audit entry, the 55 refusals none
+    let audit: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE 'login%' ORDER BY id")
+            .fetch_all(app.db())
+            .await
+            .unwrap();
+    assert_eq!(audit, ["login_locked"]);
+}
+
+/// 150 simultaneous failures from one address, over many accounts: exactly 50 are
+/// checked, the rest refused for the address.
+#[tokio::test]
+async fn simultaneous_failures_cannot_slip_past_the_address_limit() {
+    let app = spawn_with(|c| c.hash_queue = 200).await;
+    let mut tasks = Vec::new();
+    for i in 0..150 {
+        tasks.push(tokio::spawn(attempt(
+            app.base.clone(),
+            format!("orang-{i:03}"),
+            "salah-salah-salah".into(),
+        )));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap().0);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 50);
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 100);
+    // no audit row per refused or failed attempt: the address lock-out once
+    let audited: Vec<String> =
+        sqlx::query_scalar("SELECT summary FROM audit_log WHERE action LIKE 'login%'")
+            .fetch_all(app.db())
+            .await
+            .unwrap();
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    assert!(audited[0].contains("alamat 127.0.0.1"), "{audited:?}");
+}
+
+/// A full hashing queue answers 503 with Retry-After at once instead of letting every
+/// sign-in wait behind a flood; nothing is counted against the account.
+#[tokio::test]
+async fn a_full_hashing_queue_answers_503_at_once() {
+    let app = spawn_with(|c| c.hash_queue = 2).await;
+    let (_, user) = app.create_user("staf").await;
+    let hasher = app.server.as_ref().unwrap().hasher.clone();
+    let hold = hasher.hold();
+    let mut waiting = Vec::new();
+    for i in 0..2 {
+        waiting.push(tokio::spawn(attempt(
+            app.base.clone(),
+            format!("antre-{i}"),
+            "salah-salah-salah".into(),
+        )));
+    }
+    while hasher.waiting() < 2 {
+        tokio::task::yield_now().await;
+    }
+    let (status, retry) = attempt(app.base.clone(), user.clone(), PASSWORD.into()).await;
+    assert_eq!(status, 503);
+    assert_eq!(retry.as_deref(), Some("5"));
+    let counted: i64 = sqlx::query_scalar("SELECT count(*) FROM login_attempts WHERE username = ?")
+        .bind(&user)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(counted, 0, "a refused check is not a failure");
+    drop(hold);
+    for w in waiting {
+        assert_eq!(w.await.unwrap().0, 401);
+    }
+    assert!(app.sign_in(&user, PASSWORD).await.is_ok(), "open again");
+}
+
+/// Typos from one address lock only that address; failures from several addresses
+/// lock the account everywhere; an admin can lift the lock (audited).
+#[tokio::test]
+async fn a_lock_starts_at_the_address_and_an_admin_can_lift_it() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let (_, typist) = app.create_user("staf").await;
+    let (id, target) = app.create_user("staf").await;
+    let now = chrono::Utc::now().timestamp();
+    let fail = |user: String, ip: &'static str| {
+        let db = app.db().clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, ?, ?, 'failure')",
+            )
+            .bind(user)
+            .bind(ip)
+            .bind(now - 10)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+    };
+    for _ in 0..5 {
+        fail(typist.clone(), "10.0.0.9").await;
+    }
+    // locked from 10.0.0.9 only: the owner at 127.0.0.1 signs in
+    assert!(app.sign_in(&typist, PASSWORD).await.is_ok());
+    // six failures from three addresses lock the account everywhere
+    for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.3"] {
+        fail(target.clone(), ip).await;
+        fail(target.clone(), ip).await;
+    }
+    let client = app.client();
+    let (s, body) = try_login(&app, &client, &target, PASSWORD).await;
+    assert_eq!(s, 429, "{body}");
+    // the admin sees the failures and lifts the lock
+    let (_, page) = admin.get_text(&format!("/admin/pengguna/{id}")).await;
+    assert!(
+        page.contains("Buka kunci masuk"),
+        "the unlock button is offered"
+    );
+    let res = admin
+        .post(&format!("/admin/pengguna/{id}/buka-kunci"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(app.sign_in(&target, PASSWORD).await.is_ok(), "unlocked");
+    let unlocked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'login_unlocked' AND object_id = ?",
+    )
+    .bind(id)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(unlocked, 1);
+}
+
+/// The current-password check of "change my password" is limited like sign-in.
+#[tokio::test]
+async fn guessing_the_current_password_is_limited_like_sign_in() {
+    let app = spawn_app().await;
+    let s = app.signed_in("staf").await;
+    for i in 0..5 {
+        let res = s
+            .post(
+                "/akun/kata-sandi",
+                &[
+                    ("current", &format!("tebakan-salah-{i}")),
+                    ("new_password", "kata-sandi-baru-panjang"),
+                    ("confirm", "kata-sandi-baru-panjang"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 400);
+    }
+    let res = s
+        .post(
+            "/akun/kata-sandi",
+            &[
+                ("current", PASSWORD),
+                ("new_password", "kata-sandi-baru-panjang"),
+                ("confirm", "kata-sandi-baru-panjang"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let locked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_locked'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!(locked, 1);
 }

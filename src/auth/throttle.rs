@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(lock_secs(6, 5), 120);
         assert_eq!(lock_secs(7, 5), 240);
         assert_eq!(lock_secs(50, 5), 3600, "capped at an hour");
-        assert_eq!(Refusal::Account(61).message().contains("2 menit"), true);
+        assert!(Refusal::Account(61).message().contains("2 menit"));
         assert_eq!(Refusal::Address(0).retry_after(), 1);
     }
 }

@@ -1220,3 +1220,70 @@ async fn guessing_the_current_password_is_limited_like_sign_in() {
             .unwrap();
     assert_eq!(locked, 1);
 }
+
+/// Failures older than the 15-minute window no longer count; an address refusal says
+/// when the oldest counted failure leaves the window.
+#[tokio::test]
+async fn failures_leave_the_window_after_fifteen_minutes() {
+    let app = spawn_app().await;
+    let (_, user) = app.create_user("staf").await;
+    let now = chrono::Utc::now().timestamp();
+    for _ in 0..5 {
+        sqlx::query(
+            "INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, '127.0.0.1', ?, 'failure')",
+        )
+        .bind(&user)
+        .bind(now - 15 * 60 - 5)
+        .execute(app.db())
+        .await
+        .unwrap();
+    }
+    assert!(
+        app.sign_in(&user, PASSWORD).await.is_ok(),
+        "old failures forgotten"
+    );
+
+    for i in 0..50 {
+        sqlx::query(
+            "INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, '127.0.0.1', ?, 'failure')",
+        )
+        .bind(format!("lain{i}"))
+        .bind(now - 120)
+        .execute(app.db())
+        .await
+        .unwrap();
+    }
+    let client = app.client();
+    let res = app.post_login(&client, &user, PASSWORD, &[]).await;
+    assert_eq!(res.status(), 429);
+    let retry: i64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (15 * 60 - 130..=15 * 60 - 115).contains(&retry),
+        "the oldest counted failure (2 minutes old) leaves in ~13 minutes: {retry}"
+    );
+}
+
+/// A form with a name but no password, a password but no name, or an over-long
+/// name is answered on the form itself and counts as no attempt.
+#[tokio::test]
+async fn incomplete_sign_in_forms_are_not_attempts() {
+    let app = spawn_app().await;
+    let client = app.client();
+    for (user, password) in [
+        ("budi", ""),
+        ("", "kata-sandi-apa-saja"),
+        (&"x".repeat(65)[..], "kata-sandi-apa-saja"),
+    ] {
+        let res = app.post_login(&client, user, password, &[]).await;
+        assert_eq!(res.status(), 400, "{user:?}/{password:?}");
+    }
+    let attempts: i64 = sqlx::query_scalar("SELECT count(*) FROM login_attempts")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(attempts, 0);
+}

@@ -72,6 +72,11 @@ pub fn router(state: AppState) -> Router {
         policy.insert((route.method, route.path.to_string()), route.access);
         app = app.route(route.path, route.handler);
     }
+    // none over plain http (the layer sends nothing for `None`)
+    let hsts = state
+        .config
+        .secure_cookies()
+        .then(|| HeaderValue::from_static("max-age=31536000"));
     let authz = auth::Authz {
         app: state.clone(),
         policy: Arc::new(policy),
@@ -100,6 +105,17 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
+        ))
+        // Pages hold personal data: after signing out, Back must not show them from
+        // the browser's cache. Static files set their own (long) lifetime.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        // Behind https, browsers are told to stay on https.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
         ))
         // Forms are small; the evidence and import routes set their own, larger limits.
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
@@ -168,6 +184,7 @@ impl Running {
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let db = db::open(&config.data_dir).await?;
     evidence::storage::clean_tmp(&config.data_dir);
+    evidence::storage::sweep_unreferenced(&db, &config.data_dir).await?;
     let initial_admin_password = users::ensure_admin(&db).await?;
     let state = AppState::new(db.clone(), config.clone());
     auth::password::warm_up(&state.hasher).await;

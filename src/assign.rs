@@ -33,10 +33,11 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Users who can hold steps: active, and not reviewers (they change no progress).
+/// Users who can hold steps: active staff. Leadership, reviewers and admins are never
+/// PICs, so nobody reviews or oversees their own work.
 pub async fn assignable_users(db: &SqlitePool) -> sqlx::Result<Vec<(i64, String, String)>> {
     sqlx::query_as(
-        "SELECT id, display_name, role FROM users WHERE active = 1 AND role != 'penilai'
+        "SELECT id, display_name, role FROM users WHERE active = 1 AND role = 'staf'
          ORDER BY display_name",
     )
     .fetch_all(db)
@@ -130,7 +131,7 @@ async fn check_assignable(db: &SqlitePool, raw: &str) -> AppResult<Option<(i64, 
         return Ok(None);
     };
     Ok(sqlx::query_as(
-        "SELECT id, username FROM users WHERE id = ? AND active = 1 AND role != 'penilai'",
+        "SELECT id, username FROM users WHERE id = ? AND active = 1 AND role = 'staf'",
     )
     .bind(id)
     .fetch_optional(db)
@@ -165,7 +166,7 @@ async fn assign_area(
             &state,
             chrome,
             Some(&year.to_string()),
-            Some("Pilih PIC yang aktif (bukan penilai) untuk ditugaskan.".into()),
+            Some("Pilih PIC: akun staf yang aktif.".into()),
         )
         .await?;
         return render_status(StatusCode::BAD_REQUEST, &page);
@@ -223,7 +224,7 @@ async fn handover(
     let to = check_assignable(&state.db, &input.to_user).await?;
     let problem = match (&from, &to) {
         (None, _) => Some("Pilih pengguna yang langkahnya akan dialihkan."),
-        (_, None) => Some("Pilih penerima yang aktif (bukan penilai)."),
+        (_, None) => Some("Pilih penerima: akun staf yang aktif."),
         (Some(f), Some(t)) if f.0 == t.0 => Some("Pengguna asal dan penerima harus berbeda."),
         _ => None,
     };
@@ -321,7 +322,7 @@ async fn step_pic(
                 .is_none()
             {
                 return Err(AppError::BadRequest(
-                    "Hanya pengguna aktif yang bukan penilai dapat menjadi PIC.".into(),
+                    "Hanya akun staf yang aktif dapat menjadi PIC.".into(),
                 ));
             }
             sqlx::query("INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by) VALUES (?, ?, ?)")

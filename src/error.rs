@@ -15,6 +15,8 @@ pub enum AppError {
     Conflict(String),
     #[error("akses ditolak")]
     Forbidden,
+    #[error("akses ditolak: {0}")]
+    ForbiddenWith(String),
     #[error("permintaan tidak valid: {0}")]
     BadRequest(String),
     #[error("database: {0}")]
@@ -54,6 +56,7 @@ impl AppError {
                 "Akses ditolak",
                 "Peran Anda tidak memiliki izin untuk membuka halaman ini atau melakukan tindakan ini.".into(),
             ),
+            AppError::ForbiddenWith(msg) => (StatusCode::FORBIDDEN, "Akses ditolak", msg.clone()),
             AppError::BadRequest(msg) => (
                 StatusCode::BAD_REQUEST,
                 "Permintaan tidak valid",

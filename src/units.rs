@@ -274,17 +274,43 @@ async fn edit_submit(
     Ok(Redirect::to("/admin/unit?pesan=unit-organisasi-disimpan").into_response())
 }
 
+/// `aktif=1` restores a unit, `aktif=0` retires it: the form names the state it
+/// wants, so a replayed form changes nothing.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StateInput {
+    aktif: String,
+}
+
 async fn toggle_retired(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    crate::web::Acting { user: _, actor }: crate::web::Acting,
     Path(id): Path<String>,
-    _confirmed: crate::web::Form<crate::web::Empty>,
+    Form(input): Form<StateInput>,
 ) -> AppResult<Response> {
     let unit = load(&state, &id).await?;
-    let retire = unit.retired_at.is_none();
-    // The last-own-unit check runs under the write lock with the change it guards.
+    let retire = match input.aktif.trim() {
+        "0" => true,
+        "1" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Pilih apakah unit ini aktif atau tidak.".into(),
+            ));
+        }
+    };
+    let back = "/admin/unit?pesan=unit-organisasi-disimpan";
+    // The state and the last-own-unit check are read under the write lock with the
+    // change they guard.
     let mut tx = crate::db::write(&state.db).await?;
+    let retired_now: Option<String> =
+        sqlx::query_scalar("SELECT retired_at FROM units WHERE id = ?")
+            .bind(unit.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if retired_now.is_some() == retire {
+        tx.rollback().await?;
+        return Ok(Redirect::to(back).into_response());
+    }
     if unit.kind == "instansi" && retire {
         let others: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM units WHERE kind = 'instansi' AND retired_at IS NULL AND id != ?",
@@ -304,7 +330,7 @@ async fn toggle_retired(
         .execute(&mut *tx)
         .await?;
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             if retire {
                 Action::UnitRetired
@@ -326,5 +352,5 @@ async fn toggle_retired(
     )
     .await?;
     *state.header_names.write().expect("names lock") = None;
-    Ok(Redirect::to("/admin/unit?pesan=unit-organisasi-disimpan").into_response())
+    Ok(Redirect::to(back).into_response())
 }

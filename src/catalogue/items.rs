@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::audit::{Action, Actor, Entry};
 use crate::auth::{ClientIp, CurrentUser};
 use crate::error::{AppError, AppResult};
-use crate::web::{Chrome, Form, parse_id, render, render_status};
+use crate::web::{Acting, Chrome, Form, parse_id, render, render_status};
 
 pub(crate) async fn current_text(
     db: &SqlitePool,
@@ -287,18 +287,35 @@ pub(crate) async fn move_item(
     Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
 }
 
+/// `berlaku=1` puts an item (back) in force, `berlaku=0` retires it. The form names
+/// the state it wants, so a replayed or double-clicked form changes nothing.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StateInput {
+    pub berlaku: String,
+}
+
 pub(crate) async fn retire_item(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     Path((jenis, id)): Path<(String, String)>,
-    _confirmed: crate::web::Form<crate::web::Empty>,
+    Form(input): Form<StateInput>,
 ) -> AppResult<Response> {
     let kind = Kind::parse(&jenis)?;
     let id = parse_id(&id)?;
     let year = item_year(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let in_force = match input.berlaku.trim() {
+        "1" => true,
+        "0" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Pilih apakah butir ini diberlakukan atau tidak.".into(),
+            ));
+        }
+    };
+    let back = format!("/admin/target?tahun={year}&pesan=target-disimpan");
     let mut tx = crate::db::write(&state.db).await?;
     let retired: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT retired_at FROM {} WHERE id = ?",
@@ -307,10 +324,16 @@ pub(crate) async fn retire_item(
     .bind(id)
     .fetch_one(&mut *tx)
     .await?;
-    let now = crate::fmt::now_stamp();
-    let (new_value, action, label) = match retired {
-        None => (Some(now), Action::TargetRetired, "tidak diberlakukan lagi"),
-        Some(_) => (None, Action::TargetRestored, "diberlakukan kembali"),
+    if retired.is_none() == in_force {
+        // already so: nothing to change or record
+        tx.rollback().await?;
+        return Ok(Redirect::to(&back).into_response());
+    }
+    let new_value = (!in_force).then(crate::fmt::now_stamp);
+    let (action, label) = if in_force {
+        (Action::TargetRestored, "diberlakukan kembali")
+    } else {
+        (Action::TargetRetired, "tidak diberlakukan lagi")
     };
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE {} SET retired_at = ? WHERE id = ?",
@@ -321,14 +344,11 @@ pub(crate) async fn retire_item(
     .execute(&mut *tx)
     .await?;
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(action, format!("{} target {year} {label}", kind.label()))
             .object(kind.slug(), id)
-            .change(
-                json!({"berlaku": new_value.is_some()}),
-                json!({"berlaku": new_value.is_none()}),
-            ),
+            .change(json!({"berlaku": !in_force}), json!({"berlaku": in_force})),
     )
     .await?;
-    Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
+    Ok(Redirect::to(&back).into_response())
 }

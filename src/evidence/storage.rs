@@ -155,6 +155,37 @@ pub fn stored_path(data_dir: &FsPath, stored_name: &str) -> PathBuf {
     evidence_dir(data_dir).join(prefix).join(stored_name)
 }
 
+/// Stored files no evidence row refers to (a crash between moving a file into place
+/// and committing its row): removed at start, when no upload is in flight. Returns
+/// how many were removed.
+pub async fn sweep_unreferenced(db: &sqlx::SqlitePool, data_dir: &FsPath) -> anyhow::Result<usize> {
+    let referenced: std::collections::HashSet<String> = sqlx::query_scalar(
+        "SELECT DISTINCT stored_name FROM evidence WHERE stored_name IS NOT NULL",
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .collect();
+    let mut removed = 0;
+    let Ok(folders) = std::fs::read_dir(evidence_dir(data_dir)) else {
+        return Ok(0);
+    };
+    for folder in folders.flatten() {
+        let path = folder.path();
+        if !path.is_dir() || folder.file_name() == "tmp" {
+            continue;
+        }
+        for f in std::fs::read_dir(&path)?.flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if !referenced.contains(&name) && std::fs::remove_file(f.path()).is_ok() {
+                tracing::info!(file = %name, "unreferenced evidence file removed");
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Leftovers of uploads interrupted by a crash: never referenced, safe to remove.
 pub fn clean_tmp(data_dir: &FsPath) {
     let dir = tmp_dir(data_dir);

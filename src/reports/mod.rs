@@ -108,19 +108,15 @@ pub async fn load(db: &SqlitePool, period: Period, user: &CurrentUser) -> sqlx::
 
 /// The address that links in a file point back to: the configured public URL, or the
 /// host the request came to.
-pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+/// The address links in a file point back to: the configured public URL, else the
+/// address the server listens on. Never the request's `Host` header: a forged one
+/// would put its own links into files people share.
+pub(crate) fn base_url(state: &AppState, _headers: &HeaderMap) -> String {
     if let Some(u) = &state.config.public_url {
         return u.as_str().trim_end_matches('/').to_string();
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
+    let bind = state.config.bind.replace("0.0.0.0", "127.0.0.1");
+    format!("http://{bind}")
 }
 
 pub(crate) fn file_name(period: Period, own: bool, ext: &str) -> String {

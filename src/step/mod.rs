@@ -103,15 +103,16 @@ pub struct Rights {
 }
 
 /// Staff read and update only the steps assigned to them; leadership and reviewers
-/// read everything; reviewers never change progress.
+/// read everything. Duties stay separate: only staff are PICs and write progress,
+/// and nobody reviews a step they hold.
 pub fn rights(user: &CurrentUser, ctx: &StepContext) -> Rights {
     let assigned = ctx.assigned;
     let retired = ctx.retired;
     Rights {
         read: user.role != Role::Staf || assigned,
         // a retired step keeps its history but takes no new work
-        write: assigned && user.role != Role::Penilai && !retired,
-        review: user.is(&[Role::Penilai, Role::Pimpinan]),
+        write: assigned && user.role == Role::Staf && !retired,
+        review: user.is(&[Role::Penilai, Role::Pimpinan]) && !assigned,
         assign: user.is(&[Role::Admin, Role::Pimpinan]),
     }
 }

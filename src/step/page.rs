@@ -242,7 +242,7 @@ impl StepPage {
         let (pic_options, unit_options) = if rights.assign {
             let users: Vec<(i64, String, String)> = sqlx::query_as(
                 "SELECT id, display_name, role FROM users
-                 WHERE active = 1 AND role != 'penilai'
+                 WHERE active = 1 AND role = 'staf'
                    AND id NOT IN (SELECT user_id FROM step_assignments WHERE step_id = ?)
                  ORDER BY display_name",
             )

@@ -81,6 +81,12 @@ pub(crate) async fn save_review(
     // The version seen is checked under the write lock, with the verdict's insert.
     let mut tx = crate::db::write(&state.db).await?;
     let current = current_progress(&mut *tx, ctx.id, period.semester).await?;
+    if current.as_ref().is_some_and(|p| p.updated_by == user.id) {
+        // separation of duties: nobody accepts or rejects their own work
+        return Err(AppError::ForbiddenWith(
+            "Anda tidak dapat mereviu progres yang Anda simpan sendiri.".into(),
+        ));
+    }
     let status = match &current {
         None => {
             errors.push("Belum ada progres yang dapat direviu untuk periode ini.".to_string());

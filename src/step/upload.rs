@@ -131,10 +131,9 @@ pub(crate) async fn upload(
     let label = sanitize_label(&r.file_name, kind.ext);
     let stored_name = format!("{}.{}", r.sha256, kind.ext);
 
-    commit_file(&data_dir, &r.tmp, &stored_name)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-
+    // The checks come first, under the write lock; the file moves into place only once
+    // they pass, still before its row commits (a crash in between leaves a file no row
+    // refers to, swept at the next start). A refused upload leaves nothing behind.
     let mut tx = crate::db::write(&state.db).await?;
     // Same bytes twice on one step and period are recognised, not recorded again;
     // checked under the write lock so two identical uploads at once cannot both pass.
@@ -150,6 +149,7 @@ pub(crate) async fn upload(
     .await?;
     if let Some(existing) = duplicate {
         tx.rollback().await?;
+        let _ = tokio::fs::remove_file(&r.tmp).await;
         let message = format!(
             "Berkas yang sama persis sudah menjadi bukti dukung langkah ini: \"{existing}\"."
         );
@@ -179,6 +179,7 @@ pub(crate) async fn upload(
         .rows_affected();
         if ok == 0 {
             tx.rollback().await?;
+            let _ = tokio::fs::remove_file(&r.tmp).await;
             return step_page_with_error(
                 &state,
                 chrome,
@@ -195,6 +196,9 @@ pub(crate) async fn upload(
             .await;
         }
     }
+    commit_file(&data_dir, &r.tmp, &stored_name)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let new_id = crate::evidence::store::insert_file(
         &mut tx,
         &crate::evidence::store::NewFile {

@@ -156,7 +156,9 @@ async fn copy_then_edit_reorder_and_retire_leaving_2021_untouched() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    let res = admin.post(&format!("{path}/status"), &[]).await;
+    let res = admin
+        .post(&format!("{path}/status"), &[("berlaku", "0")])
+        .await;
     assert_eq!(res.status(), 303);
     let d = zi_tracker::dashboard::compute(
         app.db(),
@@ -514,14 +516,20 @@ async fn units_are_managed_and_name_the_header() {
     let (_, page) = admin.get_text("/katalog").await;
     assert!(page.contains("Balai Penelitian Ternak Ciawi · Kementerian Pertanian"));
     // the unit itself cannot be retired; another one can, and comes back
-    assert_eq!(admin.post("/admin/unit/1/status", &[]).await.status(), 409);
+    assert_eq!(
+        admin
+            .post("/admin/unit/1/status", &[("aktif", "0")])
+            .await
+            .status(),
+        409
+    );
     let id: i64 = sqlx::query_scalar("SELECT id FROM units WHERE code = 'biro-sdm'")
         .fetch_one(app.db())
         .await
         .unwrap();
     assert_eq!(
         admin
-            .post(&format!("/admin/unit/{id}/status"), &[])
+            .post(&format!("/admin/unit/{id}/status"), &[("aktif", "0")])
             .await
             .status(),
         303
@@ -547,13 +555,17 @@ async fn a_retired_item_can_be_restored() {
     .await
     .unwrap();
     let status = format!("/admin/target/area/{area}/status");
-    assert_eq!(admin.post(&status, &[]).await.status(), 303);
+    assert_eq!(admin.post(&status, &[("berlaku", "0")]).await.status(), 303);
     let (_, page) = admin.get_text("/katalog").await;
     assert!(
         page.contains("6 komponen · 22 area · 69 indikator · 71 langkah aksi"),
         "retired area out of the counts"
     );
-    assert_eq!(admin.post(&status, &[]).await.status(), 303);
+    // the same form again (a replay, a double click) changes nothing
+    assert_eq!(admin.post(&status, &[("berlaku", "0")]).await.status(), 303);
+    let (_, page) = admin.get_text("/katalog").await;
+    assert!(page.contains("22 area"), "still retired");
+    assert_eq!(admin.post(&status, &[("berlaku", "1")]).await.status(), 303);
     let (_, page) = admin.get_text("/katalog").await;
     assert!(page.contains("6 komponen · 23 area · 72 indikator · 74 langkah aksi"));
     let actions: Vec<String> = sqlx::query_scalar(

@@ -263,6 +263,10 @@ fn save_error(e: users::SaveError) -> anyhow::Error {
     match e {
         users::SaveError::Invalid(errors) => UserError(errors.to_string()).into(),
         users::SaveError::Conflict(m) => UserError(m).into(),
+        users::SaveError::HoldsSteps(n) => UserError(format!(
+            "akun ini masih PIC {n} langkah aksi; alihkan dulu langkahnya (halaman Penugasan)"
+        ))
+        .into(),
         users::SaveError::Db(e) => e.into(),
         users::SaveError::Other(e) => e,
     }
@@ -361,6 +365,7 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
                     role: user.role.clone(),
                     unit_id: user.unit_id,
                     active: false,
+                    handover_to: None,
                 },
             )
             .await

@@ -133,6 +133,10 @@ pub enum SaveError {
     Invalid(FieldErrors),
     #[error("{0}")]
     Conflict(String),
+    /// A staff member leaving the staf role still holds this many steps: they must be
+    /// handed over first (separation of duties: only staff are PICs).
+    #[error("masih PIC {0} langkah")]
+    HoldsSteps(i64),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
@@ -253,6 +257,8 @@ pub struct Changes {
     pub role: String,
     pub unit_id: Option<i64>,
     pub active: bool,
+    /// Who takes over the person's steps when they stop being staff.
+    pub handover_to: Option<i64>,
 }
 
 pub(crate) const LAST_ADMIN: &str = "Akun ini adalah admin aktif terakhir: tidak dapat dinonaktifkan atau diubah perannya. Jadikan pengguna lain admin terlebih dahulu.";
@@ -272,6 +278,45 @@ pub async fn update(db: &SqlitePool, actor: &Actor, id: i64, ch: Changes) -> Res
     check_unit(&mut tx, ch.unit_id, &mut errors).await?;
     if !errors.is_empty() {
         return Err(SaveError::Invalid(errors));
+    }
+    // Only staff are PICs: leaving the staf role hands the person's steps over first.
+    let mut handed_over = None;
+    if before.role == "staf" && ch.role != "staf" {
+        let held: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM step_assignments WHERE user_id = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if held > 0 {
+            let Some(to) = ch.handover_to else {
+                return Err(SaveError::HoldsSteps(held));
+            };
+            let receiver: Option<String> = sqlx::query_scalar(
+                "SELECT username FROM users WHERE id = ? AND id != ? AND active = 1 AND role = 'staf'",
+            )
+            .bind(to)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(receiver) = receiver else {
+                let mut e = FieldErrors::default();
+                e.add("alihkan_ke", "Pilih penerima: akun staf lain yang aktif.");
+                return Err(SaveError::Invalid(e));
+            };
+            sqlx::query(
+                "INSERT OR IGNORE INTO step_assignments (step_id, user_id)
+                 SELECT step_id, ? FROM step_assignments WHERE user_id = ?",
+            )
+            .bind(to)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM step_assignments WHERE user_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            handed_over = Some((held, receiver));
+        }
     }
     let removes_admin =
         before.role == "admin" && before.active && (ch.role != "admin" || !ch.active);
@@ -312,7 +357,13 @@ pub async fn update(db: &SqlitePool, actor: &Actor, id: i64, ch: Changes) -> Res
         actor,
         Entry::new(action, format!("Akun {} diubah", before.username))
             .object("user", id)
-            .change(before.snapshot(), after.snapshot()),
+            .change(before.snapshot(), {
+                let mut a = after.snapshot();
+                if let Some((n, to)) = &handed_over {
+                    a["langkah_dialihkan"] = json!({"jumlah": n, "ke": to});
+                }
+                a
+            }),
     )
     .await?;
     Ok(())

@@ -14,7 +14,9 @@ use crate::AppState;
 use crate::audit::Actor;
 use crate::auth::{ClientIp, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::web::{Acting, Chrome, Form, Pager, QueryData, parse_id, render, render_status};
+use crate::web::{
+    Acting, Chrome, Form, Pager, QueryData, SelectOption, parse_id, render, render_status,
+};
 
 // ---------------------------------------------------------------------------
 // Pages
@@ -107,6 +109,7 @@ pub struct UserForm {
     pub(crate) active: Option<String>,
     pub(crate) password: String,
     pub(crate) password_confirm: String,
+    pub(crate) alihkan_ke: String,
 }
 
 pub(crate) fn parse_unit(raw: &str, errors: &mut FieldErrors) -> Option<i64> {
@@ -139,6 +142,13 @@ pub(crate) struct FormPage {
     pub(crate) conflict: Option<String>,
     /// Failed sign-ins of the account still counting towards a lock.
     pub(crate) failures: i64,
+    /// Offered when a staff member leaving the role still holds steps.
+    pub(crate) handover: Option<HandoverOffer>,
+}
+
+pub(crate) struct HandoverOffer {
+    pub(crate) held: i64,
+    pub(crate) receivers: Vec<SelectOption>,
 }
 
 impl FormPage {
@@ -160,6 +170,7 @@ pub(crate) async fn new_form(State(state): State<AppState>, chrome: Chrome) -> A
         reset_errors: FieldErrors::default(),
         conflict: None,
         failures: 0,
+        handover: None,
     })
 }
 
@@ -194,6 +205,7 @@ pub(crate) async fn create_submit(
         Ok(_) => return Ok(Redirect::to("/admin/pengguna?pesan=pengguna-dibuat").into_response()),
         Err(SaveError::Invalid(e)) => (StatusCode::BAD_REQUEST, e, None),
         Err(SaveError::Conflict(m)) => (StatusCode::CONFLICT, FieldErrors::default(), Some(m)),
+        Err(e @ SaveError::HoldsSteps(_)) => return Err(AppError::Conflict(e.to_string())),
         Err(SaveError::Db(e)) => return Err(e.into()),
         Err(SaveError::Other(e)) => return Err(e.into()),
     };
@@ -211,6 +223,7 @@ pub(crate) async fn create_submit(
             reset_errors: FieldErrors::default(),
             conflict,
             failures: 0,
+            handover: None,
         },
     )
 }
@@ -235,6 +248,7 @@ pub(crate) async fn edit_form(
         errors: FieldErrors::default(),
         reset_errors: FieldErrors::default(),
         conflict: None,
+        handover: None,
     })
 }
 
@@ -297,12 +311,14 @@ pub(crate) async fn edit_submit(
                 role: form.role.clone(),
                 unit_id,
                 active,
+                handover_to: form.alihkan_ke.trim().parse().ok(),
             },
         )
         .await
     } else {
         Err(SaveError::Invalid(pre))
     };
+    let mut handover = None;
     let (status, errors, conflict) = match result {
         Ok(()) => {
             return Ok(Redirect::to(&format!(
@@ -313,6 +329,25 @@ pub(crate) async fn edit_submit(
         }
         Err(SaveError::Invalid(e)) => (StatusCode::BAD_REQUEST, e, None),
         Err(SaveError::Conflict(m)) => (StatusCode::CONFLICT, FieldErrors::default(), Some(m)),
+        Err(SaveError::HoldsSteps(n)) => {
+            handover = Some(HandoverOffer {
+                held: n,
+                receivers: crate::assign::assignable_users(&state.db)
+                    .await?
+                    .into_iter()
+                    .filter(|(uid, _, _)| *uid != user.id)
+                    .map(|(uid, name, _)| SelectOption::new(uid.to_string(), name, false))
+                    .collect(),
+            });
+            (
+                StatusCode::CONFLICT,
+                FieldErrors::default(),
+                Some(format!(
+                    "{} masih PIC {n} langkah aksi. Hanya staf yang dapat menjadi PIC: pilih staf yang menerima langkah-langkahnya, lalu simpan lagi.",
+                    user.display_name
+                )),
+            )
+        }
         Err(SaveError::Db(e)) => return Err(e.into()),
         Err(SaveError::Other(e)) => return Err(e.into()),
     };
@@ -320,6 +355,7 @@ pub(crate) async fn edit_submit(
         status,
         &FormPage {
             chrome,
+            handover,
             username: user.username.clone(),
             display_name: form.display_name,
             active,
@@ -339,6 +375,7 @@ pub(crate) async fn edit_submit(
 pub struct ResetForm {
     pub(crate) password: String,
     pub(crate) password_confirm: String,
+    pub(crate) alihkan_ke: String,
 }
 
 pub(crate) async fn reset_submit(
@@ -385,9 +422,11 @@ pub(crate) async fn reset_submit(
                 reset_errors,
                 conflict: None,
                 failures: 0,
+                handover: None,
             },
         ),
         Err(SaveError::Conflict(_)) => Err(AppError::NotFound),
+        Err(e @ SaveError::HoldsSteps(_)) => Err(AppError::Conflict(e.to_string())),
         Err(SaveError::Db(e)) => Err(e.into()),
         Err(SaveError::Other(e)) => Err(e.into()),
     }

@@ -521,3 +521,133 @@ async fn only_the_pic_changes_a_step() {
     }
     assert_eq!(fingerprint(app.db()).await, before);
 }
+
+/// Separation of duties: only staff hold steps; nobody reviews a step they hold or a
+/// progress version they saved; a staff member changing role hands their steps over.
+#[tokio::test]
+async fn duties_stay_separate() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let pimpinan = app.signed_in("pimpinan").await;
+    let staf = app.signed_in("staf").await;
+    let other = app.signed_in("staf").await;
+    let step = app.step_id("III", 2, 1, 1).await;
+
+    // only staff are offered as PICs, and only staff can be made one
+    let (_, page) = admin
+        .get_text(&format!("/langkah/{step}?periode=2021-2"))
+        .await;
+    let offered = crate::helpers::html::texts(&page, "select[name=user_id] option");
+    assert!(
+        offered.iter().any(|o| o.contains(&staf.username)),
+        "{offered:?}"
+    );
+    for not_staff in [&admin.username, &pimpinan.username] {
+        assert!(
+            !offered.iter().any(|o| o.contains(not_staff.as_str())),
+            "{offered:?}"
+        );
+    }
+    for who in [pimpinan.user_id, admin.user_id] {
+        let res = admin
+            .post(
+                &format!("/langkah/{step}/pic"),
+                &[("periode", "2021-2"), ("user_id", &who.to_string())],
+            )
+            .await;
+        assert_eq!(res.status(), 400, "a non-staff PIC is refused");
+    }
+    // even a (legacy) assignment gives no write to a pimpinan, and no review of it
+    app.assign(step, pimpinan.user_id).await;
+    let res = pimpinan
+        .post(
+            &format!("/langkah/{step}/progres"),
+            &[
+                ("periode", "2021-2"),
+                ("version", "0"),
+                ("status", "berjalan"),
+                ("realization", "10"),
+                ("narrative", "bukan tugas pimpinan"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+
+    // the staff member saves; the same person, made a reviewer, cannot accept it
+    app.assign(step, staf.user_id).await;
+    assert_eq!(
+        staf.save_progress(step, "2021-2", "berjalan", "40", "dikerjakan")
+            .await
+            .status(),
+        303
+    );
+    let review_v1 = [
+        ("periode", "2021-2"),
+        ("version", "1"),
+        ("verdict", "diterima"),
+        ("note", ""),
+    ];
+    let res = pimpinan
+        .post(&format!("/langkah/{step}/reviu"), &review_v1)
+        .await;
+    assert_eq!(res.status(), 403, "a holder does not review");
+    let edit = format!("/admin/pengguna/{}", staf.user_id);
+    let fields = |handover: &str| {
+        vec![
+            ("display_name", format!("Pengguna {}", staf.username)),
+            ("role", "penilai".to_string()),
+            ("unit_id", String::new()),
+            ("active", "on".to_string()),
+            ("alihkan_ke", handover.to_string()),
+        ]
+    };
+    let post = |f: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        let edit = edit.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.post(&edit, &pairs).await
+        }
+    };
+    let res = post(fields("")).await;
+    assert_eq!(res.status(), 409);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("masih PIC 1 langkah aksi"), "warned");
+    assert!(body.contains("name=\"alihkan_ke\""), "offered a handover");
+    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+        .bind(staf.user_id)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(role, "staf", "nothing changed yet");
+    let res = post(fields(&other.user_id.to_string())).await;
+    assert_eq!(res.status(), 303);
+    let holders: Vec<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM step_assignments WHERE step_id = ? ORDER BY user_id",
+    )
+    .bind(step)
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert!(holders.contains(&other.user_id) && !holders.contains(&staf.user_id));
+    // the new reviewer signs in again (role change) and still may not judge own work
+    let reviewer = app
+        .sign_in(&staf.username, crate::helpers::PASSWORD)
+        .await
+        .unwrap();
+    let res = reviewer
+        .post(&format!("/langkah/{step}/reviu"), &review_v1)
+        .await;
+    assert_eq!(res.status(), 403);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("tidak dapat mereviu progres yang Anda simpan sendiri")
+    );
+    let reviews: i64 = sqlx::query_scalar("SELECT count(*) FROM reviews")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(reviews, 0);
+}

@@ -7,6 +7,7 @@ mod catalogue;
 mod crash;
 mod dashboard;
 mod e2e;
+mod hardening;
 mod helpers;
 mod ops;
 mod progress;

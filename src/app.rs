@@ -196,16 +196,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let hasher = state.hasher.clone();
     let app = router(state);
     let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let limits = crate::serve::Limits {
+        header_timeout: config.header_timeout,
+        max_connections: config.max_connections,
+    };
+    let handle = tokio::spawn(crate::serve::serve(listener, app, limits, rx));
     Ok(Running {
         addr,
         db,

@@ -50,6 +50,12 @@ pub struct ServeArgs {
     /// Pemeriksaan kata sandi yang boleh antre; lebih dari itu dijawab 503.
     #[arg(long, env = "ZI_HASH_QUEUE", default_value_t = 16)]
     pub hash_queue: usize,
+    /// Detik untuk menerima kepala permintaan (juga saat koneksi menganggur).
+    #[arg(long, env = "ZI_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Koneksi yang boleh terbuka bersamaan (di bawah batas berkas terbuka proses).
+    #[arg(long, env = "ZI_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -386,6 +392,8 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     config.max_upload_bytes = args.max_upload_mb.max(1) * 1024 * 1024;
     config.trust_proxy = args.trust_proxy;
     config.hash_queue = args.hash_queue.max(1);
+    config.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs.max(1));
+    config.max_connections = args.max_connections.max(1);
     let running = crate::start(config.clone()).await?;
     if let Some(pw) = &running.initial_admin_password {
         // Shown once on the console, never written to the logs.

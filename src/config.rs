@@ -24,6 +24,10 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Password checks waiting for the hashing thread before new ones get 503.
     pub hash_queue: usize,
+    /// A request's header (and an idle connection's next one) must arrive within this.
+    pub header_timeout: Duration,
+    /// Connections open at once; keep it below the process's file limit.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -37,6 +41,8 @@ impl Config {
             max_upload_bytes: 20 * 1024 * 1024,
             trust_proxy: false,
             hash_queue: 16,
+            header_timeout: Duration::from_secs(10),
+            max_connections: 512,
         }
     }
 

@@ -24,6 +24,7 @@ pub mod periods;
 pub mod reports;
 pub mod routes;
 pub mod score;
+pub mod serve;
 pub mod state;
 pub mod step;
 pub mod units;

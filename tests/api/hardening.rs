@@ -164,3 +164,59 @@ async fn activity_keeps_a_session_alive() {
     assert!(idle < 5, "the request refreshed the idle clock ({idle} s)");
     let _ = PASSWORD;
 }
+
+/// Idle sockets and sockets that send their header one line at a time are closed
+/// after the header timeout, connections beyond the cap wait in the backlog instead
+/// of taking file descriptors, and a normal request is still answered.
+#[tokio::test]
+async fn slow_and_idle_connections_cannot_starve_the_server() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::helpers::config(dir.path().join("data"));
+    config.header_timeout = std::time::Duration::from_secs(1);
+    config.max_connections = 64;
+    let running = zi_tracker::start(config).await.unwrap();
+    let addr = running.addr;
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    let mut slow = Vec::new();
+    for i in 0..4 {
+        slow.push(tokio::spawn(async move {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+            // a header line every 200 ms, never the blank line that ends the header
+            for n in 0..200 {
+                let line = format!("X-Lambat-{i}-{n}: ya\r\n");
+                if s.write_all(line.as_bytes()).await.is_err() {
+                    return true; // the server closed it
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            false
+        }));
+    }
+    // a normal request gets its answer
+    let res = reqwest::Client::new()
+        .get(format!("http://{addr}/healthz"))
+        .timeout(std::time::Duration::from_secs(60))
+        .send()
+        .await
+        .expect("answered while slow sockets are held");
+    assert_eq!(res.status(), 200);
+    // the slow senders are cut off, whatever their pace
+    for s in slow {
+        assert!(s.await.unwrap(), "a slow header was closed by the server");
+    }
+    // and every idle socket is closed by the server
+    for mut s in idle {
+        let mut buf = [0u8; 64];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(60), s.read(&mut buf))
+            .await
+            .expect("closed, not left open")
+            .unwrap_or(0);
+        assert_eq!(n, 0, "nothing but a close");
+    }
+    running.stop().await;
+}

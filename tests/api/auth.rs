@@ -1286,4 +1286,61 @@ async fn incomplete_sign_in_forms_are_not_attempts() {
         .await
         .unwrap();
     assert_eq!(attempts, 0);
+    // the limits are inclusive: a 64-character name and a 256-character password are
+    // checked (a wrong one is 401), one more character is refused on the form (400)
+    for (user, password, status) in [
+        ("x".repeat(64), "kata-sandi-apa-saja".to_string(), 401),
+        ("budi".to_string(), "p".repeat(256), 401),
+        ("budi".to_string(), "p".repeat(257), 400),
+    ] {
+        let res = app.post_login(&client, &user, &password, &[]).await;
+        assert_eq!(res.status(), status, "{} / {}", user.len(), password.len());
+    }
+}
+
+/// A successful sign-in is audited under the account that signed in.
+#[tokio::test]
+async fn a_sign_in_is_audited_under_its_account() {
+    let app = spawn_app().await;
+    let s = app.signed_in("staf").await;
+    let (actor_id, actor, ip): (Option<i64>, String, String) = sqlx::query_as(
+        "SELECT actor_id, actor, ip FROM audit_log WHERE action = 'login' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(actor_id, Some(s.user_id));
+    assert_eq!(actor, s.username);
+    assert_eq!(ip, "127.0.0.1");
+}
+
+/// A new password must differ from the current one, and be confirmed.
+#[tokio::test]
+async fn a_new_password_must_differ_and_be_confirmed() {
+    let app = spawn_app().await;
+    let s = app.signed_in("staf").await;
+    for (new, confirm, message) in [
+        (PASSWORD, PASSWORD, "harus berbeda dari kata sandi saat ini"),
+        (
+            "kata-sandi-baru-panjang",
+            "kata-sandi-lain-panjang",
+            "Konfirmasi kata sandi baru tidak sama",
+        ),
+        ("pendek", "pendek", "minimal 12 karakter"),
+    ] {
+        let res = s
+            .post(
+                "/akun/kata-sandi",
+                &[
+                    ("current", PASSWORD),
+                    ("new_password", new),
+                    ("confirm", confirm),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{message}");
+        assert!(res.text().await.unwrap().contains(message), "{message}");
+    }
+    // nothing changed: the old password still signs in
+    assert!(app.sign_in(&s.username, PASSWORD).await.is_ok());
 }

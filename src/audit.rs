@@ -123,6 +123,7 @@ pub enum Action {
     DeadlineSet,
     WeightsSet,
     DemoData,
+    LkeMasterImported,
     TargetAdded,
     TargetEdited,
     TargetMoved,
@@ -137,7 +138,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
@@ -162,6 +163,7 @@ impl Action {
         Action::DeadlineSet,
         Action::WeightsSet,
         Action::DemoData,
+        Action::LkeMasterImported,
         Action::TargetAdded,
         Action::TargetEdited,
         Action::TargetMoved,
@@ -201,6 +203,7 @@ impl Action {
             Action::DeadlineSet => "deadline_set",
             Action::WeightsSet => "weights_set",
             Action::DemoData => "demo_data",
+            Action::LkeMasterImported => "lke_master_imported",
             Action::TargetAdded => "target_added",
             Action::TargetEdited => "target_edited",
             Action::TargetMoved => "target_moved",
@@ -242,6 +245,7 @@ impl Action {
             Action::DeadlineSet => "Tenggat periode diatur",
             Action::WeightsSet => "Bobot komponen diatur",
             Action::DemoData => "Data demo diisi",
+            Action::LkeMasterImported => "Master LKE dimuat",
             Action::TargetAdded => "Target ditambahkan",
             Action::TargetEdited => "Target diubah",
             Action::TargetMoved => "Urutan target diubah",

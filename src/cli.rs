@@ -92,6 +92,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TargetsAction,
     },
+    /// LKE PermenPAN-RB 90/2021: master per tahun dan nilainya.
+    Lke {
+        #[command(subcommand)]
+        action: LkeAction,
+    },
     /// Mengisi folder data baru dengan data sintetis untuk mencoba dan mengukur.
     DemoData {
         /// Jumlah tahun target (2021 dan salinannya di tahun-tahun berikutnya).
@@ -170,6 +175,33 @@ pub enum TargetsAction {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum LkeAction {
+    /// Memuat master LKE satu tahun dari berkas JSON berformat PortalRB (diperiksa utuh dulu).
+    ImportMaster {
+        #[arg(long)]
+        year: i64,
+        /// Berkas JSON master.
+        file: PathBuf,
+    },
+    /// Menulis master LKE satu tahun ke keluaran standar dalam format PortalRB.
+    ExportMaster {
+        #[arg(long)]
+        year: i64,
+    },
+    /// Menghitung nilai LKE (mandiri dan TPI) beserta kesiapan WBK/WBBM.
+    Score {
+        #[arg(long)]
+        year: i64,
+        /// Kode unit (opsional selama hanya ada satu unit).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Keluaran JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ExportWhat {
     /// Katalog target satu tahun sebagai CSV ke keluaran standar.
     Targets {
@@ -190,6 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => export_targets(cli.data_dir, year).await,
         Some(Command::User { action }) => user_command(cli.data_dir, action).await,
         Some(Command::Targets { action }) => targets_command(cli.data_dir, action).await,
+        Some(Command::Lke { action }) => crate::lke::cli::run(cli.data_dir, action).await,
         Some(Command::Backup { to }) => {
             let m = crate::backup::backup(&cli.data_dir, &to).await?;
             println!(

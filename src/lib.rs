@@ -20,6 +20,7 @@ pub mod error;
 pub mod evidence;
 pub mod fmt;
 pub mod health;
+pub mod lke;
 pub mod periods;
 pub mod reports;
 pub mod routes;

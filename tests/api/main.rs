@@ -9,6 +9,7 @@ mod dashboard;
 mod e2e;
 mod hardening;
 mod helpers;
+mod lke;
 mod ops;
 mod progress;
 mod reports;

@@ -1,0 +1,164 @@
+//! `zi-tracker lke …`: masters in and out, and the score as JSON.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::store::{self, Side};
+use super::{portalrb, readiness, score};
+use crate::audit::{Action, Actor, Entry};
+use crate::cli::LkeAction;
+use crate::error::UserError;
+
+pub async fn run(data_dir: PathBuf, action: LkeAction) -> anyhow::Result<()> {
+    let pool = crate::db::open(&data_dir).await?;
+    let result = match action {
+        LkeAction::ImportMaster { year, file } => {
+            let bytes = std::fs::read(&file).map_err(|e| {
+                UserError(format!("berkas {} tidak dapat dibaca: {e}", file.display()))
+            })?;
+            import_master(&pool, &Actor::cli(), year, &bytes)
+                .await
+                .map(|n| println!("Master LKE {year} dimuat: {n} soal."))
+        }
+        LkeAction::ExportMaster { year } => match store::load_master(&pool, year).await? {
+            Some(m) => {
+                let mut out = std::io::stdout().lock();
+                serde_json::to_writer_pretty(&mut out, &portalrb::export_master(&m))?;
+                writeln!(out)?;
+                Ok(())
+            }
+            None => Err(no_master(&pool, year).await?),
+        },
+        LkeAction::Score { year, unit, json } => {
+            let value = score_json(&pool, year, unit.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            } else {
+                println!(
+                    "LKE {year}: nilai TPI {:.2}, nilai mandiri {:.2} (perhitungan unit sendiri, bukan keputusan TPN).",
+                    value["tpi"]["total"].as_f64().unwrap_or(0.0),
+                    value["mandiri"]["total"].as_f64().unwrap_or(0.0)
+                );
+            }
+            Ok(())
+        }
+    };
+    pool.close().await;
+    result
+}
+
+async fn no_master(pool: &sqlx::SqlitePool, year: i64) -> anyhow::Result<anyhow::Error> {
+    let years = store::years(pool).await?;
+    let list = years
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(UserError(format!(
+        "tahun {year} belum punya master LKE. Tahun yang tersedia: {}",
+        if list.is_empty() {
+            "(belum ada)".into()
+        } else {
+            list
+        }
+    ))
+    .into())
+}
+
+/// Checks a PortalRB master file whole, then stores it for a year that has no answers.
+pub async fn import_master(
+    pool: &sqlx::SqlitePool,
+    actor: &Actor,
+    year: i64,
+    bytes: &[u8],
+) -> anyhow::Result<usize> {
+    let mut master = portalrb::parse_master(year, bytes).map_err(|problems| {
+        UserError(format!(
+            "master ditolak, tidak ada yang dimuat:\n  {}",
+            problems
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        ))
+    })?;
+    if master.groups.is_empty() {
+        master.groups = super::model::default_groups_for(&master);
+    }
+    let mut tx = crate::db::write(pool).await?;
+    if store::has_answers(&mut tx, year).await? {
+        return Err(UserError(format!(
+            "tahun {year} sudah punya jawaban LKE; masternya tidak dapat diganti"
+        ))
+        .into());
+    }
+    // a year without answers may have its master replaced
+    for table in [
+        "lke_count_groups",
+        "lke_scheme",
+        "lke_questions",
+        "lke_nodes",
+        "lke_years",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE year = ?"
+        )))
+        .bind(year)
+        .execute(&mut *tx)
+        .await?;
+    }
+    store::insert_master(&mut tx, &master).await?;
+    let n = master.questions.len();
+    tx.commit(
+        actor,
+        Entry::new(
+            Action::LkeMasterImported,
+            format!("Master LKE {year} dimuat ({n} soal)"),
+        )
+        .after(json!({"tahun": year, "soal": n})),
+    )
+    .await?;
+    Ok(n)
+}
+
+/// The score of both sides and the readiness, in the shape the command prints.
+pub async fn score_json(
+    pool: &sqlx::SqlitePool,
+    year: i64,
+    unit: Option<&str>,
+) -> anyhow::Result<serde_json::Value> {
+    let Some(master) = store::load_master(pool, year).await? else {
+        return Err(no_master(pool, year).await?);
+    };
+    let code: String = sqlx::query_scalar(
+        "SELECT code FROM units WHERE kind = 'instansi' AND retired_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or_default();
+    if let Some(u) = unit
+        && u != code
+    {
+        return Err(UserError(format!("unit dengan kode \"{u}\" tidak ada")).into());
+    }
+    let plan = score::ScoringPlan::new(&master);
+    let unit_score = plan.score(&store::answers(pool, &master, Side::Unit).await?);
+    let tpi_score = plan.score(&store::answers(pool, &master, Side::Tpi).await?);
+    let held = store::wbk_held_before(pool, year).await?;
+    let ready = readiness::readiness(&master, &tpi_score, held);
+    let side = |s: &score::Score| {
+        json!({
+            "total": s.total,
+            "nodes": s.nodes.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        })
+    };
+    Ok(json!({
+        "tahun": year,
+        "kode_unit": code,
+        "mandiri": side(&unit_score),
+        "tpi": side(&tpi_score),
+        "kesiapan": {"wbk": ready.wbk, "wbbm": ready.wbbm},
+    }))
+}

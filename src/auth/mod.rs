@@ -216,3 +216,44 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for CurrentUser 
         Ok(parts.extensions.get::<CurrentUser>().cloned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        for (next, ok) in [
+            ("/tugas", true),
+            ("/langkah/5?periode=2021-2", true),
+            ("//evil.example/", false),
+            ("/\\evil.example", false),
+            ("/a\\b", false),
+            ("/a\nb", false),
+            ("/a\tb", false),
+            ("https://evil.example/", false),
+            ("tugas", false),
+            ("", false),
+        ] {
+            assert_eq!(local_path(next).is_some(), ok, "{next:?}");
+        }
+        assert!(local_path(&format!("/{}", "a".repeat(1999))).is_some());
+        assert!(local_path(&format!("/{}", "a".repeat(2000))).is_none());
+    }
+
+    #[test]
+    fn cookies_are_read_by_their_exact_name() {
+        let mut h = axum::http::HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            "zi_sesi_lama=x; zi_sesi=abc; zi_csrf=".parse().unwrap(),
+        );
+        assert_eq!(cookie_value(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(
+            cookie_value(&h, PRE_CSRF_COOKIE),
+            None,
+            "an empty value is none"
+        );
+        assert_eq!(cookie_value(&h, "tidak_ada"), None);
+    }
+}

@@ -272,7 +272,20 @@ mod tests {
     fn rules() {
         assert!(check_rules("pendek", "budi").is_err());
         assert!(check_rules("budisantoso12", "budisantoso12").is_err());
+        assert!(
+            check_rules(" BudiSantoso12 ", "budisantoso12").is_err(),
+            "case and spaces"
+        );
         assert!(check_rules("kata-sandi-yang-panjang", "budi").is_ok());
+        // the bounds are inclusive: 12 and 256 characters (not bytes) pass
+        assert!(check_rules(&"a".repeat(11), "budi").is_err());
+        assert!(check_rules(&"a".repeat(12), "budi").is_ok());
+        assert!(check_rules(&"é".repeat(12), "budi").is_ok());
+        assert!(check_rules(&"a".repeat(256), "budi").is_ok());
+        assert_eq!(
+            check_rules(&"a".repeat(257), "budi"),
+            Err("Kata sandi maksimal 256 karakter.")
+        );
     }
 
     #[tokio::test]

@@ -459,6 +459,12 @@ mod tests {
             check_link(&format!("https://a.go.id/{}", "x".repeat(2000))),
             Err("Alamat tautan terlalu panjang (maksimal 2000 karakter).")
         );
+        let at_the_limit = format!("https://a.go.id/{}", "x".repeat(2000 - 16));
+        assert_eq!(at_the_limit.len(), 2000);
+        assert!(
+            check_link(&at_the_limit).is_ok(),
+            "2000 characters are allowed"
+        );
     }
 
     #[test]

@@ -800,6 +800,22 @@ async fn multipart_posts_without_the_right_token_store_nothing() {
         upload(Some(other.csrf.clone())).await.unwrap().status(),
         403
     );
+    // the right token, but in a field of another name
+    let misnamed = reqwest::multipart::Form::new()
+        .text("periode", staf.csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(crate::helpers::pdf_bytes("nama lain"))
+                .file_name("bukti.pdf"),
+        );
+    let res = staf
+        .client
+        .post(staf.url(&format!("/langkah/{step}/bukti")))
+        .multipart(misnamed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 
     let import = |token: Option<String>| {
         let mut form = reqwest::multipart::Form::new();
@@ -1014,18 +1030,21 @@ async fn simultaneous_guesses_cannot_slip_past_the_account_limit() {
             format!("tebakan-salah-{i:02}"),
         )));
     }
-    // wait until every guess is either reserved or refused
-    loop {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM login_attempts WHERE username = ?")
+    // wait until every guess is either reserved or refused (bounded: a fault that
+    // records nothing fails here instead of hanging)
+    let mut recorded = 0;
+    for _ in 0..6000 {
+        recorded = sqlx::query_scalar("SELECT count(*) FROM login_attempts WHERE username = ?")
             .bind(&user)
             .fetch_one(app.db())
             .await
             .unwrap();
-        if n == 59 {
+        if recorded == 59 {
             break;
         }
-        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+    assert_eq!(recorded, 59, "every guess recorded");
     let right = tokio::spawn(attempt(
         app.base.clone(),
         user.clone(),
@@ -1107,9 +1126,13 @@ async fn a_full_hashing_queue_answers_503_at_once() {
             "salah-salah-salah".into(),
         )));
     }
-    while hasher.waiting() < 2 {
-        tokio::task::yield_now().await;
+    for _ in 0..6000 {
+        if hasher.waiting() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+    assert_eq!(hasher.waiting(), 2, "two checks wait in the queue");
     let (status, retry) = attempt(app.base.clone(), user.clone(), PASSWORD.into()).await;
     assert_eq!(status, 503);
     assert_eq!(retry.as_deref(), Some("5"));
@@ -1160,8 +1183,17 @@ async fn a_lock_starts_at_the_address_and_an_admin_can_lift_it() {
         fail(target.clone(), ip).await;
     }
     let client = app.client();
-    let (s, body) = try_login(&app, &client, &target, PASSWORD).await;
-    assert_eq!(s, 429, "{body}");
+    let res = app.post_login(&client, &target, PASSWORD, &[]).await;
+    assert_eq!(res.status(), 429);
+    let retry: i64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (100..=120).contains(&retry),
+        "six failures lock for two minutes from the last: {retry}"
+    );
     // the admin sees the failures and lifts the lock
     let (_, page) = admin.get_text(&format!("/admin/pengguna/{id}")).await;
     assert!(
@@ -1228,7 +1260,8 @@ async fn failures_leave_the_window_after_fifteen_minutes() {
     let app = spawn_app().await;
     let (_, user) = app.create_user("staf").await;
     let now = chrono::Utc::now().timestamp();
-    for _ in 0..5 {
+    // ten failures would lock for 32 minutes, but they are 15 minutes old: forgotten
+    for _ in 0..10 {
         sqlx::query(
             "INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, '127.0.0.1', ?, 'failure')",
         )
@@ -1242,6 +1275,41 @@ async fn failures_leave_the_window_after_fifteen_minutes() {
         app.sign_in(&user, PASSWORD).await.is_ok(),
         "old failures forgotten"
     );
+    // 50 old failures from this address (other accounts) are forgotten too, and four
+    // old ones plus a new one start no lock-out (nothing audited)
+    for i in 0..50 {
+        sqlx::query(
+            "INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, '127.0.0.1', ?, 'failure')",
+        )
+        .bind(format!("lama{i}"))
+        .bind(now - 15 * 60 - 5)
+        .execute(app.db())
+        .await
+        .unwrap();
+    }
+    assert!(
+        app.sign_in(&user, PASSWORD).await.is_ok(),
+        "the address is open"
+    );
+    let (_, other) = app.create_user("staf").await;
+    for _ in 0..4 {
+        sqlx::query(
+            "INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, '127.0.0.1', ?, 'failure')",
+        )
+        .bind(&other)
+        .bind(now - 15 * 60 - 5)
+        .execute(app.db())
+        .await
+        .unwrap();
+    }
+    let (s, _) = try_login(&app, &app.client(), &other, "salah-salah-salah").await;
+    assert_eq!(s, 401);
+    let locked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_locked'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!(locked, 0, "one failure in the window starts no lock-out");
 
     for i in 0..50 {
         sqlx::query(
@@ -1343,4 +1411,57 @@ async fn a_new_password_must_differ_and_be_confirmed() {
     }
     // nothing changed: the old password still signs in
     assert!(app.sign_in(&s.username, PASSWORD).await.is_ok());
+}
+
+/// Failures from three addresses (behind a trusted proxy) lock the account from
+/// everywhere; that lock-out is audited once, when it starts.
+#[tokio::test]
+async fn failures_from_several_addresses_lock_the_account_once() {
+    let app = spawn_with(|c| c.trust_proxy = true).await;
+    let (_, user) = app.create_user("staf").await;
+    let fail_from = |ip: &'static str| {
+        let base = app.base.clone();
+        let user = user.clone();
+        async move {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let page = client.get(format!("{base}/login")).send().await.unwrap();
+            let token = csrf_from(&page.text().await.unwrap());
+            client
+                .post(format!("{base}/login"))
+                .header("x-forwarded-for", ip)
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("username", user.as_str()),
+                    ("password", "salah-salah-salah"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let locked = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT summary FROM audit_log WHERE action = 'login_locked' ORDER BY id",
+        )
+        .fetch_all(app.db())
+        .await
+        .unwrap()
+    };
+    for ip in ["10.1.0.1", "10.1.0.2", "10.1.0.3"] {
+        assert_eq!(fail_from(ip).await, 401);
+    }
+    assert!(locked().await.is_empty(), "three failures lock nothing yet");
+    assert_eq!(fail_from("10.1.0.1").await, 401);
+    assert_eq!(fail_from("10.1.0.2").await, 401);
+    let audited = locked().await;
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    assert!(audited[0].contains("dari semua alamat"), "{audited:?}");
+    // now refused from a fourth address as well
+    assert_eq!(fail_from("10.1.0.4").await, 429);
 }

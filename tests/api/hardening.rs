@@ -162,6 +162,21 @@ async fn activity_keeps_a_session_alive() {
     .await
     .unwrap();
     assert!(idle < 5, "the request refreshed the idle clock ({idle} s)");
+    // but a session seen half a minute ago is not written again on every request
+    sqlx::query("UPDATE sessions SET last_seen_at = strftime('%s','now') - 30 WHERE user_id = ?")
+        .bind(staf.user_id)
+        .execute(app.db())
+        .await
+        .unwrap();
+    assert_eq!(staf.get("/tugas").await.status(), 200);
+    let idle: i64 = sqlx::query_scalar(
+        "SELECT strftime('%s','now') - last_seen_at FROM sessions WHERE user_id = ?",
+    )
+    .bind(staf.user_id)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert!(idle >= 29, "touched at most once a minute ({idle} s)");
     let _ = PASSWORD;
 }
 
@@ -219,4 +234,33 @@ async fn slow_and_idle_connections_cannot_starve_the_server() {
         assert_eq!(n, 0, "nothing but a close");
     }
     running.stop().await;
+}
+
+/// A form body beyond the 2 MiB limit is refused as too large, in Indonesian.
+#[tokio::test]
+async fn an_oversized_form_is_refused_as_too_large() {
+    let app = spawn_app().await;
+    let staf = app.signed_in("staf").await;
+    let step = app.step_id("I", 1, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+    let long = "x".repeat(3 * 1024 * 1024);
+    let res = staf
+        .post(
+            &format!("/langkah/{step}/progres"),
+            &[
+                ("periode", "2021-2"),
+                ("version", "0"),
+                ("status", "berjalan"),
+                ("realization", "10"),
+                ("narrative", &long),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 413);
+    assert!(res.text().await.unwrap().contains("Isian terlalu besar"));
+    let saved: i64 = sqlx::query_scalar("SELECT count(*) FROM progress")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(saved, 0);
 }

@@ -16,6 +16,15 @@ use crate::auth::{ClientIp, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::web::{Acting, Chrome, Form, parse_id, render, render_status};
 
+/// The path's kind and id checked against the catalogue, with the item's year:
+/// an unknown kind is 400, a missing item 404.
+async fn locate(db: &SqlitePool, jenis: &str, id: &str) -> AppResult<(Kind, i64, i64)> {
+    let kind = Kind::parse(jenis)?;
+    let id = parse_id(id)?;
+    let year = item_year(db, kind, id).await?.ok_or(AppError::NotFound)?;
+    Ok((kind, id, year))
+}
+
 pub(crate) async fn current_text(
     db: &SqlitePool,
     kind: Kind,
@@ -71,11 +80,7 @@ pub(crate) async fn edit_form(
     chrome: Chrome,
     Path((jenis, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let kind = Kind::parse(&jenis)?;
-    let id = parse_id(&id)?;
-    let year = item_year(&state.db, kind, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (kind, id, year) = locate(&state.db, &jenis, &id).await?;
     let (text, authority) = current_text(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -114,11 +119,7 @@ pub(crate) async fn edit_submit(
     Path((jenis, id)): Path<(String, String)>,
     Form(form): Form<ItemInput>,
 ) -> AppResult<Response> {
-    let kind = Kind::parse(&jenis)?;
-    let id = parse_id(&id)?;
-    let year = item_year(&state.db, kind, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (kind, id, year) = locate(&state.db, &jenis, &id).await?;
     let (before_text, before_authority) = current_text(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -214,11 +215,7 @@ pub(crate) async fn move_item(
     Path((jenis, id)): Path<(String, String)>,
     Form(input): Form<MoveInput>,
 ) -> AppResult<Response> {
-    let kind = Kind::parse(&jenis)?;
-    let id = parse_id(&id)?;
-    let year = item_year(&state.db, kind, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (kind, id, year) = locate(&state.db, &jenis, &id).await?;
     let up = match input.arah.as_str() {
         "naik" => true,
         "turun" => false,
@@ -301,11 +298,7 @@ pub(crate) async fn retire_item(
     Path((jenis, id)): Path<(String, String)>,
     Form(input): Form<StateInput>,
 ) -> AppResult<Response> {
-    let kind = Kind::parse(&jenis)?;
-    let id = parse_id(&id)?;
-    let year = item_year(&state.db, kind, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (kind, id, year) = locate(&state.db, &jenis, &id).await?;
     let in_force = match input.berlaku.trim() {
         "1" => true,
         "0" => false,

@@ -78,14 +78,7 @@ async fn sign_in_sets_a_safe_cookie_and_sign_out_ends_the_session_on_the_server(
         .unwrap();
     assert_eq!(replay.status(), 303);
     assert!(location(&replay).starts_with("/login"));
-    let sessions: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?",
-    )
-    .bind(&username)
-    .fetch_one(app.db())
-    .await
-    .unwrap();
-    assert_eq!(sessions, 0);
+    assert_eq!(app.session_count(&username).await, 0);
     let actions: Vec<String> =
         sqlx::query_scalar("SELECT action FROM audit_log WHERE actor = ? ORDER BY id")
             .bind(&username)
@@ -1064,14 +1057,7 @@ async fn simultaneous_guesses_cannot_slip_past_the_account_limit() {
         "{statuses:?}"
     );
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 54);
-    let sessions: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?",
-    )
-    .bind(&user)
-    .fetch_one(app.db())
-    .await
-    .unwrap();
-    assert_eq!(sessions, 0);
+    assert_eq!(app.session_count(&user).await, 0);
     // the lock-out is one audit entry, the 55 refusals none
     let audit: Vec<String> =
         sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE 'login%' ORDER BY id")

@@ -159,6 +159,17 @@ pub fn unique(prefix: &str) -> String {
 }
 
 impl TestApp {
+    /// How many sessions the named user holds in the database.
+    pub async fn session_count(&self, username: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?",
+        )
+        .bind(username)
+        .fetch_one(self.db())
+        .await
+        .unwrap()
+    }
+
     /// Creates an account with the given role straight in the database.
     pub async fn create_user(&self, role: &str) -> (i64, String) {
         let username = unique(role);

@@ -60,6 +60,7 @@ pub fn routes(config: &Config) -> Vec<Route> {
     routes.extend(crate::reports::routes());
     routes.extend(crate::catalogue::admin_routes());
     routes.extend(crate::units::routes());
+    routes.extend(crate::lke::routes());
     routes
 }
 

@@ -124,6 +124,10 @@ pub enum Action {
     WeightsSet,
     DemoData,
     LkeMasterImported,
+    LkeAnswerSaved,
+    LkeAnswersImported,
+    LkeGroupChanged,
+    PredicateSet,
     TargetAdded,
     TargetEdited,
     TargetMoved,
@@ -138,7 +142,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 40] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
@@ -164,6 +168,10 @@ impl Action {
         Action::WeightsSet,
         Action::DemoData,
         Action::LkeMasterImported,
+        Action::LkeAnswerSaved,
+        Action::LkeAnswersImported,
+        Action::LkeGroupChanged,
+        Action::PredicateSet,
         Action::TargetAdded,
         Action::TargetEdited,
         Action::TargetMoved,
@@ -204,6 +212,10 @@ impl Action {
             Action::WeightsSet => "weights_set",
             Action::DemoData => "demo_data",
             Action::LkeMasterImported => "lke_master_imported",
+            Action::LkeAnswerSaved => "lke_answer_saved",
+            Action::LkeAnswersImported => "lke_answers_imported",
+            Action::LkeGroupChanged => "lke_group_changed",
+            Action::PredicateSet => "predicate_set",
             Action::TargetAdded => "target_added",
             Action::TargetEdited => "target_edited",
             Action::TargetMoved => "target_moved",
@@ -246,6 +258,10 @@ impl Action {
             Action::WeightsSet => "Bobot komponen diatur",
             Action::DemoData => "Data demo diisi",
             Action::LkeMasterImported => "Master LKE dimuat",
+            Action::LkeAnswerSaved => "Jawaban LKE disimpan",
+            Action::LkeAnswersImported => "Jawaban LKE diimpor dari lembar kerja",
+            Action::LkeGroupChanged => "Rumus kelompok jumlah LKE diubah",
+            Action::PredicateSet => "Predikat unit dicatat",
             Action::TargetAdded => "Target ditambahkan",
             Action::TargetEdited => "Target diubah",
             Action::TargetMoved => "Urutan target diubah",

@@ -188,6 +188,20 @@ pub enum LkeAction {
         #[arg(long)]
         year: i64,
     },
+    /// Memuat jawaban LKE dari lembar kerja resmi (XLSX, lembar "Jawaban"): kolom K, L, M
+    /// sebagai jawaban unit; dengan --tpi juga kolom N dan Q sebagai jawaban TPI.
+    ImportAnswers {
+        #[arg(long)]
+        year: i64,
+        /// Berkas XLSX.
+        file: PathBuf,
+        /// Akun penilai yang tercatat sebagai pemberi jawaban TPI (kolom N dan Q).
+        #[arg(long, value_name = "USERNAME")]
+        tpi: Option<String>,
+        /// Akun yang tercatat sebagai pemberi jawaban unit (bawaan: admin aktif pertama).
+        #[arg(long, value_name = "USERNAME")]
+        by: Option<String>,
+    },
     /// Menghitung nilai LKE (mandiri dan TPI) beserta kesiapan WBK/WBBM.
     Score {
         #[arg(long)]
@@ -311,7 +325,10 @@ fn save_error(e: users::SaveError) -> anyhow::Error {
     }
 }
 
-async fn find_user(pool: &sqlx::SqlitePool, username: &str) -> anyhow::Result<users::User> {
+pub(crate) async fn find_user(
+    pool: &sqlx::SqlitePool,
+    username: &str,
+) -> anyhow::Result<users::User> {
     users::by_username(pool, username)
         .await?
         .ok_or_else(|| UserError(format!("pengguna \"{username}\" tidak ada")).into())

@@ -304,6 +304,9 @@ pub async fn cached(
         DashboardBody {
             periods: PeriodChoice::from_periods(period, periods::periods_of(years)),
             d: data.clone(),
+            lke: crate::lke::view::cached(state, period.year)
+                .await?
+                .map(|v| crate::lke::pages::panel(&v)),
         }
         .render()?,
     );

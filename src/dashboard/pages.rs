@@ -33,6 +33,8 @@ pub(crate) struct DashboardPage {
 pub(crate) struct DashboardBody {
     pub(crate) periods: PeriodChoice,
     pub(crate) d: Arc<DashboardData>,
+    /// The official LKE scores and readiness, for a year with a master.
+    pub(crate) lke: Option<crate::lke::pages::Panel>,
 }
 
 impl DashboardBody {

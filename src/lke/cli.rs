@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde_json::json;
 
 use super::store::{self, Side};
-use super::{portalrb, readiness, score};
+use super::{portalrb, readiness, score, workbook};
 use crate::audit::{Action, Actor, Entry};
 use crate::cli::LkeAction;
 use crate::error::UserError;
@@ -31,6 +31,12 @@ pub async fn run(data_dir: PathBuf, action: LkeAction) -> anyhow::Result<()> {
             }
             None => Err(no_master(&pool, year).await?),
         },
+        LkeAction::ImportAnswers {
+            year,
+            file,
+            tpi,
+            by,
+        } => import_answers(&pool, year, &file, tpi.as_deref(), by.as_deref()).await,
         LkeAction::Score { year, unit, json } => {
             let value = score_json(&pool, year, unit.as_deref()).await?;
             if json {
@@ -161,4 +167,66 @@ pub async fn score_json(
         "tpi": side(&tpi_score),
         "kesiapan": {"wbk": ready.wbk, "wbbm": ready.wbbm},
     }))
+}
+
+async fn import_answers(
+    pool: &sqlx::SqlitePool,
+    year: i64,
+    file: &std::path::Path,
+    tpi: Option<&str>,
+    by: Option<&str>,
+) -> anyhow::Result<()> {
+    let Some(master) = store::load_master(pool, year).await? else {
+        return Err(no_master(pool, year).await?);
+    };
+    let bytes = std::fs::read(file)
+        .map_err(|e| UserError(format!("berkas {} tidak dapat dibaca: {e}", file.display())))?;
+    let tpi_by = match tpi {
+        Some(name) => {
+            let u = crate::cli::find_user(pool, name).await?;
+            if u.role != "penilai" || !u.active {
+                return Err(UserError(format!(
+                    "\"{name}\" bukan akun penilai (TPI) yang aktif; jawaban TPI hanya dicatat atas nama penilai"
+                ))
+                .into());
+            }
+            Some(u.id)
+        }
+        None => None,
+    };
+    let unit_by = match by {
+        Some(name) => {
+            let u = crate::cli::find_user(pool, name).await?;
+            if u.role == "penilai" || !u.active {
+                return Err(UserError(format!(
+                    "\"{name}\" tidak dapat tercatat sebagai pemberi jawaban unit (penilai atau nonaktif)"
+                ))
+                .into());
+            }
+            u.id
+        }
+        None => sqlx::query_scalar(
+            "SELECT id FROM users WHERE role = 'admin' AND active = 1 ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| UserError("belum ada akun admin aktif; sebutkan --by USERNAME".into()))?,
+    };
+    let links = store::evidence_links_by_question(pool, year).await?;
+    let rows =
+        workbook::read(&master, &bytes, true, tpi_by.is_some(), &links).map_err(|errors| {
+            UserError(format!(
+                "lembar kerja ditolak, tidak ada yang disimpan:\n  {}",
+                errors.join("\n  ")
+            ))
+        })?;
+    let done =
+        workbook::store_rows(pool, &Actor::cli(), year, &rows, Some(unit_by), tpi_by).await?;
+    println!(
+        "Jawaban LKE {year} dimuat: {} jawaban unit dan {} jawaban TPI berubah ({} baris terisi).",
+        done.unit,
+        done.tpi,
+        rows.len()
+    );
+    Ok(())
 }

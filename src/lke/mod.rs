@@ -7,7 +7,76 @@
 pub mod answer;
 pub mod cli;
 pub mod model;
+pub mod pages;
 pub mod portalrb;
 pub mod readiness;
 pub mod score;
 pub mod store;
+pub mod view;
+pub mod workbook;
+
+use crate::auth::Role;
+use crate::routes::{Access, Route};
+
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(pages::UPLOAD_MAX_BYTES + 64 * 1024)
+}
+
+pub fn routes() -> Vec<Route> {
+    use axum::routing::{get, post};
+    let admin = Access::Roles(&[Role::Admin]);
+    let importers = Access::Roles(&[Role::Admin, Role::Penilai]);
+    vec![
+        Route::new("GET", "/lke", Access::SignedIn, get(pages::index)),
+        Route::new(
+            "GET",
+            "/lke/{tahun}",
+            Access::SignedIn,
+            get(pages::year_page),
+        ),
+        Route::new(
+            "GET",
+            "/lke/{tahun}/lembar-kerja.xlsx",
+            Access::SignedIn,
+            get(pages::workbook_download),
+        ),
+        Route::new(
+            "GET",
+            "/lke/{tahun}/impor",
+            importers,
+            get(pages::import_form),
+        ),
+        Route::new(
+            "POST",
+            "/lke/{tahun}/impor",
+            importers,
+            post(pages::import_submit).layer(upload_limit()),
+        ),
+        Route::new(
+            "GET",
+            "/lke/{tahun}/kelompok",
+            Access::SignedIn,
+            get(pages::groups_page),
+        ),
+        Route::new(
+            "POST",
+            "/lke/{tahun}/kelompok/{id}",
+            admin,
+            post(pages::group_submit),
+        ),
+        Route::new("GET", "/admin/predikat", admin, get(pages::predicates_page)),
+        Route::new(
+            "POST",
+            "/admin/predikat",
+            admin,
+            post(pages::predicate_submit),
+        ),
+        Route::new("GET", "/admin/lke", admin, get(pages::master_page)),
+        Route::new(
+            "POST",
+            "/admin/lke",
+            admin,
+            post(pages::master_submit).layer(upload_limit()),
+        ),
+    ]
+}

@@ -295,3 +295,291 @@ pub async fn wbk_held_before(db: &SqlitePool, year: i64) -> sqlx::Result<bool> {
     .await?;
     Ok(n > 0)
 }
+
+/// One side's current answer to a question as stored (the answer as canonical text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub id: i64,
+    pub question_id: i64,
+    pub side: Side,
+    pub version: i64,
+    pub answer: Option<String>,
+    pub note: String,
+    pub evidence: String,
+    pub answered_by: String,
+    pub answered_at: String,
+}
+
+/// What a save writes for one side of one question.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Input {
+    /// `None` clears the answer (the note and evidence may stay).
+    pub answer: Option<Answer>,
+    pub note: String,
+    /// The unit's URL or description; empty on the TPI side.
+    pub evidence: String,
+}
+
+/// Every current answer of a year, both sides, by (question, side).
+pub async fn stored(db: &SqlitePool, year: i64) -> sqlx::Result<HashMap<(i64, Side), Stored>> {
+    type Row = (
+        i64,
+        i64,
+        String,
+        i64,
+        Option<String>,
+        String,
+        String,
+        String,
+        String,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.id, a.question_id, a.side, a.version, a.answer, a.note, a.evidence,
+                u.display_name, a.answered_at
+         FROM lke_answers a JOIN users u ON u.id = a.answered_by
+         WHERE a.year = ?",
+    )
+    .bind(year)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, q, side, version, answer, note, evidence, by, at)| {
+            let side = if side == "tpi" { Side::Tpi } else { Side::Unit };
+            (
+                (q, side),
+                Stored {
+                    id,
+                    question_id: q,
+                    side,
+                    version,
+                    answer,
+                    note,
+                    evidence,
+                    answered_by: by,
+                    answered_at: at,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Writes one side's answer as a new version (history kept), unless it equals the
+/// current one. `expected` is the version the writer saw (0 for none); another
+/// current version refuses the save with `Err(current version)`. Returns whether
+/// anything changed.
+pub async fn write_answer(
+    conn: &mut SqliteConnection,
+    (year, question_id, side): (i64, i64, Side),
+    input: &Input,
+    expected: Option<i64>,
+    user_id: i64,
+    at: &str,
+) -> sqlx::Result<Result<bool, i64>> {
+    let current: Option<(i64, i64, Option<String>, String, String)> = sqlx::query_as(
+        "SELECT id, version, answer, note, evidence FROM lke_answers
+         WHERE year = ? AND question_id = ? AND side = ?",
+    )
+    .bind(year)
+    .bind(question_id)
+    .bind(side.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let version = current.as_ref().map_or(0, |c| c.1);
+    if let Some(seen) = expected
+        && seen != version
+    {
+        return Ok(Err(version));
+    }
+    let answer = input.answer.as_ref().map(Answer::to_portal_string);
+    if let Some((_, _, a, n, e)) = &current
+        && *a == answer
+        && *n == input.note
+        && *e == input.evidence
+    {
+        return Ok(Ok(false));
+    }
+    if current.is_none() && answer.is_none() && input.note.is_empty() && input.evidence.is_empty() {
+        return Ok(Ok(false));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO lke_answers (year, question_id, side, version, answer, note, evidence, answered_by, answered_at)
+         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
+         ON CONFLICT (year, question_id, side) DO UPDATE SET
+             version = version + 1, answer = excluded.answer, note = excluded.note,
+             evidence = excluded.evidence, answered_by = excluded.answered_by,
+             answered_at = excluded.answered_at
+         RETURNING id",
+    )
+    .bind(year)
+    .bind(question_id)
+    .bind(side.as_str())
+    .bind(&answer)
+    .bind(&input.note)
+    .bind(&input.evidence)
+    .bind(user_id)
+    .bind(at)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO lke_answer_history (answer_id, version, answer, note, evidence, answered_by, answered_at)
+         SELECT id, version, answer, note, evidence, answered_by, answered_at FROM lke_answers WHERE id = ?",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Ok(true))
+}
+
+/// The tracker's evidence items linked to each unit answer of a year: answer id →
+/// (evidence id, label).
+pub async fn evidence_links(
+    db: &SqlitePool,
+    year: i64,
+) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT l.answer_id, e.id, e.label FROM lke_answer_evidence l
+         JOIN lke_answers a ON a.id = l.answer_id
+         JOIN evidence e ON e.id = l.evidence_id
+         WHERE a.year = ? AND e.removed_at IS NULL ORDER BY e.id",
+    )
+    .bind(year)
+    .fetch_all(db)
+    .await?;
+    let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for (a, e, label) in rows {
+        out.entry(a).or_default().push((e, label));
+    }
+    Ok(out)
+}
+
+/// The same links keyed by question id, for reading a workbook back.
+pub async fn evidence_links_by_question(
+    db: &SqlitePool,
+    year: i64,
+) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
+    let by_answer = evidence_links(db, year).await?;
+    let ids: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, question_id FROM lke_answers WHERE year = ? AND side = 'unit'")
+            .bind(year)
+            .fetch_all(db)
+            .await?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|(a, q)| by_answer.get(&a).map(|v| (q, v.clone())))
+        .collect())
+}
+
+/// The unit's predicates by year, newest first.
+#[derive(Debug, Clone)]
+pub struct Predicate {
+    pub year: i64,
+    pub predicate: String,
+    pub tpn_score: Option<f64>,
+    pub notes: String,
+}
+
+pub async fn predicates(db: &SqlitePool) -> sqlx::Result<Vec<Predicate>> {
+    let rows: Vec<(i64, String, Option<f64>, String)> = sqlx::query_as(
+        "SELECT year, predicate, tpn_score, notes FROM unit_predicates ORDER BY year DESC",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(year, predicate, tpn_score, notes)| Predicate {
+            year,
+            predicate,
+            tpn_score,
+            notes,
+        })
+        .collect())
+}
+
+fn group_json(g: &CountGroup) -> serde_json::Value {
+    serde_json::json!({
+        "rumus": g.formula.as_str(),
+        "pembilang": g.numerator,
+        "penyebut": g.denominator,
+        "tertulis": g.stated,
+    })
+}
+
+/// Stores an admin's correction of a count group's formula, audited with before and after.
+pub async fn save_group(
+    db: &SqlitePool,
+    actor: &crate::audit::Actor,
+    year: i64,
+    before: &CountGroup,
+    after: &CountGroup,
+) -> sqlx::Result<()> {
+    use crate::audit::{Action, Entry};
+    let join = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let mut tx = crate::db::write(db).await?;
+    sqlx::query(
+        "UPDATE lke_count_groups SET formula = ?, numerator = ?, denominator = ?, stated = ?
+         WHERE year = ? AND id = ?",
+    )
+    .bind(after.formula.as_str())
+    .bind(join(&after.numerator))
+    .bind(join(&after.denominator))
+    .bind(after.stated)
+    .bind(year)
+    .bind(after.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit(
+        actor,
+        Entry::new(
+            Action::LkeGroupChanged,
+            format!("Rumus kelompok \"{}\" LKE {year} diubah", after.label),
+        )
+        .object("lke_count_group", after.id)
+        .change(group_json(before), group_json(after)),
+    )
+    .await
+}
+
+/// Records (or replaces) the unit's predicate for a year, audited.
+pub async fn save_predicate(
+    db: &SqlitePool,
+    actor: &crate::audit::Actor,
+    user_id: i64,
+    p: &Predicate,
+) -> sqlx::Result<()> {
+    use crate::audit::{Action, Entry};
+    let mut tx = crate::db::write(db).await?;
+    let before: Option<(String, Option<f64>, String)> =
+        sqlx::query_as("SELECT predicate, tpn_score, notes FROM unit_predicates WHERE year = ?")
+            .bind(p.year)
+            .fetch_optional(&mut *tx)
+            .await?;
+    sqlx::query(
+        "INSERT INTO unit_predicates (year, predicate, tpn_score, notes, recorded_by, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (year) DO UPDATE SET predicate = excluded.predicate,
+             tpn_score = excluded.tpn_score, notes = excluded.notes,
+             recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+    )
+    .bind(p.year)
+    .bind(&p.predicate)
+    .bind(p.tpn_score)
+    .bind(&p.notes)
+    .bind(user_id)
+    .bind(crate::fmt::now_stamp())
+    .execute(&mut *tx)
+    .await?;
+    let json = |(predicate, score, notes): (String, Option<f64>, String)| serde_json::json!({"predikat": predicate, "nilai_tpn": score, "catatan": notes});
+    tx.commit(
+        actor,
+        Entry::new(
+            Action::PredicateSet,
+            format!("Predikat tahun {}: {}", p.year, p.predicate),
+        )
+        .change(
+            before.map(json).unwrap_or(serde_json::Value::Null),
+            json((p.predicate.clone(), p.tpn_score, p.notes.clone())),
+        ),
+    )
+    .await
+}

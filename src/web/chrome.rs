@@ -57,6 +57,7 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
         add("/tugas", "Tugas Saya");
     }
     add("/katalog", "Katalog Target");
+    add("/lke", "LKE");
     add("/laporan", "Laporan");
     if user.is(&[Role::Admin, Role::Pimpinan]) {
         add("/penugasan", "Penugasan");
@@ -68,6 +69,8 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
         add("/admin/unit", "Unit");
         add("/admin/periode", "Periode");
         add("/admin/bobot", "Bobot");
+        add("/admin/lke", "Master LKE");
+        add("/admin/predikat", "Predikat");
     }
     nav
 }
@@ -98,10 +101,14 @@ pub enum Flash {
     TargetDisalin,
     TargetDiimpor,
     UnitOrganisasiDisimpan,
+    LkeDiimpor,
+    KelompokDisimpan,
+    PredikatDisimpan,
+    MasterDimuat,
 }
 
 impl Flash {
-    pub const ALL: [Flash; 23] = [
+    pub const ALL: [Flash; 27] = [
         Flash::SignedOut,
         Flash::Unlocked,
         Flash::PasswordChanged,
@@ -125,6 +132,10 @@ impl Flash {
         Flash::TargetDisalin,
         Flash::TargetDiimpor,
         Flash::UnitOrganisasiDisimpan,
+        Flash::LkeDiimpor,
+        Flash::KelompokDisimpan,
+        Flash::PredikatDisimpan,
+        Flash::MasterDimuat,
     ];
 
     pub fn key(self) -> &'static str {
@@ -152,6 +163,10 @@ impl Flash {
             Flash::TargetDisalin => "target-disalin",
             Flash::TargetDiimpor => "target-diimpor",
             Flash::UnitOrganisasiDisimpan => "unit-organisasi-disimpan",
+            Flash::LkeDiimpor => "lke-diimpor",
+            Flash::KelompokDisimpan => "kelompok-disimpan",
+            Flash::PredikatDisimpan => "predikat-disimpan",
+            Flash::MasterDimuat => "master-dimuat",
         }
     }
 
@@ -184,6 +199,12 @@ impl Flash {
             Flash::TargetDisalin => "Target telah disalin ke tahun baru, tanpa progres.",
             Flash::TargetDiimpor => "Target telah diimpor.",
             Flash::UnitOrganisasiDisimpan => "Perubahan unit telah disimpan.",
+            Flash::LkeDiimpor => "Jawaban LKE dari lembar kerja telah disimpan.",
+            Flash::KelompokDisimpan => {
+                "Rumus kelompok jumlah telah disimpan; nilai dihitung ulang."
+            }
+            Flash::PredikatDisimpan => "Predikat unit telah dicatat.",
+            Flash::MasterDimuat => "Master LKE telah dimuat.",
         }
     }
 
@@ -219,7 +240,7 @@ impl FromRequestParts<AppState> for Chrome {
 
 /// The unit's and the ministry's names for the header, read once and kept until the
 /// units change (the units pages clear them).
-async fn header_names(state: &AppState) -> sqlx::Result<(String, String)> {
+pub async fn header_names(state: &AppState) -> sqlx::Result<(String, String)> {
     if let Some(names) = state.header_names.read().expect("names lock").clone() {
         return Ok(names);
     }

@@ -160,3 +160,62 @@ impl<S: Send + Sync> FromRequestParts<S> for Acting {
         Ok(Acting { user, actor })
     }
 }
+
+/// A small upload read whole: its text fields and the bytes of its `file` field.
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file: Vec<u8>,
+}
+
+pub enum UploadError {
+    /// Refused before reading (forged or missing token): the response to send.
+    Refused(Response),
+    TooLarge,
+    /// The upload broke off or was not a form upload; an Indonesian message.
+    Invalid(String),
+}
+
+/// Reads a multipart form whose first field is the CSRF token, keeping at most `max`
+/// bytes of its `file` field.
+pub async fn read_upload<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    max: usize,
+) -> Result<Upload, UploadError> {
+    let mut multipart = multipart_with_token(req, state)
+        .await
+        .map_err(UploadError::Refused)?;
+    let mut upload = Upload {
+        fields: std::collections::HashMap::new(),
+        file: Vec::new(),
+    };
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(mut field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "file" {
+                    while let Ok(Some(chunk)) = field.chunk().await {
+                        if upload.file.len() + chunk.len() > max {
+                            return Err(UploadError::TooLarge);
+                        }
+                        upload.file.extend_from_slice(&chunk);
+                    }
+                } else if upload.fields.len() < 16 {
+                    let text = field.text().await.unwrap_or_default();
+                    upload
+                        .fields
+                        .insert(name, text.chars().take(1000).collect());
+                }
+            }
+            Ok(None) => return Ok(upload),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(UploadError::TooLarge);
+            }
+            Err(_) => {
+                return Err(UploadError::Invalid(
+                    "Unggahan terputus; tidak ada yang disimpan. Coba kirim lagi.".into(),
+                ));
+            }
+        }
+    }
+}

@@ -5,7 +5,7 @@ pub mod chrome;
 pub mod form;
 
 pub use chrome::{Chrome, Flash, NavItem};
-pub use form::{Acting, Empty, Form, multipart_with_token};
+pub use form::{Acting, Empty, Form, Upload, UploadError, multipart_with_token, read_upload};
 
 use askama::Template;
 use axum::extract::FromRequestParts;

@@ -112,6 +112,25 @@ const TABLE: &[(&str, &str, Who)] = &[
         "/langkah/{id}/unit",
         Who::Roles(&["admin", "pimpinan"]),
     ),
+    ("GET", "/lke", Who::SignedIn),
+    ("GET", "/lke/{tahun}", Who::SignedIn),
+    ("GET", "/lke/{tahun}/lembar-kerja.xlsx", Who::SignedIn),
+    (
+        "GET",
+        "/lke/{tahun}/impor",
+        Who::Roles(&["admin", "penilai"]),
+    ),
+    (
+        "POST",
+        "/lke/{tahun}/impor",
+        Who::Roles(&["admin", "penilai"]),
+    ),
+    ("GET", "/lke/{tahun}/kelompok", Who::SignedIn),
+    ("POST", "/lke/{tahun}/kelompok/{id}", ADMIN),
+    ("GET", "/admin/predikat", ADMIN),
+    ("POST", "/admin/predikat", ADMIN),
+    ("GET", "/admin/lke", ADMIN),
+    ("POST", "/admin/lke", ADMIN),
     // sign-out last: it ends the session the other rows use
     ("POST", "/logout", Who::SignedIn),
 ];
@@ -144,12 +163,16 @@ async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> Strin
         ("/admin/pengguna/{id}", 1),
         ("/admin/pengguna/{id}/kata-sandi", 1),
         ("/admin/pengguna/{id}/buka-kunci", 1),
+        ("/lke/{tahun}/kelompok/{id}", 1),
     ]);
     match ids.get(pattern) {
         Some(id) => pattern
             .replace("{jenis}", "langkah")
+            .replace("{tahun}", "2026")
             .replace("{id}", &id.to_string()),
-        None => pattern.replace("{name}", "style.css"),
+        None => pattern
+            .replace("{name}", "style.css")
+            .replace("{tahun}", "2026"),
     }
 }
 

@@ -10,6 +10,7 @@ mod e2e;
 mod hardening;
 mod helpers;
 mod lke;
+mod lke_pages;
 mod ops;
 mod progress;
 mod reports;

@@ -1,0 +1,142 @@
+//! A year's LKE as the pages show it: the master, both sides' answers and scores,
+//! readiness and the gains, computed once per data version (every change to them is
+//! audited in its own transaction, so the newest audit id is the version).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sqlx::SqlitePool;
+
+use super::answer::Answer;
+use super::model::Master;
+use super::readiness::{self, Condition, Readiness};
+use super::score::{Gain, Score, ScoringPlan};
+use super::store::{self, Side, Stored};
+use crate::AppState;
+use crate::score::decimal;
+
+pub struct YearView {
+    pub master: Master,
+    pub plan: ScoringPlan,
+    pub stored: HashMap<(i64, Side), Stored>,
+    pub unit_answers: HashMap<i64, Answer>,
+    pub tpi_answers: HashMap<i64, Answer>,
+    pub unit: Score,
+    pub tpi: Score,
+    /// Judged on the TPI's answers (they decide), and the unit's own beside them.
+    pub ready_tpi: Readiness,
+    pub ready_unit: Readiness,
+    pub wbk_held: bool,
+    /// On the TPI's answers once it has answered anything, else on the unit's.
+    pub gains: Vec<Gain>,
+    pub gains_side: Side,
+}
+
+impl YearView {
+    pub async fn load(db: &SqlitePool, year: i64) -> sqlx::Result<Option<YearView>> {
+        let Some(master) = store::load_master(db, year).await? else {
+            return Ok(None);
+        };
+        let plan = ScoringPlan::new(&master);
+        let unit_answers = store::answers(db, &master, Side::Unit).await?;
+        let tpi_answers = store::answers(db, &master, Side::Tpi).await?;
+        let unit = plan.score(&unit_answers);
+        let tpi = plan.score(&tpi_answers);
+        let wbk_held = store::wbk_held_before(db, year).await?;
+        let ready_tpi = readiness::readiness(&master, &tpi, wbk_held);
+        let ready_unit = readiness::readiness(&master, &unit, wbk_held);
+        let gains_side = if tpi_answers.is_empty() {
+            Side::Unit
+        } else {
+            Side::Tpi
+        };
+        let gains = plan.potential(match gains_side {
+            Side::Unit => &unit_answers,
+            Side::Tpi => &tpi_answers,
+        });
+        Ok(Some(YearView {
+            stored: store::stored(db, year).await?,
+            master,
+            plan,
+            unit_answers,
+            tpi_answers,
+            unit,
+            tpi,
+            ready_tpi,
+            ready_unit,
+            wbk_held,
+            gains,
+            gains_side,
+        }))
+    }
+
+    pub fn answered(&self, side: Side) -> usize {
+        self.master.questions.len()
+            - match side {
+                Side::Unit => self.unit.unanswered.len(),
+                Side::Tpi => self.tpi.unanswered.len(),
+            }
+    }
+
+    pub fn answer_label(&self, question_id: i64, side: Side) -> String {
+        let answers = match side {
+            Side::Unit => &self.unit_answers,
+            Side::Tpi => &self.tpi_answers,
+        };
+        answers
+            .get(&question_id)
+            .map(Answer::display)
+            .unwrap_or_else(|| "—".into())
+    }
+
+    /// "Memenuhi syarat WBK" / "… WBBM" / "Belum memenuhi", on the TPI's answers.
+    pub fn verdict(&self) -> &'static str {
+        verdict(&self.ready_tpi)
+    }
+
+    pub fn unit_verdict(&self) -> &'static str {
+        verdict(&self.ready_unit)
+    }
+}
+
+pub fn verdict(r: &Readiness) -> &'static str {
+    let all = |c: &[Condition]| !c.is_empty() && c.iter().all(|c| c.terpenuhi);
+    if all(&r.wbbm) {
+        "Memenuhi syarat WBBM"
+    } else if all(&r.wbk) {
+        "Memenuhi syarat WBK"
+    } else {
+        "Belum memenuhi syarat WBK"
+    }
+}
+
+/// Points with two decimals and a decimal comma.
+pub fn points(v: f64) -> String {
+    decimal(readiness::round2(v), 2)
+}
+
+#[derive(Default)]
+pub struct Cache {
+    entries: Mutex<HashMap<i64, (i64, Arc<YearView>)>>,
+}
+
+/// The year's view, recomputed when anything audited changed since.
+pub async fn cached(state: &AppState, year: i64) -> sqlx::Result<Option<Arc<YearView>>> {
+    let stamp = crate::dashboard::stamp(state).await?;
+    let cache = state.caches.get::<Cache>();
+    if let Some((s, v)) = cache.entries.lock().expect("cache lock").get(&year)
+        && *s == stamp
+    {
+        return Ok(Some(v.clone()));
+    }
+    let Some(view) = YearView::load(&state.db, year).await? else {
+        return Ok(None);
+    };
+    let view = Arc::new(view);
+    let mut entries = cache.entries.lock().expect("cache lock");
+    if entries.len() > 16 {
+        entries.clear();
+    }
+    entries.insert(year, (stamp, view.clone()));
+    Ok(Some(view))
+}

@@ -1,0 +1,429 @@
+//! The official LKE workbook, both ways: a sheet "Jawaban" with every question at its
+//! master row and the answers in the master's columns (K unit answer, L unit note,
+//! M unit evidence, N TPI answer, Q TPI note), so its cells paste into the official
+//! workbook row for row; and reading such a sheet back, checked whole.
+
+use std::collections::HashMap;
+
+use calamine::{Data, Reader, Xlsx};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+
+use super::answer::{Answer, parse_answer};
+use super::model::{Master, Question};
+use super::store::{Input, Side, Stored};
+
+pub const SHEET: &str = "Jawaban";
+
+/// Longest note or evidence text a cell may bring in.
+pub const TEXT_MAX: usize = 4000;
+
+/// "K" → 10, "AA" → 26; `None` for anything but letters.
+pub fn column_index(letters: &str) -> Option<u16> {
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for c in letters.chars() {
+        if !c.is_ascii_alphabetic() {
+            return None;
+        }
+        n = n * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1);
+    }
+    u16::try_from(n - 1).ok()
+}
+
+/// "A.I.1.i.2": the leading token of each ancestor's name, then the question's place.
+pub fn numbering(master: &Master, q: &Question) -> String {
+    let mut parts = vec![q.position.to_string()];
+    let mut node = master.node(q.node_id);
+    while let Some(n) = node {
+        let token = n
+            .name
+            .split_once('.')
+            .map(|(t, _)| t.trim())
+            .filter(|t| !t.is_empty() && t.len() <= 6)
+            .unwrap_or("");
+        if !token.is_empty() {
+            parts.push(token.to_string());
+        }
+        node = n.parent_id.and_then(|p| master.node(p));
+    }
+    parts.reverse();
+    parts.join(".")
+}
+
+/// The lines that the tracker's own evidence items add to column M on export; an
+/// import drops them again so they do not pile up in the stored description.
+pub fn link_lines(links: &[(i64, String)], base: Option<&str>) -> Vec<String> {
+    links
+        .iter()
+        .map(|(id, label)| match base {
+            Some(b) => format!("{b}/bukti/{id}/unduh"),
+            None => format!("Bukti di ZI Tracker: {label}"),
+        })
+        .collect()
+}
+
+/// A line that an export wrote for one of `items`, whatever the public address was.
+fn is_link_line(line: &str, items: &[(i64, String)]) -> bool {
+    items.iter().any(|(id, label)| {
+        line == format!("Bukti di ZI Tracker: {label}")
+            || (line.starts_with("http") && line.ends_with(&format!("/bukti/{id}/unduh")))
+    })
+}
+
+fn evidence_cell(stored: &Stored, links: &[(i64, String)], base: Option<&str>) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    if !stored.evidence.is_empty() {
+        lines.push(stored.evidence.clone());
+    }
+    lines.extend(link_lines(links, base));
+    lines.join("\n")
+}
+
+/// The workbook with both sides' current answers.
+pub fn build(
+    master: &Master,
+    unit_name: &str,
+    stored: &HashMap<(i64, Side), Stored>,
+    links: &HashMap<i64, Vec<(i64, String)>>,
+    base: Option<&str>,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name(SHEET)?;
+    let bold = Format::new().set_bold();
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_background_color(0xD9E2F3);
+    let cell = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("LEMBAR KERJA EVALUASI ZONA INTEGRITAS {}", master.year),
+        &bold,
+    )?;
+    ws.write_string(1, 0, unit_name)?;
+    ws.write_string(
+        2,
+        0,
+        "Kolom K–Q mengikuti baris dan kolom lembar kerja resmi; salin per baris. Nilai di sini bukan keputusan TPN.",
+    )?;
+    let first_row = master
+        .questions
+        .iter()
+        .map(|q| q.excel_row)
+        .min()
+        .unwrap_or(6);
+    // The header sits just above the first question when the master leaves room.
+    if first_row >= 2 {
+        let hr = u32::try_from(first_row - 2).unwrap_or(0);
+        let first = master.questions.first();
+        let col = |pick: fn(&Question) -> &str, fallback: u16| {
+            first
+                .and_then(|q| column_index(pick(q)))
+                .unwrap_or(fallback)
+        };
+        let headers: [(u16, &str); 11] = [
+            (0, "No"),
+            (1, "ID Soal"),
+            (2, "Komponen / Area"),
+            (3, "Pertanyaan"),
+            (4, "Kriteria Penilaian"),
+            (5, "Jenis Jawaban"),
+            (col(|q| &q.col_unit_answer, 10), "Jawaban Unit"),
+            (col(|q| &q.col_unit_note, 11), "Catatan Unit"),
+            (col(|q| &q.col_unit_evidence, 12), "Bukti Dukung Unit"),
+            (col(|q| &q.col_tpi_answer, 13), "Jawaban TPI"),
+            (col(|q| &q.col_tpi_note, 16), "Catatan TPI"),
+        ];
+        for (c, h) in headers {
+            ws.write_string_with_format(hr, c, h, &head)?;
+        }
+    }
+    for (c, width) in [
+        (0u16, 10.0),
+        (1, 7.0),
+        (2, 28.0),
+        (3, 50.0),
+        (4, 50.0),
+        (5, 10.0),
+    ] {
+        ws.set_column_width(c, width)?;
+    }
+    for q in &master.questions {
+        let Ok(row) = u32::try_from(q.excel_row - 1) else {
+            continue;
+        };
+        let area = master
+            .node(q.node_id)
+            .map(|n| n.name.as_str())
+            .unwrap_or("");
+        ws.write_string_with_format(row, 0, numbering(master, q), &cell)?;
+        ws.write_number_with_format(row, 1, q.id as f64, &cell)?;
+        ws.write_string_with_format(row, 2, area, &cell)?;
+        ws.write_string_with_format(row, 3, &q.text, &cell)?;
+        ws.write_string_with_format(row, 4, &q.criteria, &cell)?;
+        ws.write_string_with_format(row, 5, &q.answer_type_raw, &cell)?;
+        for side in [Side::Unit, Side::Tpi] {
+            let Some(s) = stored.get(&(q.id, side)) else {
+                continue;
+            };
+            let (answer_col, note_col) = match side {
+                Side::Unit => (&q.col_unit_answer, &q.col_unit_note),
+                Side::Tpi => (&q.col_tpi_answer, &q.col_tpi_note),
+            };
+            if let (Some(c), Some(a)) = (column_index(answer_col), &s.answer) {
+                match parse_answer(q, a) {
+                    Ok(Answer::Count(n)) => ws.write_number(row, c, n as f64)?,
+                    Ok(Answer::Index(x)) => ws.write_number(row, c, x)?,
+                    _ => ws.write_string(row, c, a)?,
+                };
+            }
+            if let Some(c) = column_index(note_col)
+                && !s.note.is_empty()
+            {
+                ws.write_string(row, c, &s.note)?;
+            }
+            if side == Side::Unit
+                && let Some(c) = column_index(&q.col_unit_evidence)
+            {
+                let text = evidence_cell(s, links.get(&s.id).map_or(&[][..], |v| v), base);
+                if !text.is_empty() {
+                    ws.write_string(row, c, text)?;
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(u32::try_from(first_row - 1).unwrap_or(0), 0)?;
+    wb.save_to_buffer()
+}
+
+/// One question's answers read from a workbook; a side is `None` when its cells are
+/// all empty (left as it is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowRead {
+    pub question_id: i64,
+    pub unit: Option<Input>,
+    pub tpi: Option<Input>,
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                // at most two decimals: the survey indices
+                let s = format!("{f:.2}");
+                s.trim_end_matches('0').trim_end_matches('.').to_string()
+            }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => if *b { "Ya" } else { "Tidak" }.to_string(),
+        other => other.to_string().trim().to_string(),
+    }
+}
+
+/// Reads the answers of every question from an XLSX's sheet "Jawaban": the unit's
+/// side always, the TPI's when `tpi` is set. Every problem is reported with its cell
+/// (`Jawaban!K37: "F" bukan jawaban ABCDE …`); nothing is returned unless all is good.
+/// `links` gives, per question, the tracker's evidence items linked to the unit's
+/// answer: the lines an export added for them to M are dropped again.
+pub fn read(
+    master: &Master,
+    bytes: &[u8],
+    unit: bool,
+    tpi: bool,
+    links: &HashMap<i64, Vec<(i64, String)>>,
+) -> Result<Vec<RowRead>, Vec<String>> {
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|_| {
+            vec!["Berkas bukan lembar kerja XLSX yang dapat dibaca (simpan sebagai .xlsx).".into()]
+        })?;
+    let Ok(range) = book.worksheet_range(SHEET) else {
+        return Err(vec![format!(
+            "Lembar \"{SHEET}\" tidak ditemukan di berkas ini; jawaban dibaca dari lembar \"{SHEET}\" lembar kerja resmi."
+        )]);
+    };
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let get = |row: i64, col: &str| -> String {
+        let (Some(c), Ok(r)) = (column_index(col), u32::try_from(row - 1)) else {
+            return String::new();
+        };
+        if r < r0 || u32::from(c) < c0 {
+            return String::new();
+        }
+        range
+            .get(((r - r0) as usize, (u32::from(c) - c0) as usize))
+            .map(cell_text)
+            .unwrap_or_default()
+    };
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    for q in &master.questions {
+        let cell_ref = |col: &str| format!("{SHEET}!{col}{}", q.excel_row);
+        let mut side_input = |answer_col: &str, note_col: &str, evidence_col: Option<&str>| {
+            let raw = get(q.excel_row, answer_col);
+            let note = get(q.excel_row, note_col);
+            let mut evidence = evidence_col
+                .map(|c| get(q.excel_row, c))
+                .unwrap_or_default();
+            if let Some(items) = links.get(&q.id) {
+                evidence = evidence
+                    .lines()
+                    .filter(|l| !is_link_line(l.trim(), items))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .trim()
+                    .to_string();
+            }
+            if raw.is_empty() && note.is_empty() && evidence.is_empty() {
+                return None;
+            }
+            let answer = if raw.is_empty() {
+                None
+            } else {
+                match parse_answer(q, &raw) {
+                    Ok(a) => Some(a),
+                    Err(e) => {
+                        errors.push(format!("{}: {e}", cell_ref(answer_col)));
+                        None
+                    }
+                }
+            };
+            for (col, text) in [(Some(note_col), &note), (evidence_col, &evidence)] {
+                if let Some(col) = col
+                    && text.chars().count() > TEXT_MAX
+                {
+                    errors.push(format!(
+                        "{}: teks terlalu panjang ({} karakter; maksimal {TEXT_MAX})",
+                        cell_ref(col),
+                        text.chars().count()
+                    ));
+                }
+            }
+            Some(Input {
+                answer,
+                note,
+                evidence,
+            })
+        };
+        let unit_input = if unit {
+            side_input(
+                &q.col_unit_answer,
+                &q.col_unit_note,
+                Some(&q.col_unit_evidence),
+            )
+        } else {
+            None
+        };
+        let tpi_input = if tpi {
+            side_input(&q.col_tpi_answer, &q.col_tpi_note, None)
+        } else {
+            None
+        };
+        if unit_input.is_some() || tpi_input.is_some() {
+            rows.push(RowRead {
+                question_id: q.id,
+                unit: unit_input,
+                tpi: tpi_input,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// What an import changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    pub unit: usize,
+    pub tpi: usize,
+}
+
+/// Writes the rows read from a workbook in one transaction with one audit entry: the
+/// unit's side as `unit_by`, the TPI's as `tpi_by` (a side whose author is `None` is
+/// not written). Answers equal to the current ones make no new version.
+pub async fn store_rows(
+    pool: &sqlx::SqlitePool,
+    actor: &crate::audit::Actor,
+    year: i64,
+    rows: &[RowRead],
+    unit_by: Option<i64>,
+    tpi_by: Option<i64>,
+) -> sqlx::Result<Imported> {
+    use crate::audit::{Action, Entry};
+    let at = crate::fmt::now_stamp();
+    let mut tx = crate::db::write(pool).await?;
+    let mut done = Imported::default();
+    for r in rows {
+        for (side, input, by, count) in [
+            (Side::Unit, &r.unit, unit_by, &mut done.unit),
+            (Side::Tpi, &r.tpi, tpi_by, &mut done.tpi),
+        ] {
+            let (Some(input), Some(by)) = (input, by) else {
+                continue;
+            };
+            if let Ok(true) = super::store::write_answer(
+                &mut tx,
+                (year, r.question_id, side),
+                input,
+                None,
+                by,
+                &at,
+            )
+            .await?
+            {
+                *count += 1;
+            }
+        }
+    }
+    tx.commit(
+        actor,
+        Entry::new(
+            Action::LkeAnswersImported,
+            format!(
+                "Jawaban LKE {year} diimpor dari lembar kerja: {} jawaban unit, {} jawaban TPI berubah",
+                done.unit, done.tpi
+            ),
+        )
+        .after(serde_json::json!({"tahun": year, "unit": done.unit, "tpi": done.tpi})),
+    )
+    .await?;
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_index("A"), Some(0));
+        assert_eq!(column_index("K"), Some(10));
+        assert_eq!(column_index("q"), Some(16));
+        assert_eq!(column_index("AA"), Some(26));
+        assert_eq!(column_index(""), None);
+        assert_eq!(column_index("K1"), None);
+    }
+
+    #[test]
+    fn numbers_read_as_typed() {
+        assert_eq!(cell_text(&Data::Float(12.0)), "12");
+        assert_eq!(cell_text(&Data::Float(3.6)), "3.6");
+        assert_eq!(cell_text(&Data::Float(3.25)), "3.25");
+        assert_eq!(cell_text(&Data::Int(7)), "7");
+        assert_eq!(cell_text(&Data::String(" A ".into())), "A");
+    }
+}

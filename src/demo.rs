@@ -246,6 +246,14 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
             steps.len()
         );
     }
+    let admin: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin-demo'")
+        .fetch_one(&db)
+        .await?;
+    for year in 2021..2021 + years {
+        if let Some(n) = lke_answers(&db, &mut rng, year, (admin, reviewer)).await? {
+            eprintln!("LKE {year}: {n} soal dijawab unit dan TPI");
+        }
+    }
     let tx = crate::db::write(&db).await?;
     tx.commit(
         &Actor::cli(),
@@ -260,4 +268,72 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
     .await?;
     db.close().await;
     Ok(summary)
+}
+
+/// Both sides' answers to every question of a demo year that has an LKE master: the
+/// unit's mostly good, the TPI's the same or one step stricter. `None` without a master.
+async fn lke_answers(
+    db: &SqlitePool,
+    rng: &mut StdRng,
+    year: i64,
+    (unit_by, tpi_by): (i64, i64),
+) -> anyhow::Result<Option<usize>> {
+    use crate::lke::answer::Answer;
+    use crate::lke::model::AnswerKind;
+    use crate::lke::store::{Input, Side, write_answer};
+    let Some(master) = crate::lke::store::load_master(db, year).await? else {
+        return Ok(None);
+    };
+    let at = format!("{year}-10-15T09:00:00Z");
+    let mut tx = crate::db::write(db).await?;
+    for q in &master.questions {
+        let (unit, tpi) = match q.kind {
+            AnswerKind::Count => {
+                let n = rng.random_range(0..=40i64);
+                (Answer::Count(n), Answer::Count(n))
+            }
+            AnswerKind::Index04 => {
+                let x = f64::from(rng.random_range(280..=395u32)) / 100.0;
+                let lower = f64::from(rng.random_range(0..=30u32)) / 100.0;
+                (
+                    Answer::Index(x),
+                    Answer::Index(((x - lower) * 100.0).round() / 100.0),
+                )
+            }
+            _ => {
+                // scheme keys best first; mostly the best two
+                let mut keys: Vec<_> = q.scheme.iter().collect();
+                keys.sort_by(|a, b| b.multiplier.total_cmp(&a.multiplier));
+                let i = if rng.random_bool(0.7) {
+                    0
+                } else {
+                    rng.random_range(0..keys.len())
+                };
+                let j = if rng.random_bool(0.3) {
+                    (i + 1).min(keys.len() - 1)
+                } else {
+                    i
+                };
+                (
+                    Answer::Choice(keys[i].key.clone()),
+                    Answer::Choice(keys[j].key.clone()),
+                )
+            }
+        };
+        let unit = Input {
+            answer: Some(unit),
+            note: String::new(),
+            evidence: format!("Dokumen pendukung soal {} (demo)", q.id),
+        };
+        let tpi = Input {
+            answer: Some(tpi),
+            note: String::new(),
+            evidence: String::new(),
+        };
+        // without an expected version a write is never refused
+        let _ = write_answer(&mut tx, (year, q.id, Side::Unit), &unit, None, unit_by, &at).await?;
+        let _ = write_answer(&mut tx, (year, q.id, Side::Tpi), &tpi, None, tpi_by, &at).await?;
+    }
+    tx.commit_unaudited().await?;
+    Ok(Some(master.questions.len()))
 }

@@ -758,3 +758,56 @@ async fn an_admin_loads_a_master_from_the_page() {
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("sudah punya jawaban"));
 }
+
+#[tokio::test]
+async fn demo_data_answers_both_sides_of_a_year_with_a_master() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut dumps = Vec::new();
+    for name in ["a", "b"] {
+        let d = dir.path().join(name);
+        let d = d.to_str().unwrap();
+        let (st, _, err) = run_cli(
+            &[
+                "demo-data",
+                "--data-dir",
+                d,
+                "--years",
+                "6",
+                "--staff",
+                "2",
+                "--seed",
+                "11",
+                "--password-stdin",
+            ],
+            Some("sandi-demo-panjang\n"),
+        );
+        assert!(st.success(), "{err}");
+        assert!(err.contains("LKE 2026: 127 soal"), "{err}");
+        let pool = zi_tracker::db::open(std::path::Path::new(d)).await.unwrap();
+        let rows: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT year, question_id, side, answer FROM lke_answers ORDER BY 1, 2, 3",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows.len(),
+            254,
+            "127 questions, two sides, only 2026 has a master"
+        );
+        pool.close().await;
+        let (st, out, err) = run_cli(
+            &["lke", "score", "--year", "2026", "--json", "--data-dir", d],
+            None,
+        );
+        assert!(st.success(), "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let (unit, tpi) = (
+            v["mandiri"]["total"].as_f64().unwrap(),
+            v["tpi"]["total"].as_f64().unwrap(),
+        );
+        assert!(tpi > 40.0 && tpi <= unit, "TPI {tpi}, unit {unit}");
+        dumps.push(rows);
+    }
+    assert_eq!(dumps[0], dumps[1], "same seed, same answers");
+}

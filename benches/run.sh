@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark of the release build on demo data (not a test): dashboard, "Tugas saya",
-# a step page, the dashboard's identical bytes as a static file, and a stream of
-# progress saves from 16 writers; for 1 and 50 years of history. Needs wrk
-# (apt-get install wrk). Usage: benches/run.sh [SECONDS] [YEARS...]
+# a step page, the LKE scores and readiness page, the dashboard's identical bytes
+# served by nginx (the outside reference), a stream of progress saves from 16
+# writers and the CPU of one LKE score computation; for 1 and 50 years of history.
+# Needs wrk and nginx (apt-get install wrk nginx-light).
+# Usage: benches/run.sh [SECONDS] [YEARS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk belum terpasang: apt-get install -y wrk" >&2; exit 1; }
+command -v nginx >/dev/null || { echo "nginx belum terpasang: apt-get install -y nginx-light" >&2; exit 1; }
 
 SECS=${1:-10}
 shift || true
@@ -16,9 +19,10 @@ export NO_COLOR=1
 
 cargo build --release -q
 cargo bench --bench saves --no-run -q 2>/dev/null
+cargo bench --bench lke_score --no-run -q 2>/dev/null
 BIN=target/release/zi-tracker
 WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 csrf() { grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"$//'; }
 login() { # login BASE USER -> prints session cookie value
@@ -28,16 +32,20 @@ login() { # login BASE USER -> prints session cookie value
     --data-urlencode "username=$2" --data-urlencode "password=$PASS" "$1/login"
   awk '$6 == "zi_sesi" { print $7 }' "$jar"
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-measure() { # measure LABEL URL [COOKIE]
+cpu_ticks() { # a process and its children (nginx's workers)
+  local p t=0
+  for p in "$1" $(pgrep -P "$1" || true); do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done
+  echo "$t"
+}
+measure() { # measure LABEL URL [COOKIE]; server CPU is that of $CPU_PID
   local out before after
-  before=$(cpu_ticks "$PID")
+  before=$(cpu_ticks "$CPU_PID")
   if [ -n "${3:-}" ]; then
     out=$(wrk -t2 -c64 -d"${SECS}s" --latency -H "Cookie: zi_sesi=$3" "$2")
   else
     out=$(wrk -t2 -c64 -d"${SECS}s" --latency "$2")
   fi
-  after=$(cpu_ticks "$PID")
+  after=$(cpu_ticks "$CPU_PID")
   local rps p50 p99 errs reqs cpu
   rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
   reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
@@ -55,24 +63,43 @@ for Y in "${YEARS[@]}"; do
   DATA="$WORK/data-$Y"
   echo "== $Y tahun riwayat =="
   echo "$PASS" | "$BIN" demo-data --data-dir "$DATA" --years "$Y" --staff 16 --seed 1 --password-stdin 2>/dev/null | grep "^Data demo siap"
-  STATIC="$WORK/static-$Y"; mkdir -p "$STATIC"; cp static/* "$STATIC/"
-  ZI_STATIC_DIR="$STATIC" RUST_LOG=zi_tracker=info "$BIN" serve --bind 127.0.0.1:0 --data-dir "$DATA" \
+  STATIC="$WORK/static-$Y"; mkdir -p "$STATIC"
+  RUST_LOG=zi_tracker=info "$BIN" serve --bind 127.0.0.1:0 --data-dir "$DATA" \
     > "$WORK/server-$Y.log" 2>&1 &
-  PID=$!
+  PID=$!; CPU_PID=$PID
   for _ in $(seq 100); do grep -q 'buka http' "$WORK/server-$Y.log" 2>/dev/null && break; sleep 0.1; done
   BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/server-$Y.log" | head -1)
   LEAD=$(login "$BASE" pimpinan)
   STAFF=$(login "$BASE" staf01)
   DASH=$(curl -s -o /dev/null -w '%{redirect_url}' "$BASE/")
   curl -s -H "Cookie: zi_sesi=$LEAD" "$BASE/dashboard" > "$STATIC/dashboard.html"
+  chmod 755 "$WORK" "$STATIC"; chmod 644 "$STATIC/dashboard.html"  # nginx's workers run unprivileged
+  # nginx serves the identical bytes: one worker per core, as the tracker's runtime
+  NPORT=$((20000 + RANDOM % 20000))
+  cat > "$WORK/nginx.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http { access_log off; default_type text/html; server { listen 127.0.0.1:$NPORT; root $STATIC; } }
+NGINX
+  nginx -c "$WORK/nginx.conf"
+  for _ in $(seq 50); do [ -s "$WORK/nginx.pid" ] && break; sleep 0.1; done
   STEP=$(curl -s -H "Cookie: zi_sesi=$STAFF" "$BASE/tugas" | grep -o 'href="/langkah/[0-9]*?periode=[0-9-]*"' | head -1 | sed 's/href="//;s/"$//')
   measure "dashboard" "$BASE/dashboard" "$LEAD"
-  measure "static-dashboard" "$BASE/static/dashboard.html"
+  CPU_PID=$(cat "$WORK/nginx.pid")
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NPORT/dashboard.html")" = 200 ] \
+    || { echo "nginx does not serve the page" >&2; exit 1; }
+  measure "nginx-dashboard" "http://127.0.0.1:$NPORT/dashboard.html"
+  CPU_PID=$PID
+  measure "lke-readiness" "$BASE/lke/2026" "$LEAD"
   measure "tugas-saya" "$BASE/tugas" "$STAFF"
   measure "step-page" "$BASE$STEP" "$STAFF"
   echo "$PASS" | cargo bench -q --bench saves -- "$BASE" "$DATA" 16 "$SECS" 2>/dev/null | grep '^saves:'
-  RATIO=$(awk -v a="$(cat "$WORK/rps-dashboard")" -v b="$(cat "$WORK/rps-static-dashboard")" 'BEGIN { printf "%.2f", a / b }')
-  echo "dashboard/static ratio: $RATIO"
+  RATIO=$(awk -v a="$(cat "$WORK/rps-dashboard")" -v b="$(cat "$WORK/rps-nginx-dashboard")" 'BEGIN { printf "%.2f", a / b }')
+  echo "dashboard/nginx ratio (throughput): $RATIO"
+  cargo bench -q --bench lke_score -- "$DATA" 2026 2>/dev/null | grep '^lke-score'
+  kill "$(cat "$WORK/nginx.pid")"; rm -f "$WORK/nginx.pid"
   echo "peak RSS (VmHWM): $(awk '/VmHWM/ { print $2, $3 }' /proc/$PID/status)"
   kill "$PID"; wait "$PID" 2>/dev/null || true
   : "$DASH"

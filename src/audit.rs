@@ -124,6 +124,7 @@ pub enum Action {
     WeightsSet,
     DemoData,
     LkeMasterImported,
+    LkeStateChanged,
     LkeAnswerSaved,
     LkeAnswersImported,
     LkeGroupChanged,
@@ -142,7 +143,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 41] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
@@ -168,6 +169,7 @@ impl Action {
         Action::WeightsSet,
         Action::DemoData,
         Action::LkeMasterImported,
+        Action::LkeStateChanged,
         Action::LkeAnswerSaved,
         Action::LkeAnswersImported,
         Action::LkeGroupChanged,
@@ -212,6 +214,7 @@ impl Action {
             Action::WeightsSet => "weights_set",
             Action::DemoData => "demo_data",
             Action::LkeMasterImported => "lke_master_imported",
+            Action::LkeStateChanged => "lke_state_changed",
             Action::LkeAnswerSaved => "lke_answer_saved",
             Action::LkeAnswersImported => "lke_answers_imported",
             Action::LkeGroupChanged => "lke_group_changed",
@@ -258,6 +261,7 @@ impl Action {
             Action::WeightsSet => "Bobot komponen diatur",
             Action::DemoData => "Data demo diisi",
             Action::LkeMasterImported => "Master LKE dimuat",
+            Action::LkeStateChanged => "Status penilaian LKE diubah",
             Action::LkeAnswerSaved => "Jawaban LKE disimpan",
             Action::LkeAnswersImported => "Jawaban LKE diimpor dari lembar kerja",
             Action::LkeGroupChanged => "Rumus kelompok jumlah LKE diubah",

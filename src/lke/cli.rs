@@ -220,8 +220,9 @@ async fn import_answers(
                 errors.join("\n  ")
             ))
         })?;
-    let done =
-        workbook::store_rows(pool, &Actor::cli(), year, &rows, Some(unit_by), tpi_by).await?;
+    let done = workbook::store_rows(pool, &Actor::cli(), year, &rows, Some(unit_by), tpi_by)
+        .await?
+        .map_err(UserError)?;
     println!(
         "Jawaban LKE {year} dimuat: {} jawaban unit dan {} jawaban TPI berubah ({} baris terisi).",
         done.unit,

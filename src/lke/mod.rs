@@ -9,10 +9,12 @@ pub mod cli;
 pub mod model;
 pub mod pages;
 pub mod portalrb;
+pub mod question;
 pub mod readiness;
 pub mod score;
 pub mod store;
 pub mod view;
+pub mod work;
 pub mod workbook;
 
 use crate::auth::Role;
@@ -26,6 +28,8 @@ pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
     let admin = Access::Roles(&[Role::Admin]);
     let importers = Access::Roles(&[Role::Admin, Role::Penilai]);
+    let leads = Access::Roles(&[Role::Admin, Role::Pimpinan]);
+    let tpi = Access::Roles(&[Role::Penilai]);
     vec![
         Route::new("GET", "/lke", Access::SignedIn, get(pages::index)),
         Route::new(
@@ -63,6 +67,58 @@ pub fn routes() -> Vec<Route> {
             "/lke/{tahun}/kelompok/{id}",
             admin,
             post(pages::group_submit),
+        ),
+        Route::new(
+            "GET",
+            "/lke/{tahun}/soal",
+            Access::SignedIn,
+            get(question::sheet_page),
+        ),
+        Route::new(
+            "GET",
+            "/lke/{tahun}/soal/{id}",
+            Access::SignedIn,
+            get(question::show),
+        ),
+        Route::new(
+            "POST",
+            "/lke/{tahun}/soal/{id}/jawaban",
+            Access::Roles(&[Role::Admin, Role::Staf]),
+            post(question::save_unit),
+        ),
+        Route::new(
+            "POST",
+            "/lke/{tahun}/soal/{id}/tpi",
+            Access::Roles(&[Role::Penilai]),
+            post(question::save_tpi),
+        ),
+        Route::new(
+            "POST",
+            "/lke/{tahun}/soal/{id}/pic",
+            leads,
+            post(question::set_pic),
+        ),
+        Route::new(
+            "POST",
+            "/lke/{tahun}/penugasan",
+            leads,
+            post(question::assign_node),
+        ),
+        Route::new(
+            "GET",
+            "/lke/{tahun}/catatan-tpi",
+            Access::SignedIn,
+            get(question::notes_page),
+        ),
+        Route::new("POST", "/lke/{tahun}/kirim", admin, post(work::submit)),
+        Route::new("POST", "/lke/{tahun}/buka", admin, post(work::reopen)),
+        Route::new("POST", "/lke/{tahun}/final", tpi, post(work::finalise)),
+        Route::new("POST", "/lke/{tahun}/buka-tpi", tpi, post(work::reopen_tpi)),
+        Route::new(
+            "POST",
+            "/lke/{tahun}/tenggat",
+            admin,
+            post(work::set_deadlines),
         ),
         Route::new("GET", "/admin/predikat", admin, get(pages::predicates_page)),
         Route::new(

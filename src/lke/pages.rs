@@ -264,8 +264,16 @@ pub(crate) async fn workbook_download(
         .as_ref()
         .map(|u| u.as_str().trim_end_matches('/').to_string());
     let (unit_name, _) = crate::web::chrome::header_names(&state).await?;
-    let bytes = workbook::build(&v.master, &unit_name, &v.stored, &links, base.as_deref())
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let state_label = super::work::state(&state.db, v.master.year).await?.label();
+    let bytes = workbook::build(
+        &v.master,
+        &unit_name,
+        &state_label,
+        &v.stored,
+        &links,
+        base.as_deref(),
+    )
+    .map_err(|e| AppError::Internal(e.into()))?;
     Ok(crate::reports::attachment(
         Body::from(bytes),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -349,7 +357,7 @@ pub(crate) async fn import_submit(
     } else {
         (Some(user.id), None)
     };
-    workbook::store_rows(
+    if let Err(locked) = workbook::store_rows(
         &state.db,
         &Actor::user(&user, Some(ip)),
         year,
@@ -357,7 +365,10 @@ pub(crate) async fn import_submit(
         unit_by,
         tpi_by,
     )
-    .await?;
+    .await?
+    {
+        return fail(StatusCode::CONFLICT, vec![locked]);
+    }
     Ok(Redirect::to(&format!("/lke/{year}?pesan=lke-diimpor")).into_response())
 }
 

@@ -264,18 +264,21 @@ pub async fn has_answers(conn: &mut SqliteConnection, year: i64) -> sqlx::Result
 }
 
 /// The current answers of one side, parsed against the master (answers that no longer
-/// fit their question are left out, so they score as unanswered).
+/// fit their question, and drafts carried from last year not yet confirmed, are left
+/// out, so they score as unanswered).
 pub async fn answers(
     db: &SqlitePool,
     master: &Master,
     side: Side,
 ) -> sqlx::Result<HashMap<i64, Answer>> {
-    let rows: Vec<(i64, Option<String>)> =
-        sqlx::query_as("SELECT question_id, answer FROM lke_answers WHERE year = ? AND side = ?")
-            .bind(master.year)
-            .bind(side.as_str())
-            .fetch_all(db)
-            .await?;
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT question_id, answer FROM lke_answers
+             WHERE year = ? AND side = ? AND draft_from IS NULL",
+    )
+    .bind(master.year)
+    .bind(side.as_str())
+    .fetch_all(db)
+    .await?;
     Ok(rows
         .into_iter()
         .filter_map(|(q, a)| {
@@ -307,7 +310,12 @@ pub struct Stored {
     pub note: String,
     pub evidence: String,
     pub answered_by: String,
+    pub answered_by_id: i64,
     pub answered_at: String,
+    /// On a TPI answer: the unit answer's version it evaluated.
+    pub seen_unit_version: Option<i64>,
+    /// On a unit answer: the year it was carried from, while still an unconfirmed draft.
+    pub draft_from: Option<i64>,
 }
 
 /// What a save writes for one side of one question.
@@ -322,44 +330,70 @@ pub struct Input {
 
 /// Every current answer of a year, both sides, by (question, side).
 pub async fn stored(db: &SqlitePool, year: i64) -> sqlx::Result<HashMap<(i64, Side), Stored>> {
-    type Row = (
-        i64,
-        i64,
-        String,
-        i64,
-        Option<String>,
-        String,
-        String,
-        String,
-        String,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT a.id, a.question_id, a.side, a.version, a.answer, a.note, a.evidence,
-                u.display_name, a.answered_at
-         FROM lke_answers a JOIN users u ON u.id = a.answered_by
-         WHERE a.year = ?",
-    )
-    .bind(year)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
+    Ok(stored_where(db, "a.year = ?", &[year])
+        .await?
         .into_iter()
-        .map(|(id, q, side, version, answer, note, evidence, by, at)| {
-            let side = if side == "tpi" { Side::Tpi } else { Side::Unit };
-            (
-                (q, side),
-                Stored {
-                    id,
-                    question_id: q,
-                    side,
-                    version,
-                    answer,
-                    note,
-                    evidence,
-                    answered_by: by,
-                    answered_at: at,
-                },
-            )
+        .map(|s| ((s.question_id, s.side), s))
+        .collect())
+}
+
+/// Both sides' current answers to one question.
+pub async fn stored_of(
+    db: &SqlitePool,
+    year: i64,
+    question_id: i64,
+) -> sqlx::Result<(Option<Stored>, Option<Stored>)> {
+    let rows = stored_where(db, "a.year = ? AND a.question_id = ?", &[year, question_id]).await?;
+    let pick = |side| rows.iter().find(|s| s.side == side).cloned();
+    Ok((pick(Side::Unit), pick(Side::Tpi)))
+}
+
+async fn stored_where(db: &SqlitePool, filter: &str, binds: &[i64]) -> sqlx::Result<Vec<Stored>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        question_id: i64,
+        side: String,
+        version: i64,
+        answer: Option<String>,
+        note: String,
+        evidence: String,
+        by_name: String,
+        answered_by: i64,
+        answered_at: String,
+        seen_unit_version: Option<i64>,
+        draft_from: Option<i64>,
+    }
+    let sql = format!(
+        "SELECT a.id, a.question_id, a.side, a.version, a.answer, a.note, a.evidence,
+                u.display_name AS by_name, a.answered_by, a.answered_at, a.seen_unit_version,
+                a.draft_from
+         FROM lke_answers a JOIN users u ON u.id = a.answered_by WHERE {filter}"
+    );
+    let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(*b);
+    }
+    Ok(q.fetch_all(db)
+        .await?
+        .into_iter()
+        .map(|r| Stored {
+            id: r.id,
+            question_id: r.question_id,
+            side: if r.side == "tpi" {
+                Side::Tpi
+            } else {
+                Side::Unit
+            },
+            version: r.version,
+            answer: r.answer,
+            note: r.note,
+            evidence: r.evidence,
+            answered_by: r.by_name,
+            answered_by_id: r.answered_by,
+            answered_at: r.answered_at,
+            seen_unit_version: r.seen_unit_version,
+            draft_from: r.draft_from,
         })
         .collect())
 }
@@ -376,8 +410,17 @@ pub async fn write_answer(
     user_id: i64,
     at: &str,
 ) -> sqlx::Result<Result<bool, i64>> {
-    let current: Option<(i64, i64, Option<String>, String, String)> = sqlx::query_as(
-        "SELECT id, version, answer, note, evidence FROM lke_answers
+    type Current = (
+        i64,
+        i64,
+        Option<String>,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+    );
+    let current: Option<Current> = sqlx::query_as(
+        "SELECT id, version, answer, note, evidence, seen_unit_version, draft_from FROM lke_answers
          WHERE year = ? AND question_id = ? AND side = ?",
     )
     .bind(year)
@@ -392,10 +435,25 @@ pub async fn write_answer(
         return Ok(Err(version));
     }
     let answer = input.answer.as_ref().map(Answer::to_portal_string);
-    if let Some((_, _, a, n, e)) = &current
+    // the TPI's answer records the unit version it evaluated
+    let unit_version: Option<i64> = if side == Side::Tpi {
+        sqlx::query_scalar(
+            "SELECT version FROM lke_answers WHERE year = ? AND question_id = ? AND side = 'unit'",
+        )
+        .bind(year)
+        .bind(question_id)
+        .fetch_optional(&mut *conn)
+        .await?
+    } else {
+        None
+    };
+    if let Some((_, _, a, n, e, seen, draft)) = &current
         && *a == answer
         && *n == input.note
         && *e == input.evidence
+        // saving a draft unchanged confirms it; re-evaluating a changed unit answer counts
+        && draft.is_none()
+        && (side == Side::Unit || *seen == unit_version)
     {
         return Ok(Ok(false));
     }
@@ -403,12 +461,14 @@ pub async fn write_answer(
         return Ok(Ok(false));
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO lke_answers (year, question_id, side, version, answer, note, evidence, answered_by, answered_at)
-         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
+        "INSERT INTO lke_answers (year, question_id, side, version, answer, note, evidence, answered_by,
+                                  answered_at, seen_unit_version, draft_from)
+         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, NULL)
          ON CONFLICT (year, question_id, side) DO UPDATE SET
              version = version + 1, answer = excluded.answer, note = excluded.note,
              evidence = excluded.evidence, answered_by = excluded.answered_by,
-             answered_at = excluded.answered_at
+             answered_at = excluded.answered_at, seen_unit_version = excluded.seen_unit_version,
+             draft_from = NULL
          RETURNING id",
     )
     .bind(year)
@@ -419,6 +479,7 @@ pub async fn write_answer(
     .bind(&input.evidence)
     .bind(user_id)
     .bind(at)
+    .bind(unit_version)
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query(

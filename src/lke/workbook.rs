@@ -85,6 +85,7 @@ fn evidence_cell(stored: &Stored, links: &[(i64, String)], base: Option<&str>) -
 pub fn build(
     master: &Master,
     unit_name: &str,
+    state_label: &str,
     stored: &HashMap<(i64, Side), Stored>,
     links: &HashMap<i64, Vec<(i64, String)>>,
     base: Option<&str>,
@@ -108,7 +109,7 @@ pub fn build(
         format!("LEMBAR KERJA EVALUASI ZONA INTEGRITAS {}", master.year),
         &bold,
     )?;
-    ws.write_string(1, 0, unit_name)?;
+    ws.write_string(1, 0, format!("{unit_name} · {state_label}"))?;
     ws.write_string(
         2,
         0,
@@ -354,7 +355,9 @@ pub struct Imported {
 
 /// Writes the rows read from a workbook in one transaction with one audit entry: the
 /// unit's side as `unit_by`, the TPI's as `tpi_by` (a side whose author is `None` is
-/// not written). Answers equal to the current ones make no new version.
+/// not written). Answers equal to the current ones make no new version. A side that
+/// is locked (sent to the TPI, or the TPI's evaluation final) refuses the whole import
+/// with a message.
 pub async fn store_rows(
     pool: &sqlx::SqlitePool,
     actor: &crate::audit::Actor,
@@ -362,10 +365,21 @@ pub async fn store_rows(
     rows: &[RowRead],
     unit_by: Option<i64>,
     tpi_by: Option<i64>,
-) -> sqlx::Result<Imported> {
+) -> sqlx::Result<Result<Imported, String>> {
     use crate::audit::{Action, Entry};
     let at = crate::fmt::now_stamp();
     let mut tx = crate::db::write(pool).await?;
+    let (unit_locked, tpi_locked) = super::work::locks(&mut tx, year).await?;
+    if unit_by.is_some() && unit_locked {
+        return Ok(Err(format!(
+            "Penilaian mandiri LKE {year} sudah dikirim ke TPI; jawaban unit terkunci dan tidak diimpor."
+        )));
+    }
+    if tpi_by.is_some() && tpi_locked {
+        return Ok(Err(format!(
+            "Penilaian TPI LKE {year} sudah final; jawaban TPI terkunci dan tidak diimpor."
+        )));
+    }
     let mut done = Imported::default();
     for r in rows {
         for (side, input, by, count) in [
@@ -401,7 +415,7 @@ pub async fn store_rows(
         .after(serde_json::json!({"tahun": year, "unit": done.unit, "tpi": done.tpi})),
     )
     .await?;
-    Ok(done)
+    Ok(Ok(done))
 }
 
 #[cfg(test)]

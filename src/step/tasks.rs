@@ -33,6 +33,8 @@ pub(crate) struct TasksPage {
     pub(crate) total: usize,
     pub(crate) attention: usize,
     pub(crate) deadline: Option<String>,
+    /// The LKE questions this person answers: (year, [(id, text, answered)]).
+    pub(crate) lke: Option<crate::lke::question::MyQuestions>,
 }
 
 /// Lower comes first: asked to fix, then not started, in progress, blocked, done.
@@ -83,5 +85,6 @@ pub(crate) async fn my_tasks(
         deadline: periods::deadline(&state.db, period)
             .await?
             .map(crate::fmt::date_id),
+        lke: crate::lke::question::my_questions(&state.db, user.id).await?,
     })
 }

@@ -105,10 +105,18 @@ pub enum Flash {
     KelompokDisimpan,
     PredikatDisimpan,
     MasterDimuat,
+    JawabanDisimpan,
+    LkeDikirim,
+    LkeDibuka,
+    TpiFinal,
+    TpiDibuka,
+    DrafDibawa,
+    LangkahSoalDisimpan,
+    LangkahDibuat,
 }
 
 impl Flash {
-    pub const ALL: [Flash; 27] = [
+    pub const ALL: [Flash; 35] = [
         Flash::SignedOut,
         Flash::Unlocked,
         Flash::PasswordChanged,
@@ -136,6 +144,14 @@ impl Flash {
         Flash::KelompokDisimpan,
         Flash::PredikatDisimpan,
         Flash::MasterDimuat,
+        Flash::JawabanDisimpan,
+        Flash::LkeDikirim,
+        Flash::LkeDibuka,
+        Flash::TpiFinal,
+        Flash::TpiDibuka,
+        Flash::DrafDibawa,
+        Flash::LangkahSoalDisimpan,
+        Flash::LangkahDibuat,
     ];
 
     pub fn key(self) -> &'static str {
@@ -167,6 +183,14 @@ impl Flash {
             Flash::KelompokDisimpan => "kelompok-disimpan",
             Flash::PredikatDisimpan => "predikat-disimpan",
             Flash::MasterDimuat => "master-dimuat",
+            Flash::JawabanDisimpan => "jawaban-disimpan",
+            Flash::LkeDikirim => "lke-dikirim",
+            Flash::LkeDibuka => "lke-dibuka",
+            Flash::TpiFinal => "tpi-final",
+            Flash::TpiDibuka => "tpi-dibuka",
+            Flash::DrafDibawa => "draf-dibawa",
+            Flash::LangkahSoalDisimpan => "langkah-soal-disimpan",
+            Flash::LangkahDibuat => "langkah-dibuat",
         }
     }
 
@@ -205,6 +229,22 @@ impl Flash {
             }
             Flash::PredikatDisimpan => "Predikat unit telah dicatat.",
             Flash::MasterDimuat => "Master LKE telah dimuat.",
+            Flash::JawabanDisimpan => "Jawaban telah disimpan.",
+            Flash::LkeDikirim => {
+                "Penilaian mandiri telah dikirim ke TPI; jawaban unit kini terkunci."
+            }
+            Flash::LkeDibuka => {
+                "Penilaian mandiri telah dibuka kembali; alasannya tercatat di jejak audit."
+            }
+            Flash::TpiFinal => "Penilaian TPI telah dinyatakan final; jawaban TPI kini terkunci.",
+            Flash::TpiDibuka => {
+                "Penilaian TPI telah dibuka kembali; alasannya tercatat di jejak audit."
+            }
+            Flash::DrafDibawa => {
+                "Jawaban tahun lalu telah dibawa sebagai draf; konfirmasi setiap soal dengan menyimpannya."
+            }
+            Flash::LangkahSoalDisimpan => "Soal LKE yang dilayani langkah ini telah disimpan.",
+            Flash::LangkahDibuat => "Catatan TPN telah dijadikan langkah aksi tahun berikutnya.",
         }
     }
 

@@ -127,6 +127,34 @@ const TABLE: &[(&str, &str, Who)] = &[
     ),
     ("GET", "/lke/{tahun}/kelompok", Who::SignedIn),
     ("POST", "/lke/{tahun}/kelompok/{id}", ADMIN),
+    ("GET", "/lke/{tahun}/soal", Who::SignedIn),
+    ("GET", "/lke/{tahun}/soal/{id}", Who::SignedIn),
+    (
+        "POST",
+        "/lke/{tahun}/soal/{id}/jawaban",
+        Who::Roles(&["admin", "staf"]),
+    ),
+    (
+        "POST",
+        "/lke/{tahun}/soal/{id}/tpi",
+        Who::Roles(&["penilai"]),
+    ),
+    (
+        "POST",
+        "/lke/{tahun}/soal/{id}/pic",
+        Who::Roles(&["admin", "pimpinan"]),
+    ),
+    (
+        "POST",
+        "/lke/{tahun}/penugasan",
+        Who::Roles(&["admin", "pimpinan"]),
+    ),
+    ("GET", "/lke/{tahun}/catatan-tpi", Who::SignedIn),
+    ("POST", "/lke/{tahun}/kirim", ADMIN),
+    ("POST", "/lke/{tahun}/buka", ADMIN),
+    ("POST", "/lke/{tahun}/final", Who::Roles(&["penilai"])),
+    ("POST", "/lke/{tahun}/buka-tpi", Who::Roles(&["penilai"])),
+    ("POST", "/lke/{tahun}/tenggat", ADMIN),
     ("GET", "/admin/predikat", ADMIN),
     ("POST", "/admin/predikat", ADMIN),
     ("GET", "/admin/lke", ADMIN),
@@ -164,6 +192,10 @@ async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> Strin
         ("/admin/pengguna/{id}/kata-sandi", 1),
         ("/admin/pengguna/{id}/buka-kunci", 1),
         ("/lke/{tahun}/kelompok/{id}", 1),
+        ("/lke/{tahun}/soal/{id}", 1),
+        ("/lke/{tahun}/soal/{id}/jawaban", 1),
+        ("/lke/{tahun}/soal/{id}/tpi", 1),
+        ("/lke/{tahun}/soal/{id}/pic", 1),
     ]);
     match ids.get(pattern) {
         Some(id) => pattern

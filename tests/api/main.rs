@@ -11,6 +11,7 @@ mod hardening;
 mod helpers;
 mod lke;
 mod lke_pages;
+mod lke_work;
 mod ops;
 mod progress;
 mod reports;

@@ -188,6 +188,7 @@ pub(crate) async fn add_item(
                 year,
                 text: input.text,
                 authority: input.authority,
+                questions: String::new(),
                 units: Vec::new(),
                 errors: problems,
             },
@@ -249,6 +250,8 @@ pub(crate) struct EditPage {
     pub(crate) year: i64,
     pub(crate) text: String,
     pub(crate) authority: String,
+    /// The LKE questions a step serves, "12; 13".
+    pub(crate) questions: String,
     pub(crate) units: Vec<UnitChoice>,
     pub(crate) errors: Vec<String>,
 }

@@ -6,6 +6,8 @@ use super::*;
 // ---------------------------------------------------------------------------
 // CSV export
 
+/// The columns of the catalogue CSV; the export adds [`QUESTIONS_COLUMN`] last, and an
+/// import takes files with or without it.
 pub const CSV_HEADER: [&str; 9] = [
     "component",
     "component_name",
@@ -18,17 +20,26 @@ pub const CSV_HEADER: [&str; 9] = [
     "authority",
 ];
 
+/// The optional last column: the LKE question ids a step serves, separated by `;`.
+pub const QUESTIONS_COLUMN: &str = "soal_id";
+
 /// Writes a catalogue's items in force as RFC 4180 CSV (UTF-8, CRLF, quoted where
 /// needed), numbered 1, 2, … within their parent (retired items leave no gaps).
 pub fn to_csv(catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    w.write_record(CSV_HEADER)?;
+    w.write_record(CSV_HEADER.iter().chain(&[QUESTIONS_COLUMN]))?;
     for c in &catalogue.components {
         for (an, a) in c.active_areas().enumerate() {
             for (inn, i) in a.active_indicators().enumerate() {
                 for (sn, s) in i.active_steps().enumerate() {
+                    let questions = s
+                        .questions
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(";");
                     let cells = [
                         c.numeral.as_str(),
                         c.name.as_str(),
@@ -39,6 +50,7 @@ pub fn to_csv(catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> {
                         &(sn + 1).to_string(),
                         s.text.as_str(),
                         s.authority_text.as_str(),
+                        questions.as_str(),
                     ];
                     // formulas neutralised; import undoes the prefix (`fmt::csv_text`)
                     w.write_record(cells.iter().map(|c| crate::fmt::csv_cell(c).into_owned()))?;

@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::audit::{Action, Actor, Entry};
-use crate::catalogue::CSV_HEADER;
+use crate::catalogue::{CSV_HEADER, QUESTIONS_COLUMN};
 
 // ---------------------------------------------------------------------------
 // Import
@@ -37,10 +37,19 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut records = reader.records();
+    // the header without `soal_id` (files of earlier versions) or with it, last
+    let mut columns = CSV_HEADER.len();
     match records.next() {
         Some(Ok(h)) if h.iter().collect::<Vec<_>>() == CSV_HEADER => {}
+        Some(Ok(h))
+            if h.len() == CSV_HEADER.len() + 1
+                && h.iter().take(CSV_HEADER.len()).eq(CSV_HEADER)
+                && h.get(CSV_HEADER.len()) == Some(QUESTIONS_COLUMN) =>
+        {
+            columns += 1;
+        }
         Some(Ok(_)) => errors.push(format!(
-            "Baris 1: judul kolom harus persis: {}",
+            "Baris 1: judul kolom harus persis: {} (kolom terakhir {QUESTIONS_COLUMN} boleh ada, boleh tidak)",
             CSV_HEADER.join(",")
         )),
         Some(Err(e)) => errors.push(format!("Baris 1: tidak dapat dibaca sebagai CSV ({e}).")),
@@ -64,10 +73,9 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
             }
         };
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-        if rec.len() != CSV_HEADER.len() {
+        if rec.len() != columns {
             errors.push(format!(
-                "Baris {line}: harus {} kolom, ada {}.",
-                CSV_HEADER.len(),
+                "Baris {line}: harus {columns} kolom, ada {}.",
                 rec.len()
             ));
             continue;
@@ -116,6 +124,18 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
                 bad = true;
             }
         }
+        let questions = if columns > CSV_HEADER.len() {
+            match crate::lke::links::parse_ids(&f(CSV_HEADER.len())) {
+                Ok(ids) => ids,
+                Err(m) => {
+                    errors.push(format!("Baris {line}: kolom {QUESTIONS_COLUMN}: {m}."));
+                    bad = true;
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
         if bad {
             continue;
         }
@@ -160,6 +180,7 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
             authority: f(8),
             units: None,
             pics: Vec::new(),
+            questions,
         });
     }
     if rows.is_empty() && errors.is_empty() {
@@ -249,6 +270,15 @@ pub async fn import(
         return Err(YearError::Taken(format!(
             "Tahun {year} sudah punya target; impor hanya ke tahun yang belum punya target."
         )));
+    }
+    let mut problems = Vec::new();
+    for r in &rows {
+        if let Err(m) = crate::lke::links::check_ids(&mut tx, year, &r.questions).await? {
+            problems.push(format!("Baris {}: kolom {QUESTIONS_COLUMN}: {m}.", r.line));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(YearError::Invalid(problems));
     }
     let n = insert_year(&mut tx, year, &rows).await?;
     tx.commit(

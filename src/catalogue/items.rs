@@ -84,6 +84,11 @@ pub(crate) async fn edit_form(
     let (text, authority) = current_text(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let questions = if kind == Kind::Step {
+        crate::lke::links::step_questions(&state.db, id).await?
+    } else {
+        Vec::new()
+    };
     render(&EditPage {
         chrome,
         kind,
@@ -92,6 +97,9 @@ pub(crate) async fn edit_form(
         year,
         text,
         authority,
+        questions: crate::lke::links::ids_text(
+            &questions.iter().map(|(q, _)| *q).collect::<Vec<_>>(),
+        ),
         units: if kind == Kind::Step {
             unit_choices(&state.db, Some(id), None).await?
         } else {
@@ -109,6 +117,8 @@ pub struct ItemInput {
     pub authority: String,
     #[serde(deserialize_with = "crate::web::form::one_or_many")]
     pub unit: Vec<String>,
+    /// The LKE questions a step serves, "12; 13".
+    pub soal: String,
 }
 
 pub(crate) async fn edit_submit(
@@ -127,14 +137,25 @@ pub(crate) async fn edit_submit(
         text,
         authority,
         unit,
-        ..
+        soal,
     } = form;
     let units: Vec<i64> = unit.iter().filter_map(|v| v.parse().ok()).collect();
     let mut errors: Vec<String> = check_text(kind.label(), &text).into_iter().collect();
+    let mut questions = Vec::new();
     if kind == Kind::Step {
         errors.extend(check_text("Kewenangan", &authority));
         if units.is_empty() {
             errors.push("Pilih sedikitnya satu unit yang berwenang.".into());
+        }
+        match crate::lke::links::parse_ids(&soal) {
+            Ok(ids) => {
+                let mut conn = state.db.acquire().await?;
+                if let Err(m) = crate::lke::links::check_ids(&mut conn, year, &ids).await? {
+                    errors.push(format!("Soal LKE: {m}."));
+                }
+                questions = ids;
+            }
+            Err(m) => errors.push(format!("Soal LKE: {m}.")),
         }
     }
     if !errors.is_empty() {
@@ -148,6 +169,7 @@ pub(crate) async fn edit_submit(
                 year,
                 text,
                 authority,
+                questions: soal,
                 units: if kind == Kind::Step {
                     unit_choices(&state.db, Some(id), Some(&units)).await?
                 } else {
@@ -185,6 +207,7 @@ pub(crate) async fn edit_submit(
             .execute(&mut *tx)
             .await?;
         link_units(&mut tx, id, &units).await?;
+        crate::lke::links::set_step_questions(&mut tx, id, year, &questions).await?;
     }
     tx.commit(
         &Actor::user(&user, Some(ip)),
@@ -195,7 +218,7 @@ pub(crate) async fn edit_submit(
         .object(kind.slug(), id)
         .change(
             json!({"teks": before_text, "kewenangan": before_authority, "unit": before_units}),
-            json!({"teks": text.trim(), "kewenangan": authority.trim(), "unit": units}),
+            json!({"teks": text.trim(), "kewenangan": authority.trim(), "unit": units, "soal": questions}),
         ),
     )
     .await?;

@@ -93,6 +93,8 @@ pub struct Step {
     pub authority_text: String,
     pub retired: bool,
     pub units: Vec<String>,
+    /// The LKE questions of its year that the step serves.
+    pub questions: Vec<i64>,
 }
 
 impl Component {
@@ -170,6 +172,8 @@ pub(crate) struct FlatRow {
     pub(crate) i_retired: bool,
     pub(crate) s_retired: bool,
     pub(crate) units: Option<String>,
+    /// The LKE question ids the step serves, "12;13".
+    pub(crate) questions: Option<String>,
 }
 
 /// Unit names are joined with a character no unit name contains.
@@ -200,7 +204,10 @@ pub async fn load(db: &SqlitePool, year: i64) -> sqlx::Result<Option<Catalogue>>
                 s.retired_at IS NOT NULL AS s_retired,
                 (SELECT group_concat(u.name, char(31)) FROM
                     (SELECT u.name FROM step_authorities sa JOIN units u ON u.id = sa.unit_id
-                     WHERE sa.step_id = s.id ORDER BY u.id) u) AS units
+                     WHERE sa.step_id = s.id ORDER BY u.id) u) AS units,
+                (SELECT group_concat(q.question_id, ';') FROM
+                    (SELECT question_id FROM lke_step_questions WHERE step_id = s.id
+                     ORDER BY question_id) q) AS questions
          FROM components c
          JOIN areas a ON a.component_id = c.id
          JOIN indicators i ON i.area_id = a.id
@@ -259,6 +266,10 @@ pub(crate) fn build_tree(rows: Vec<FlatRow>) -> Vec<Component> {
             units: r
                 .units
                 .map(|u| u.split(UNIT_SEPARATOR).map(str::to_string).collect())
+                .unwrap_or_default(),
+            questions: r
+                .questions
+                .map(|q| q.split(';').filter_map(|x| x.parse().ok()).collect())
                 .unwrap_or_default(),
         });
     }

@@ -30,6 +30,8 @@ pub struct NewStep {
     /// Units to link; `None` links those the authority wording names.
     pub units: Option<Vec<i64>>,
     pub pics: Vec<i64>,
+    /// LKE question ids of the year (the CSV's optional `soal_id`), checked by the caller.
+    pub questions: Vec<i64>,
 }
 
 pub fn valid_year(year: i64) -> bool {
@@ -56,7 +58,7 @@ pub async fn units_named(conn: &mut SqliteConnection, text: &str) -> sqlx::Resul
 }
 
 /// Links a step to the given units (unknown unit ids are skipped).
-pub(crate) async fn link_units(
+pub async fn link_units(
     conn: &mut SqliteConnection,
     step_id: i64,
     units: &[i64],
@@ -166,6 +168,7 @@ pub async fn insert_year(
                 .execute(&mut *conn)
                 .await?;
         }
+        crate::lke::links::set_step_questions(conn, sid, year, &r.questions).await?;
     }
     // No weights are written: a year without its own uses the defaults of its
     // regulation (see `score::default_weights`) until an admin sets them.
@@ -253,6 +256,8 @@ pub async fn copy_year(
             authority: r.authority,
             units: Some(units),
             pics,
+            // question ids belong to each year's master: links are set anew
+            questions: Vec::new(),
         });
     }
     let n = insert_year(conn, to, &rows).await?;

@@ -5,8 +5,11 @@
 //! them.
 
 pub mod answer;
+pub mod archive;
 pub mod cli;
+pub mod links;
 pub mod model;
+pub mod next;
 pub mod pages;
 pub mod portalrb;
 pub mod question;
@@ -119,6 +122,31 @@ pub fn routes() -> Vec<Route> {
             "/lke/{tahun}/tenggat",
             admin,
             post(work::set_deadlines),
+        ),
+        Route::new(
+            "POST",
+            "/langkah/{id}/soal",
+            admin,
+            post(links::set_from_step),
+        ),
+        Route::new("POST", "/lke/{tahun}/bawa", admin, post(next::carry_drafts)),
+        Route::new(
+            "GET",
+            "/lke/{tahun}/tindak-lanjut",
+            admin,
+            get(next::next_page),
+        ),
+        Route::new(
+            "POST",
+            "/lke/{tahun}/tindak-lanjut",
+            admin,
+            post(next::note_to_step),
+        ),
+        Route::new(
+            "GET",
+            "/lke/{tahun}/bukti.zip",
+            Access::Roles(&[Role::Admin, Role::Pimpinan, Role::Penilai]),
+            get(archive::archive),
         ),
         Route::new("GET", "/admin/predikat", admin, get(pages::predicates_page)),
         Route::new(

@@ -72,6 +72,8 @@ pub struct GainRow {
     pub unit: String,
     pub points: String,
     pub group: Option<String>,
+    /// The action steps serving the question: (step id, code).
+    pub steps: Vec<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -151,6 +153,7 @@ pub fn gain_rows(v: &YearView, limit: usize) -> Vec<GainRow> {
                 unit: v.answer_label(q.id, Side::Unit),
                 points: points(g.points),
                 group,
+                steps: v.steps.get(&q.id).cloned().unwrap_or_default(),
             })
         })
         .collect()

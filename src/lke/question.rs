@@ -126,6 +126,8 @@ pub(crate) struct SheetPage {
     pub(crate) is_admin: bool,
     pub(crate) is_penilai: bool,
     pub(crate) has_previous: bool,
+    /// Leaders, admins and evaluators download the evidence archive.
+    pub(crate) can_zip: bool,
     pub(crate) errors: Vec<String>,
 }
 
@@ -261,6 +263,7 @@ async fn sheet(
             is_admin: user.role == Role::Admin,
             is_penilai: user.role == Role::Penilai,
             has_previous,
+            can_zip: user.role != Role::Staf,
             errors,
             chrome,
         },

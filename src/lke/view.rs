@@ -30,6 +30,8 @@ pub struct YearView {
     /// On the TPI's answers once it has answered anything, else on the unit's.
     pub gains: Vec<Gain>,
     pub gains_side: Side,
+    /// The action steps serving each question: question id → [(step id, code)].
+    pub steps: HashMap<i64, Vec<(i64, String)>>,
 }
 
 impl YearView {
@@ -56,6 +58,7 @@ impl YearView {
         });
         Ok(Some(YearView {
             stored: store::stored(db, year).await?,
+            steps: super::links::steps_by_question(db, year).await?,
             master,
             plan,
             unit_answers,

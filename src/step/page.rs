@@ -143,9 +143,23 @@ pub struct StepPage {
     pub review_note: String,
     pub history: Vec<HistoryView>,
     pub deadline: Option<String>,
+    /// The LKE questions of its year this step serves: (id, text).
+    pub questions: Vec<(i64, String)>,
+    /// Its year has an LKE master (questions can be linked).
+    pub lke_year: bool,
+    pub questions_text: String,
+    pub questions_error: Option<String>,
 }
 
 impl StepPage {
+    /// Admins link steps to LKE questions.
+    pub fn is_admin(&self) -> bool {
+        self.chrome
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role == crate::auth::Role::Admin)
+    }
+
     pub fn active_evidence_count(&self) -> usize {
         self.evidence
             .iter()
@@ -330,6 +344,12 @@ impl StepPage {
                 reason: String::new(),
             },
         };
+        let questions = crate::lke::links::step_questions(&state.db, ctx.id).await?;
+        let lke_year: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM lke_years WHERE year = ?)")
+                .bind(ctx.year)
+                .fetch_one(&state.db)
+                .await?;
         Ok(StepPage {
             code: ctx.code(),
             periods: PeriodChoice::from_periods(
@@ -361,6 +381,12 @@ impl StepPage {
             review_note: String::new(),
             history,
             deadline,
+            questions_text: crate::lke::links::ids_text(
+                &questions.iter().map(|(q, _)| *q).collect::<Vec<_>>(),
+            ),
+            questions,
+            lke_year,
+            questions_error: None,
         })
     }
 }

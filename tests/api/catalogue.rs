@@ -52,6 +52,7 @@ fn parse_csv(text: &str) -> Vec<Row> {
         header,
         zi_tracker::catalogue::CSV_HEADER
             .iter()
+            .chain(&[zi_tracker::catalogue::QUESTIONS_COLUMN])
             .map(|s| s.to_string())
             .collect::<Vec<_>>()
     );
@@ -442,15 +443,15 @@ async fn cli_export_matches_the_download_and_refuses_unknown_years() {
     );
     assert_eq!(
         lines[0],
-        "component,component_name,area,area_name,indicator,indicator_text,step,step_text,authority"
+        "component,component_name,area,area_name,indicator,indicator_text,step,step_text,authority,soal_id"
     );
     assert_eq!(
         lines[1],
-        "I,MANAJEMEN PERUBAHAN,1,Tim Kerja,1,SK Tim Kerja ZI telah dibuat sesuai prosedur yang telah ditetapkan,1,Penetapan SK dan Menyusun SOP pemilihan tim kerja ZI,Instansi yang berwenang mengelola ZI"
+        "I,MANAJEMEN PERUBAHAN,1,Tim Kerja,1,SK Tim Kerja ZI telah dibuat sesuai prosedur yang telah ditetapkan,1,Penetapan SK dan Menyusun SOP pemilihan tim kerja ZI,Instansi yang berwenang mengelola ZI,"
     );
     assert_eq!(
         lines[74],
-        "VI,PENINGKATAN KUALITAS PELAYANAN PUBLIK,3,Penilaian Kepuasan Pelayanan,3,Dilakukan tindak lanjut atas hasil survei kepuasan masyarakat,1,Menindaklanjuti hasil IKM,Instansi yang berwenang mengelola ZI"
+        "VI,PENINGKATAN KUALITAS PELAYANAN PUBLIK,3,Penilaian Kepuasan Pelayanan,3,Dilakukan tindak lanjut atas hasil survei kepuasan masyarakat,1,Menindaklanjuti hasil IKM,Instansi yang berwenang mengelola ZI,"
     );
     assert_eq!(lines[75], "");
 

@@ -228,7 +228,10 @@ async fn the_tpi_evaluates_beside_the_unit_and_a_changed_answer_needs_reevaluati
         .unwrap();
     let (_, page) = pic.get_text("/lke/2026/soal/1").await;
     let tpi = Html::texts(&page, "#tpi-h ~ dl dd").join(" | ");
-    assert!(tpi.contains(&format!("{name}, ")) && tpi.contains("(versi 2)"), "{tpi}");
+    assert!(
+        tpi.contains(&format!("{name}, ")) && tpi.contains("(versi 2)"),
+        "{tpi}"
+    );
 }
 
 #[tokio::test]
@@ -415,4 +418,390 @@ async fn a_whole_sub_area_goes_to_one_pic() {
     assert_eq!(res.status(), 400);
     let (_, page) = pic.get_text("/lke/2026/soal?saya=1").await;
     assert_eq!(Html::texts(&page, "tr.mine").len(), expected);
+}
+
+async fn import_csv(admin: &Session, year: &str, content: String) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", admin.csrf.clone())
+        .text("tahun", year.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(content.into_bytes()).file_name("t.csv"),
+        );
+    admin
+        .client
+        .post(admin.url("/admin/target-impor"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn steps_serve_questions_through_the_csv_the_editor_and_the_step_page() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let header = zi_tracker::catalogue::CSV_HEADER.join(",");
+    // with the optional last column: ids separated by ";"
+    let with = format!(
+        "{header},soal_id\nI,MANAJEMEN PERUBAHAN,1,Tim Kerja,1,SK tim,1,Menetapkan SK tim,Unit kerja sendiri,1;2\nI,MANAJEMEN PERUBAHAN,1,Tim Kerja,1,SK tim,2,Memilih anggota,Unit kerja sendiri,\n"
+    );
+    // bad ids are refused whole, by line
+    let before = fingerprint(app.db()).await;
+    let bad = with.replace(",1;2\n", ",1;999\n");
+    let res = import_csv(&admin, "2026", bad).await;
+    assert_eq!(res.status(), 400);
+    let errors = Html::texts(&res.text().await.unwrap(), "#ringkasan-galat li");
+    assert_eq!(
+        errors,
+        ["Baris 2: kolom soal_id: soal 999 tidak ada di master LKE 2026."]
+    );
+    let res = import_csv(&admin, "2026", with.replace(",1;2\n", ",satu\n")).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(fingerprint(app.db()).await, before);
+
+    assert_eq!(import_csv(&admin, "2026", with).await.status(), 303);
+    let linked: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT s.position, l.question_id FROM lke_step_questions l JOIN action_steps s ON s.id = l.step_id ORDER BY 1, 2",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(linked, [(1, 1), (1, 2)]);
+    // and the export writes them back
+    let (_, csv) = admin.get_text("/katalog/ekspor.csv?tahun=2026").await;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].ends_with(",soal_id"), "{}", lines[0]);
+    assert!(lines[1].ends_with(",1;2"), "{}", lines[1]);
+    // a file without the column still imports (a year without a master)
+    let without = format!("{header}\nI,X,1,A,1,B,1,C,D\n");
+    assert_eq!(import_csv(&admin, "2027", without).await.status(), 303);
+
+    // the step page lists its questions; the admin changes them there
+    let step: i64 = sqlx::query_scalar(
+        "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
+         JOIN components c ON c.id = a.component_id WHERE c.year = 2026 AND s.position = 2",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    let res = admin
+        .post(
+            &format!("/langkah/{step}/soal"),
+            &[("soal", "3; 4"), ("periode", "2026-2")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = admin
+        .get_text(&format!("/langkah/{step}?periode=2026-2"))
+        .await;
+    let listed = Html::texts(&page, "#soal-h ~ ul li");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed[0].starts_with("Soal 3"), "{listed:?}");
+    let res = admin
+        .post(
+            &format!("/langkah/{step}/soal"),
+            &[("soal", "3; 9999"), ("periode", "2026-2")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("soal 9999 tidak ada di master LKE 2026"));
+    assert_eq!(Html::field_value(&page, "soal").as_deref(), Some("3; 9999"));
+    // the target editor holds the same field
+    let res = admin
+        .post(
+            &format!("/admin/target/langkah/{step}"),
+            &[
+                ("text", "Memilih anggota"),
+                ("authority", "Unit kerja sendiri"),
+                ("unit", "1"),
+                ("soal", "127"),
+            ],
+        )
+        .await;
+    let status = res.status();
+    assert_eq!(
+        status,
+        303,
+        "{:?}",
+        Html::texts(&res.text().await.unwrap(), "#ringkasan-galat li")
+    );
+    let (_, page) = admin
+        .get_text(&format!("/admin/target/langkah/{step}"))
+        .await;
+    assert_eq!(Html::field_value(&page, "soal").as_deref(), Some("127"));
+
+    // a question page lists its steps; readiness's gains (IPKP, unanswered: the
+    // largest) link to them
+    let (_, page) = admin.get_text("/lke/2026/soal/127").await;
+    let steps = Html::texts(&page, "#langkah-h ~ .table-wrap tbody tr");
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert!(steps[0].contains("Memilih anggota"));
+    let (_, page) = admin.get_text("/lke/2026").await;
+    assert!(page.contains(&format!("href=\"/langkah/{step}\"")));
+}
+
+#[tokio::test]
+async fn the_evidence_archive_follows_the_lke_numbering_with_an_index() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let staf = app.signed_in("staf").await;
+    let step = app.step_id("I", 1, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+    let res = staf
+        .upload(
+            step,
+            "2021-2",
+            "SK Tim ZI.pdf",
+            crate::helpers::pdf_bytes("sk"),
+            None,
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    let evidence: i64 = sqlx::query_scalar("SELECT max(id) FROM evidence")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    // the 2021 step's evidence is not this year's: refused
+    let res = admin
+        .post(
+            "/lke/2026/soal/1/jawaban",
+            &[
+                ("versi", "0"),
+                ("jawaban", "Ya"),
+                ("bukti", &evidence.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    // a 2026 plan copied from 2021 with evidence of its own
+    assert_eq!(
+        admin
+            .post("/admin/target-salin", &[("dari", "2021"), ("ke", "2026")])
+            .await
+            .status(),
+        303
+    );
+    let step26: i64 = sqlx::query_scalar(
+        "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
+         JOIN components c ON c.id = a.component_id WHERE c.year = 2026 ORDER BY c.position, a.position, i.position, s.position LIMIT 1",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    app.assign(step26, staf.user_id).await;
+    let res = staf
+        .upload(
+            step26,
+            "2026-2",
+            "SK Tim ZI 2026.pdf",
+            crate::helpers::pdf_bytes("sk26"),
+            None,
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    let ev26: i64 = sqlx::query_scalar("SELECT max(id) FROM evidence")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        admin
+            .post(
+                &format!("/langkah/{step26}/soal"),
+                &[("soal", "1"), ("periode", "2026-2")]
+            )
+            .await
+            .status(),
+        303
+    );
+    let res = admin
+        .post(
+            "/lke/2026/soal/1/jawaban",
+            &[
+                ("versi", "0"),
+                ("jawaban", "Ya"),
+                ("bukti", &ev26.to_string()),
+                ("bukti_teks", "https://contoh.go.id/sk"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+
+    let res = admin.get("/lke/2026/bukti.zip").await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert!(
+        names.contains(&"INDEKS BUKTI DUKUNG LKE.xlsx".to_string()),
+        "{names:?}"
+    );
+    let file = names
+        .iter()
+        .find(|n| n.ends_with("SK Tim ZI 2026.pdf"))
+        .expect("the linked file");
+    assert!(
+        file.starts_with("A PENGUNGKIT/I PEMENUHAN/1 MANAJEMEN PERUBAHAN/i Penyusunan Tim Kerja/1 Unit kerja telah membentuk tim"),
+        "{file}"
+    );
+    // the index lists the file and the link with the question's numbering
+    use calamine::Reader;
+    let mut idx = Vec::new();
+    std::io::copy(
+        &mut zip.by_name("INDEKS BUKTI DUKUNG LKE.xlsx").unwrap(),
+        &mut idx,
+    )
+    .unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(idx)).unwrap();
+    let sheet = book.worksheet_range("Indeks").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let data: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "A.I.1.i.1").collect();
+    assert_eq!(data.len(), 2, "{rows:?}");
+    assert!(
+        data.iter()
+            .any(|r| r[5] == "Tautan" && r[7] == "https://contoh.go.id/sk")
+    );
+    assert!(data.iter().any(|r| r[5] == "Berkas" && r[7] == *file));
+    // staff do not download the evaluators' archive
+    assert_eq!(staf.get("/lke/2026/bukti.zip").await.status(), 403);
+}
+
+#[tokio::test]
+async fn the_tpn_notes_become_next_years_steps_and_last_years_answers_come_as_drafts() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    // 2027 gets a master (the 2026 file) and targets copied from 2021
+    let mut next: serde_json::Value =
+        serde_json::from_str(include_str!("../data/lke-2026-master.json")).unwrap();
+    next["tahun"] = serde_json::json!(2027);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", admin.csrf.clone())
+        .text("tahun", "2027")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(serde_json::to_vec(&next).unwrap()).file_name("m.json"),
+        );
+    let res = admin
+        .client
+        .post(admin.url("/admin/lke"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        admin
+            .post("/admin/target-salin", &[("dari", "2021"), ("ke", "2027")])
+            .await
+            .status(),
+        303
+    );
+
+    // the TPN's result of 2026, two notes
+    let res = admin
+        .post(
+            "/admin/predikat",
+            &[
+                ("tahun", "2026"),
+                ("predikat", "TIDAK"),
+                ("nilai_tpn", "71,2"),
+                ("catatan", "- Perkuat survei IKM\n- Lengkapi SOP pengaduan"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (status, page) = admin.get_text("/lke/2026/tindak-lanjut").await;
+    assert_eq!(status, 200);
+    let notes = Html::texts(&page, "section.panel > p.prewrap");
+    assert_eq!(notes, ["Perkuat survei IKM", "Lengkapi SOP pengaduan"]);
+    let indicator: i64 = sqlx::query_scalar(
+        "SELECT i.id FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+         WHERE c.year = 2027 ORDER BY c.position DESC, a.position, i.position LIMIT 1",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    // a missing authority: the same form again with what was typed
+    let res = admin
+        .post(
+            "/lke/2026/tindak-lanjut",
+            &[
+                ("catatan", "1"),
+                ("indikator", &indicator.to_string()),
+                ("teks", "Menyusun SOP pengaduan"),
+                ("kewenangan", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert_eq!(Html::texts(&page, "#teks-1"), ["Menyusun SOP pengaduan"]);
+    assert!(
+        !Html::texts(&page, "#catatan-1 #ringkasan-galat").is_empty(),
+        "the message by its note"
+    );
+    let res = admin
+        .post(
+            "/lke/2026/tindak-lanjut",
+            &[
+                ("catatan", "1"),
+                ("indikator", &indicator.to_string()),
+                ("teks", "Menyusun SOP pengaduan"),
+                ("kewenangan", "Unit kerja sendiri"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let made: (String, i64) = sqlx::query_as(
+        "SELECT s.text, c.year FROM lke_note_steps n JOIN action_steps s ON s.id = n.step_id
+         JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+         WHERE n.note = 'Lengkapi SOP pengaduan'",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(made, ("Menyusun SOP pengaduan".to_string(), 2027));
+
+    // 2026's answers come into 2027 as drafts: marked, not scored until confirmed
+    assert_eq!(
+        answer_unit(&admin, 1, 0, "Ya", "dari 2026").await.status(),
+        303
+    );
+    assert_eq!(admin.post("/lke/2027/bawa", &[]).await.status(), 303);
+    let (_, sheet) = admin.get_text("/lke/2027/soal").await;
+    assert!(Html::row_cells(&sheet, "A.I.1.i.1")[1].contains("draf"));
+    let score = zi_tracker::lke::cli::score_json(app.db(), 2027, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        score["mandiri"]["total"].as_f64(),
+        Some(0.0),
+        "a draft scores nothing"
+    );
+    // confirming: saving the draft as it is
+    let res = admin
+        .post(
+            "/lke/2027/soal/1/jawaban",
+            &[
+                ("versi", "1"),
+                ("jawaban", "Ya"),
+                ("catatan", "dari 2026"),
+                ("bukti_teks", "https://contoh.go.id/sk"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let score = zi_tracker::lke::cli::score_json(app.db(), 2027, None)
+        .await
+        .unwrap();
+    assert!(score["mandiri"]["total"].as_f64().unwrap() > 0.0);
+    let (_, sheet) = admin.get_text("/lke/2027/soal").await;
+    assert!(!Html::row_cells(&sheet, "A.I.1.i.1")[1].contains("draf"));
 }

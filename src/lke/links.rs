@@ -1,0 +1,197 @@
+//! Action steps ↔ LKE questions: which questions of its year a step serves.
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// "12; 13, 14" → [12, 13, 14] (separators `;`, `,` or spaces; repeats dropped).
+pub fn parse_ids(raw: &str) -> Result<Vec<i64>, String> {
+    let mut out = Vec::new();
+    for part in raw.split(|c: char| c == ';' || c == ',' || c.is_whitespace()) {
+        if part.is_empty() {
+            continue;
+        }
+        match part.parse::<i64>() {
+            Ok(n) if n >= 1 => {
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "\"{part}\" bukan nomor soal LKE (ID soal, mis. 12)"
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every id must be a question of the year's master; the message names the rest.
+pub async fn check_ids(
+    conn: &mut SqliteConnection,
+    year: i64,
+    ids: &[i64],
+) -> sqlx::Result<Result<(), String>> {
+    if ids.is_empty() {
+        return Ok(Ok(()));
+    }
+    let known: Vec<i64> = sqlx::query_scalar("SELECT id FROM lke_questions WHERE year = ?")
+        .bind(year)
+        .fetch_all(&mut *conn)
+        .await?;
+    if known.is_empty() {
+        return Ok(Err(format!(
+            "tahun {year} belum punya master LKE, sehingga soal tidak dapat dikaitkan"
+        )));
+    }
+    let unknown: Vec<String> = ids
+        .iter()
+        .filter(|i| !known.contains(i))
+        .map(i64::to_string)
+        .collect();
+    Ok(if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "soal {} tidak ada di master LKE {year}",
+            unknown.join(", ")
+        ))
+    })
+}
+
+/// Replaces the questions a step serves.
+pub async fn set_step_questions(
+    conn: &mut SqliteConnection,
+    step_id: i64,
+    year: i64,
+    ids: &[i64],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM lke_step_questions WHERE step_id = ?")
+        .bind(step_id)
+        .execute(&mut *conn)
+        .await?;
+    for id in ids {
+        sqlx::query("INSERT INTO lke_step_questions (step_id, year, question_id) VALUES (?, ?, ?)")
+            .bind(step_id)
+            .bind(year)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The questions a step serves: (id, question text), in worksheet order.
+pub async fn step_questions(db: &SqlitePool, step_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT q.id, q.text FROM lke_step_questions l
+         JOIN lke_questions q ON q.year = l.year AND q.id = l.question_id
+         WHERE l.step_id = ? ORDER BY q.excel_row",
+    )
+    .bind(step_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The steps serving each question of a year: question id → [(step id, code)].
+pub async fn steps_by_question(
+    db: &SqlitePool,
+    year: i64,
+) -> sqlx::Result<std::collections::HashMap<i64, Vec<(i64, String)>>> {
+    let rows: Vec<(i64, i64, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT l.question_id, s.id, c.numeral, a.position, i.position, s.position
+         FROM lke_step_questions l JOIN action_steps s ON s.id = l.step_id
+         JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
+         JOIN components c ON c.id = a.component_id
+         WHERE l.year = ? AND s.retired_at IS NULL
+         ORDER BY c.position, a.position, i.position, s.position",
+    )
+    .bind(year)
+    .fetch_all(db)
+    .await?;
+    let mut out: std::collections::HashMap<i64, Vec<(i64, String)>> = Default::default();
+    for (q, id, numeral, a, i, s) in rows {
+        out.entry(q)
+            .or_default()
+            .push((id, crate::step::step_code(&numeral, a, i, s)));
+    }
+    Ok(out)
+}
+
+/// "12; 13" for forms and the CSV.
+pub fn ids_text(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+// ---------------------------------------------------------------------------
+// Set on the step page (admin)
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::audit::{Action, Entry};
+use crate::error::AppResult;
+use crate::web::{Acting, Chrome, Form, render_status};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StepQuestionsInput {
+    pub(crate) soal: String,
+    pub(crate) periode: String,
+}
+
+pub(crate) async fn set_from_step(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Acting { user, actor }: Acting,
+    Path(id): Path<String>,
+    Form(input): Form<StepQuestionsInput>,
+) -> AppResult<Response> {
+    let (ctx, rights) = crate::step::load_step(&state, &user, &id).await?;
+    let period = crate::step::step_period(&state.db, &ctx, Some(&input.periode)).await?;
+    let mut tx = crate::db::write(&state.db).await?;
+    let checked = match parse_ids(&input.soal) {
+        Ok(ids) => check_ids(&mut tx, ctx.year, &ids).await?.map(|()| ids),
+        Err(m) => Err(m),
+    };
+    let ids = match checked {
+        Ok(ids) => ids,
+        Err(m) => {
+            tx.rollback().await?;
+            let mut page =
+                crate::step::StepPage::build(&state, chrome, ctx, rights, period).await?;
+            page.questions_text = input.soal.clone();
+            page.questions_error = Some(format!("Soal LKE: {m}."));
+            return render_status(StatusCode::BAD_REQUEST, &page);
+        }
+    };
+    let before: Vec<i64> = sqlx::query_scalar(
+        "SELECT question_id FROM lke_step_questions WHERE step_id = ? ORDER BY question_id",
+    )
+    .bind(ctx.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    set_step_questions(&mut tx, ctx.id, ctx.year, &ids).await?;
+    tx.commit(
+        &actor,
+        Entry::new(
+            Action::TargetEdited,
+            format!("Soal LKE yang dilayani langkah {} diatur", ctx.code()),
+        )
+        .object("langkah", ctx.id)
+        .change(json!({"soal": before}), json!({"soal": ids})),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/langkah/{}?periode={}&pesan=langkah-soal-disimpan#soal-h",
+        ctx.id,
+        period.key()
+    ))
+    .into_response())
+}

@@ -98,6 +98,8 @@ pub(crate) struct YearPage {
     pub(crate) gains_on_tpi: bool,
     pub(crate) can_import: bool,
     pub(crate) is_admin: bool,
+    /// Where the year stands: filled by the unit, with the TPI, final.
+    pub(crate) state: String,
 }
 
 impl YearPage {
@@ -248,6 +250,7 @@ pub(crate) async fn year_page(
         gains_on_tpi: v.gains_side == Side::Tpi,
         can_import: user.is(&[Role::Admin, Role::Penilai]),
         is_admin: user.is(&[Role::Admin]),
+        state: super::work::state(&state.db, v.master.year).await?.label(),
         chrome,
     })
 }

@@ -378,5 +378,76 @@ async fn journey_in_a_real_browser() {
             .any(|c| *c == "Rapat evaluasi dilaksanakan; daftar hadir dilampirkan")
     });
     assert!(found, "the spreadsheet holds what the tracker shows");
+    b.sign_out("pimpinan").await;
+
+    // 6. The LKE: the admin gives question 1 to the staff member.
+    b.sign_in("admin", "admin-baru-yang-panjang").await;
+    b.go("/lke/2026/soal/1", "soal-admin").await;
+    b.select("#pic-baru", &budi.to_string()).await;
+    b.click("form.toolbar[action$='/pic'] button[type=submit]", "soal-pic")
+        .await;
+    assert!(b.source().await.contains("PIC telah ditugaskan."));
+    b.sign_out("admin").await;
+
+    // 7. The staff member answers it from Tugas saya, with evidence.
+    b.sign_in("budi", "sandi-budi-sendiri-1").await;
+    b.click("a[href='/lke/2026/soal/1']", "soal-staf").await;
+    b.c.find(Locator::Css("#unit-jawaban-1"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.fill("#unit-catatan", "Tim ZI dibentuk dengan SK Kepala Balai")
+        .await;
+    b.fill("#unit-bukti", "https://balitnak.example.go.id/sk-tim-zi.pdf")
+        .await;
+    b.click(
+        "form[action$='/jawaban'] button[type=submit]",
+        "soal-dijawab",
+    )
+    .await;
+    assert!(b.source().await.contains("Jawaban telah disimpan."));
+    b.sign_out("budi").await;
+
+    // 8. The evaluator answers it differently, with a note.
+    b.sign_in(&penilai, PASSWORD).await;
+    b.go("/lke/2026/soal/1", "soal-penilai").await;
+    b.c.find(Locator::Css("#tpi-jawaban-2"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.fill("#tpi-catatan", "SK belum ditandatangani Kepala Balai")
+        .await;
+    b.click("form[action$='/tpi'] button[type=submit]", "soal-dinilai")
+        .await;
+    let page = b.source().await;
+    assert!(page.contains("Jawaban telah disimpan.") && page.contains("berbeda dari jawaban unit"));
+    b.sign_out("penilai").await;
+
+    // 9. The unit submits; 10. the TPI finalises.
+    b.sign_in("admin", "admin-baru-yang-panjang").await;
+    b.go("/lke/2026/soal", "lembar-kerja-admin").await;
+    b.click("form[action='/lke/2026/kirim'] button[type=submit]", "kirim-tpi")
+        .await;
+    assert!(b.source().await.contains("jawaban unit kini terkunci"));
+    b.sign_out("admin").await;
+    b.sign_in(&penilai, PASSWORD).await;
+    b.go("/lke/2026/soal", "lembar-kerja-penilai").await;
+    b.click("form[action='/lke/2026/final'] button[type=submit]", "tpi-final")
+        .await;
+    assert!(b.source().await.contains("jawaban TPI kini terkunci"));
+    b.sign_out("penilai").await;
+
+    // 11. The head of unit sees both scores and readiness.
+    b.sign_in(&pimpinan, PASSWORD).await;
+    b.go("/lke/2026", "lke-pimpinan").await;
+    let page = b.source().await;
+    let figures = crate::helpers::html::texts(&page, ".figure").join(" | ");
+    assert!(figures.contains("0,25 nilai mandiri"), "{figures}");
+    assert!(figures.contains("0,00 nilai TPI"), "{figures}");
+    assert!(page.contains("Syarat WBK") && page.contains("bukan keputusan TPN"));
     b.c.close().await.unwrap();
 }

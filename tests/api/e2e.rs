@@ -384,8 +384,11 @@ async fn journey_in_a_real_browser() {
     b.sign_in("admin", "admin-baru-yang-panjang").await;
     b.go("/lke/2026/soal/1", "soal-admin").await;
     b.select("#pic-baru", &budi.to_string()).await;
-    b.click("form.toolbar[action$='/pic'] button[type=submit]", "soal-pic")
-        .await;
+    b.click(
+        "form.toolbar[action$='/pic'] button[type=submit]",
+        "soal-pic",
+    )
+    .await;
     assert!(b.source().await.contains("PIC telah ditugaskan."));
     b.sign_out("admin").await;
 
@@ -400,8 +403,11 @@ async fn journey_in_a_real_browser() {
         .unwrap();
     b.fill("#unit-catatan", "Tim ZI dibentuk dengan SK Kepala Balai")
         .await;
-    b.fill("#unit-bukti", "https://balitnak.example.go.id/sk-tim-zi.pdf")
-        .await;
+    b.fill(
+        "#unit-bukti",
+        "https://balitnak.example.go.id/sk-tim-zi.pdf",
+    )
+    .await;
     b.click(
         "form[action$='/jawaban'] button[type=submit]",
         "soal-dijawab",
@@ -430,14 +436,20 @@ async fn journey_in_a_real_browser() {
     // 9. The unit submits; 10. the TPI finalises.
     b.sign_in("admin", "admin-baru-yang-panjang").await;
     b.go("/lke/2026/soal", "lembar-kerja-admin").await;
-    b.click("form[action='/lke/2026/kirim'] button[type=submit]", "kirim-tpi")
-        .await;
+    b.click(
+        "form[action='/lke/2026/kirim'] button[type=submit]",
+        "kirim-tpi",
+    )
+    .await;
     assert!(b.source().await.contains("jawaban unit kini terkunci"));
     b.sign_out("admin").await;
     b.sign_in(&penilai, PASSWORD).await;
     b.go("/lke/2026/soal", "lembar-kerja-penilai").await;
-    b.click("form[action='/lke/2026/final'] button[type=submit]", "tpi-final")
-        .await;
+    b.click(
+        "form[action='/lke/2026/final'] button[type=submit]",
+        "tpi-final",
+    )
+    .await;
     assert!(b.source().await.contains("jawaban TPI kini terkunci"));
     b.sign_out("penilai").await;
 

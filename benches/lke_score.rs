@@ -20,7 +20,8 @@ fn cpu_seconds() -> f64 {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    // `cargo bench` adds its own `--bench` flag
+    let args: Vec<String> = std::env::args().filter(|a| !a.starts_with("--")).collect();
     let dir = args.get(1).expect("DATA_DIR");
     let year: i64 = args.get(2).expect("YEAR").parse().unwrap();
     let n: usize = args.get(3).map_or(200_000, |s| s.parse().unwrap());
@@ -50,7 +51,7 @@ async fn main() {
         for _ in 0..batch {
             let u = plan.score(std::hint::black_box(&unit));
             let s = plan.score(std::hint::black_box(&tpi));
-            let r = readiness::readiness(&master, &s, held);
+            let r = readiness::readiness_with(&master, &plan, &s, held);
             sink += u.total + s.total + r.wbk.len() as f64;
         }
         batches.push(t.elapsed().as_secs_f64() * 1e6 / batch as f64);

@@ -153,7 +153,7 @@ pub async fn score_json(
     let unit_score = plan.score(&store::answers(pool, &master, Side::Unit).await?);
     let tpi_score = plan.score(&store::answers(pool, &master, Side::Tpi).await?);
     let held = store::wbk_held_before(pool, year).await?;
-    let ready = readiness::readiness(&master, &tpi_score, held);
+    let ready = readiness::readiness_with(&master, &plan, &tpi_score, held);
     let side = |s: &score::Score| {
         json!({
             "total": s.total,

@@ -352,11 +352,20 @@ fn conditions(
 /// pengungkit, the six areas, birokrasi bersih, IPAK, capaian kinerja,
 /// pelayanan prima, and for WBBM an earlier WBK.
 pub fn readiness(master: &Master, score: &Score, wbk_held: bool) -> Readiness {
+    readiness_with(master, &ScoringPlan::new(master), score, wbk_held)
+}
+
+/// The same with a plan already built (building one costs more than scoring).
+pub fn readiness_with(
+    master: &Master,
+    plan: &ScoringPlan,
+    score: &Score,
+    wbk_held: bool,
+) -> Readiness {
     let pieces = find_pieces(master);
-    let plan = ScoringPlan::new(master);
     Readiness {
-        wbk: conditions(&WBK, &pieces, &plan, score, None),
-        wbbm: conditions(&WBBM, &pieces, &plan, score, Some(wbk_held)),
+        wbk: conditions(&WBK, &pieces, plan, score, None),
+        wbbm: conditions(&WBBM, &pieces, plan, score, Some(wbk_held)),
     }
 }
 

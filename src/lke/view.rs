@@ -45,8 +45,8 @@ impl YearView {
         let unit = plan.score(&unit_answers);
         let tpi = plan.score(&tpi_answers);
         let wbk_held = store::wbk_held_before(db, year).await?;
-        let ready_tpi = readiness::readiness(&master, &tpi, wbk_held);
-        let ready_unit = readiness::readiness(&master, &unit, wbk_held);
+        let ready_tpi = readiness::readiness_with(&master, &plan, &tpi, wbk_held);
+        let ready_unit = readiness::readiness_with(&master, &plan, &unit, wbk_held);
         let gains_side = if tpi_answers.is_empty() {
             Side::Unit
         } else {

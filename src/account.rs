@@ -44,7 +44,8 @@ pub fn landing(role: Role) -> &'static str {
     match role {
         Role::Staf => "/tugas",
         Role::Pimpinan => "/dashboard",
-        Role::Admin | Role::Penilai => "/katalog",
+        Role::Penilai => "/reviu",
+        Role::Admin => "/katalog",
     }
 }
 

@@ -115,6 +115,7 @@ pub enum Action {
     EvidenceRemoved,
     EvidenceRestored,
     ReviewGiven,
+    ReviewResubmitted,
     AssignmentAdded,
     AssignmentRemoved,
     AssignmentBulk,
@@ -143,7 +144,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 42] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
@@ -160,6 +161,7 @@ impl Action {
         Action::EvidenceRemoved,
         Action::EvidenceRestored,
         Action::ReviewGiven,
+        Action::ReviewResubmitted,
         Action::AssignmentAdded,
         Action::AssignmentRemoved,
         Action::AssignmentBulk,
@@ -205,6 +207,7 @@ impl Action {
             Action::EvidenceRemoved => "evidence_removed",
             Action::EvidenceRestored => "evidence_restored",
             Action::ReviewGiven => "review_given",
+            Action::ReviewResubmitted => "review_resubmitted",
             Action::AssignmentAdded => "assignment_added",
             Action::AssignmentRemoved => "assignment_removed",
             Action::AssignmentBulk => "assignment_bulk",
@@ -252,6 +255,7 @@ impl Action {
             Action::EvidenceRemoved => "Bukti dukung dihapus",
             Action::EvidenceRestored => "Bukti dukung dipulihkan",
             Action::ReviewGiven => "Hasil reviu diberikan",
+            Action::ReviewResubmitted => "Diajukan ulang untuk reviu",
             Action::AssignmentAdded => "PIC ditugaskan",
             Action::AssignmentRemoved => "PIC dilepas",
             Action::AssignmentBulk => "Penugasan satu area",

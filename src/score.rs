@@ -74,7 +74,9 @@ impl Counts {
         match r.verdict {
             Some(Verdict::Diterima) => self.diterima += 1,
             Some(Verdict::Perbaikan) => self.perbaikan += 1,
-            None => self.unreviewed += 1,
+            // only steps with progress to review; never-started steps have nothing yet
+            None if r.version.is_some() => self.unreviewed += 1,
+            None => {}
         }
     }
 
@@ -267,6 +269,7 @@ mod tests {
             evidence_count: 0,
             verdict,
             review_note: None,
+            resubmitted: false,
             pics: None,
         }
     }

@@ -128,7 +128,7 @@ pub(crate) fn matches(r: &StepRow, kriteria: &str, past_deadline: bool) -> bool 
         "tanpa_bukti" => r.evidence_count == 0,
         "diterima" => r.verdict == Some(Verdict::Diterima),
         "perbaikan" => r.needs_fix(),
-        "belum_reviu" => r.verdict.is_none(),
+        "belum_reviu" => r.verdict.is_none() && r.version.is_some(),
         "terlambat" => past_deadline && !r.status_key().is_closed(),
         "tertinggal" => behind(r, past_deadline),
         _ => true,

@@ -9,6 +9,7 @@ pub use status::{Status, Verdict, verdict_label};
 pub mod evidence;
 pub mod page;
 pub mod progress;
+pub mod queue;
 pub mod review;
 pub mod status;
 pub mod tasks;
@@ -143,6 +144,8 @@ pub struct StepRow {
     /// The verdict on the current progress version, if any.
     pub verdict: Option<Verdict>,
     pub review_note: Option<String>,
+    /// The PIC answered the fix request and sent the step back for review.
+    pub resubmitted: bool,
     pub pics: Option<String>,
 }
 
@@ -158,6 +161,9 @@ impl StepRow {
         self.status_key().label()
     }
     pub fn verdict_label(&self) -> &'static str {
+        if self.resubmitted {
+            return "Diajukan ulang, menunggu reviu";
+        }
         verdict_label(self.verdict, self.version.is_some())
     }
     pub fn realization_value(&self) -> i64 {
@@ -191,7 +197,10 @@ pub async fn period_rows(
                 p.status, p.realization, p.narrative, p.version, p.updated_at,
                 (SELECT count(*) FROM evidence e
                   WHERE e.step_id = s.id AND e.semester = ?2 AND e.removed_at IS NULL) AS evidence_count,
-                r.verdict, r.note AS review_note,
+                CASE WHEN EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id)
+                     THEN NULL ELSE r.verdict END AS verdict,
+                r.note AS review_note,
+                EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id) AS resubmitted,
                 (SELECT group_concat(name, char(31)) FROM
                    (SELECT u.display_name AS name FROM step_assignments sa
                       JOIN users u ON u.id = sa.user_id
@@ -222,6 +231,24 @@ pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
     vec![
         Route::new("GET", "/tugas", Access::SignedIn, get(tasks::my_tasks)),
+        Route::new(
+            "GET",
+            "/reviu",
+            Access::Roles(&[Role::Penilai, Role::Pimpinan]),
+            get(queue::queue_page),
+        ),
+        Route::new(
+            "GET",
+            "/reviu/berikutnya",
+            Access::Roles(&[Role::Penilai, Role::Pimpinan]),
+            get(queue::next),
+        ),
+        Route::new(
+            "POST",
+            "/langkah/{id}/ajukan",
+            Access::Roles(&[Role::Staf]),
+            post(queue::resubmit),
+        ),
         Route::new(
             "GET",
             "/langkah/{id}",

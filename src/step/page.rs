@@ -81,6 +81,7 @@ impl HistoryView {
 
 #[derive(sqlx::FromRow)]
 pub struct ReviewView {
+    pub id: i64,
     pub verdict: Verdict,
     pub note: String,
     pub reviewer: String,
@@ -143,6 +144,12 @@ pub struct StepPage {
     pub review_note: String,
     pub history: Vec<HistoryView>,
     pub deadline: Option<String>,
+    /// Fix requests, verdicts and the PIC's answers, oldest first.
+    pub conversation: Vec<Turn>,
+    /// The latest fix request was answered; the step waits for review again.
+    pub resubmitted: bool,
+    pub resubmit_errors: Vec<String>,
+    pub resubmit_note: String,
     /// The LKE questions of its year this step serves: (id, text).
     pub questions: Vec<(i64, String)>,
     /// Its year has an LKE master (questions can be linked).
@@ -151,7 +158,30 @@ pub struct StepPage {
     pub questions_error: Option<String>,
 }
 
+/// One turn of the review conversation on a step page.
+pub struct Turn {
+    pub reviewer: bool,
+    pub who: String,
+    pub at: String,
+    pub text: String,
+}
+
+impl Turn {
+    pub fn when(&self) -> String {
+        crate::fmt::stored_datetime_id(&self.at)
+    }
+}
+
 impl StepPage {
+    /// The PIC may answer the standing fix request.
+    pub fn can_resubmit(&self) -> bool {
+        self.rights.write
+            && self
+                .current_review
+                .as_ref()
+                .is_some_and(|r| r.verdict == Verdict::Perbaikan)
+    }
+
     /// Admins link steps to LKE questions.
     pub fn is_admin(&self) -> bool {
         self.chrome
@@ -292,7 +322,7 @@ impl StepPage {
             (Vec::new(), Vec::new())
         };
         let reviews: Vec<ReviewView> = sqlx::query_as(
-            "SELECT r.verdict, r.note, u.display_name AS reviewer, r.reviewed_at, r.progress_version
+            "SELECT r.id, r.verdict, r.note, u.display_name AS reviewer, r.reviewed_at, r.progress_version
              FROM reviews r JOIN users u ON u.id = r.reviewer_id
              WHERE r.step_id = ? AND r.semester = ? ORDER BY r.id DESC",
         )
@@ -300,14 +330,50 @@ impl StepPage {
         .bind(period.semester)
         .fetch_all(db)
         .await?;
+        let answers: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT x.review_id, x.note, u.display_name, x.at FROM resubmissions x
+             JOIN users u ON u.id = x.user_id WHERE x.step_id = ? AND x.semester = ? ORDER BY x.id",
+        )
+        .bind(step_id)
+        .bind(period.semester)
+        .fetch_all(db)
+        .await?;
+        // a fix request and its answers, oldest first: a short conversation
+        let mut conversation: Vec<Turn> = Vec::new();
+        for r in reviews.iter().rev() {
+            conversation.push(Turn {
+                reviewer: true,
+                who: r.reviewer.clone(),
+                at: r.reviewed_at.clone(),
+                text: if r.note.is_empty() {
+                    r.verdict.label().to_string()
+                } else {
+                    format!("{}: {}", r.verdict.label(), r.note)
+                },
+            });
+            for (_, note, who, at) in answers.iter().filter(|a| a.0 == r.id) {
+                conversation.push(Turn {
+                    reviewer: false,
+                    who: who.clone(),
+                    at: at.clone(),
+                    text: format!("Diajukan ulang untuk reviu: {note}"),
+                });
+            }
+        }
+        let resubmitted = reviews
+            .first()
+            .is_some_and(|r| answers.iter().any(|a| a.0 == r.id));
         let current_review = match (&progress, reviews.first()) {
-            (Some(p), Some(r)) if r.progress_version == p.version => Some(ReviewView {
-                verdict: r.verdict,
-                note: r.note.clone(),
-                reviewer: r.reviewer.clone(),
-                reviewed_at: r.reviewed_at.clone(),
-                progress_version: r.progress_version,
-            }),
+            (Some(p), Some(r)) if r.progress_version == p.version && !resubmitted => {
+                Some(ReviewView {
+                    id: r.id,
+                    verdict: r.verdict,
+                    note: r.note.clone(),
+                    reviewer: r.reviewer.clone(),
+                    reviewed_at: r.reviewed_at.clone(),
+                    progress_version: r.progress_version,
+                })
+            }
             _ => None,
         };
         let history: Vec<HistoryView> = match &progress {
@@ -381,6 +447,10 @@ impl StepPage {
             review_note: String::new(),
             history,
             deadline,
+            conversation,
+            resubmitted,
+            resubmit_errors: Vec::new(),
+            resubmit_note: String::new(),
             questions_text: crate::lke::links::ids_text(
                 &questions.iter().map(|(q, _)| *q).collect::<Vec<_>>(),
             ),

@@ -50,6 +50,9 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
     let Some(user) = user else { return Vec::new() };
     let mut nav = Vec::new();
     let mut add = |href, label| nav.push(NavItem { href, label });
+    if user.is(&[Role::Penilai, Role::Pimpinan]) {
+        add("/reviu", "Menunggu Reviu");
+    }
     if user.is(&[Role::Admin, Role::Pimpinan, Role::Penilai]) {
         add("/dashboard", "Dasbor");
     }
@@ -113,10 +116,12 @@ pub enum Flash {
     DrafDibawa,
     LangkahSoalDisimpan,
     LangkahDibuat,
+    DiajukanUlang,
+    AntreanKosong,
 }
 
 impl Flash {
-    pub const ALL: [Flash; 35] = [
+    pub const ALL: [Flash; 37] = [
         Flash::SignedOut,
         Flash::Unlocked,
         Flash::PasswordChanged,
@@ -152,6 +157,8 @@ impl Flash {
         Flash::DrafDibawa,
         Flash::LangkahSoalDisimpan,
         Flash::LangkahDibuat,
+        Flash::DiajukanUlang,
+        Flash::AntreanKosong,
     ];
 
     pub fn key(self) -> &'static str {
@@ -191,6 +198,8 @@ impl Flash {
             Flash::DrafDibawa => "draf-dibawa",
             Flash::LangkahSoalDisimpan => "langkah-soal-disimpan",
             Flash::LangkahDibuat => "langkah-dibuat",
+            Flash::DiajukanUlang => "diajukan-ulang",
+            Flash::AntreanKosong => "antrean-kosong",
         }
     }
 
@@ -245,6 +254,8 @@ impl Flash {
             }
             Flash::LangkahSoalDisimpan => "Soal LKE yang dilayani langkah ini telah disimpan.",
             Flash::LangkahDibuat => "Catatan TPN telah dijadikan langkah aksi tahun berikutnya.",
+            Flash::DiajukanUlang => "Langkah telah diajukan ulang untuk reviu.",
+            Flash::AntreanKosong => "Tidak ada lagi langkah yang menunggu reviu.",
         }
     }
 

@@ -78,9 +78,11 @@ async fn dashboard_counts_the_semester_beside_the_previous_one() {
         (74, 2, 3, 68, 1)
     );
     assert_eq!(o.realization_sum, 390);
+    // "Belum direviu" counts only steps with progress to review: 6 have progress,
+    // 2 of them have a verdict
     assert_eq!(
         (o.with_evidence, o.diterima, o.perbaikan, o.unreviewed),
-        (1, 1, 1, 72)
+        (1, 1, 1, 4)
     );
     let i = &d.components[0];
     assert_eq!(i.numeral, "I");

@@ -319,7 +319,8 @@ async fn journey_in_a_real_browser() {
     assert!(b.source().await.contains("Hasil reviu telah disimpan."));
     b.sign_out("penilai").await;
 
-    // 4. The staff member sees the request first and answers it.
+    // 4. The staff member sees the request first, uploads what was asked and sends
+    //    the step back with an answer.
     b.sign_in("budi", "sandi-budi-sendiri-1").await;
     let tasks = b.source().await;
     assert!(tasks.contains("Perlu perbaikan") && tasks.contains("Lampirkan daftar hadir rapat"));
@@ -328,31 +329,74 @@ async fn journey_in_a_real_browser() {
         "langkah-perbaikan",
     )
     .await;
-    b.fill(
-        "#narrative",
-        "Rapat evaluasi dilaksanakan; daftar hadir dilampirkan",
+    let hadir = downloads.path().join("daftar-hadir.pdf");
+    std::fs::write(&hadir, pdf_bytes("daftar hadir")).unwrap();
+    b.c.find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(&hadir.to_string_lossy())
+        .await
+        .unwrap();
+    b.click(
+        "form[enctype='multipart/form-data'] button[type=submit]",
+        "daftar-hadir-diunggah",
     )
     .await;
-    b.select("#status", "selesai").await;
-    b.fill("#realization", "100").await;
+    std::fs::remove_file(&hadir).unwrap();
+    b.fill("#jawaban", "Daftar hadir rapat sudah dilampirkan")
+        .await;
     b.click(
-        "form[action$='/progres'] button[type=submit]",
-        "perbaikan-dijawab",
+        "form[action$='/ajukan'] button[type=submit]",
+        "diajukan-ulang",
     )
     .await;
     assert!(
         b.source()
             .await
-            .contains("Progres versi terbaru belum direviu.")
+            .contains("Langkah telah diajukan ulang untuk reviu.")
     );
     b.sign_out("budi").await;
+
+    // The evaluator lands on the queue, opens the step and accepts it.
+    b.sign_in(&penilai, PASSWORD).await;
+    assert_eq!(b.path().await, "/reviu");
+    assert!(b.source().await.contains("diajukan ulang"));
+    b.click(
+        &format!("a[href='/langkah/{step}?periode=2021-2&antrian=1']"),
+        "antrean-buka",
+    )
+    .await;
+    assert!(
+        b.source()
+            .await
+            .contains("Daftar hadir rapat sudah dilampirkan")
+    );
+    b.c.find(Locator::Css("#verdict-ok"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click(
+        "form[action$='/reviu'] button[type=submit]",
+        "reviu-diterima",
+    )
+    .await;
+    assert!(b.source().await.contains("Hasil reviu telah disimpan."));
+    b.go("/reviu", "antrean-kosong").await;
+    assert!(
+        b.source()
+            .await
+            .contains("Tidak ada langkah yang menunggu reviu.")
+    );
+    b.sign_out("penilai").await;
 
     // 5. The head of unit sees it on the dashboard and downloads the spreadsheet.
     b.sign_in(&pimpinan, PASSWORD).await;
     assert_eq!(b.path().await, "/dashboard");
     let dash = b.source().await;
     assert!(
-        dash.contains("Komponen I: Selesai 1, Sedang berjalan 0, Belum dimulai 8"),
+        dash.contains("Komponen I: Selesai 0, Sedang berjalan 1, Belum dimulai 8"),
         "dashboard shows the change"
     );
     b.click("a[href^='/laporan/target.xlsx']", "unduh-xlsx")
@@ -375,7 +419,7 @@ async fn journey_in_a_real_browser() {
     let sheet = wb.worksheet_range("Target dan Progres").unwrap();
     let found = sheet.rows().any(|r| {
         r.iter()
-            .any(|c| *c == "Rapat evaluasi dilaksanakan; daftar hadir dilampirkan")
+            .any(|c| *c == "Rapat evaluasi semester II telah dilaksanakan")
     });
     assert!(found, "the spreadsheet holds what the tracker shows");
     b.sign_out("pimpinan").await;

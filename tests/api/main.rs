@@ -15,5 +15,6 @@ mod lke_work;
 mod ops;
 mod progress;
 mod reports;
+mod review_loop;
 mod targets;
 mod users;

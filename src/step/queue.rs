@@ -1,0 +1,246 @@
+//! The review loop: a PIC answers a fix request and sends the step back
+//! ("Ajukan ulang untuk reviu"); reviewers work through the steps waiting for a
+//! verdict ("Menunggu reviu"), oldest first.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::page::{StepPage, load_step, posted_period, step_url};
+use crate::AppState;
+use crate::audit::{Action, Entry};
+use crate::error::{AppError, AppResult};
+use crate::periods::Period;
+use crate::step::Verdict;
+use crate::web::{Acting, Chrome, Flash, Form, QueryData, render, render_status};
+
+pub const ANSWER_MAX: usize = 1000;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResubmitInput {
+    pub(crate) periode: String,
+    pub(crate) jawaban: String,
+}
+
+pub(crate) async fn resubmit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Acting { user, actor }: Acting,
+    Path(id): Path<String>,
+    Form(input): Form<ResubmitInput>,
+) -> AppResult<Response> {
+    let (ctx, rights) = load_step(&state, &user, &id).await?;
+    if !rights.write {
+        return Err(AppError::Forbidden);
+    }
+    let period = posted_period(&state.db, &ctx, &input.periode).await?;
+    let answer = input.jawaban.trim().to_string();
+    let mut errors = Vec::new();
+    if answer.is_empty() {
+        errors.push(
+            "Tuliskan jawaban singkat atas catatan penilai: apa yang sudah diperbaiki.".to_string(),
+        );
+    } else if answer.chars().count() > ANSWER_MAX {
+        errors.push(format!("Jawaban paling panjang {ANSWER_MAX} karakter."));
+    }
+    let mut tx = crate::db::write(&state.db).await?;
+    // the standing fix request: the latest review, of the current version, not yet answered
+    let standing: Option<(i64, String)> = sqlx::query_as(
+        "SELECT r.id, r.verdict FROM reviews r
+         JOIN progress p ON p.step_id = r.step_id AND p.semester = r.semester
+                        AND p.version = r.progress_version
+         WHERE r.step_id = ? AND r.semester = ?
+           AND r.id = (SELECT max(id) FROM reviews WHERE step_id = ? AND semester = ?)
+           AND NOT EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id)",
+    )
+    .bind(ctx.id)
+    .bind(period.semester)
+    .bind(ctx.id)
+    .bind(period.semester)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let review_id = match standing {
+        Some((id, v)) if v == Verdict::Perbaikan.as_str() => Some(id),
+        _ => {
+            errors.push(
+                "Tidak ada permintaan perbaikan yang menunggu jawaban pada periode ini."
+                    .to_string(),
+            );
+            None
+        }
+    };
+    let (Some(review_id), true) = (review_id, errors.is_empty()) else {
+        tx.rollback().await?;
+        let status = if review_id.is_none() {
+            axum::http::StatusCode::CONFLICT
+        } else {
+            axum::http::StatusCode::BAD_REQUEST
+        };
+        let mut page = StepPage::build(&state, chrome, ctx, rights, period).await?;
+        page.resubmit_errors = errors;
+        page.resubmit_note = input.jawaban;
+        return render_status(status, &page);
+    };
+    sqlx::query(
+        "INSERT INTO resubmissions (step_id, semester, review_id, note, user_id, at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(ctx.id)
+    .bind(period.semester)
+    .bind(review_id)
+    .bind(&answer)
+    .bind(user.id)
+    .bind(crate::fmt::now_stamp())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit(
+        &actor,
+        Entry::new(
+            Action::ReviewResubmitted,
+            format!(
+                "Langkah {} {} diajukan ulang untuk reviu",
+                ctx.code(),
+                period.label()
+            ),
+        )
+        .object("step", ctx.id)
+        .after(json!({"jawaban": answer})),
+    )
+    .await?;
+    Ok(Redirect::to(&step_url(ctx.id, period, Some(Flash::DiajukanUlang))).into_response())
+}
+
+/// A step waiting for a verdict.
+#[derive(sqlx::FromRow)]
+pub struct Waiting {
+    pub step_id: i64,
+    pub year: i64,
+    pub semester: i64,
+    pub numeral: String,
+    pub a_pos: i64,
+    pub i_pos: i64,
+    pub s_pos: i64,
+    pub text: String,
+    pub pics: Option<String>,
+    /// The latest progress save or resubmission: waiting since.
+    pub since: String,
+    pub resubmitted: bool,
+}
+
+impl Waiting {
+    pub fn code(&self) -> String {
+        super::step_code(&self.numeral, self.a_pos, self.i_pos, self.s_pos)
+    }
+    pub fn period(&self) -> Period {
+        Period::new(self.year, self.semester)
+    }
+    pub fn when(&self) -> String {
+        crate::fmt::stored_datetime_id(&self.since)
+    }
+    pub fn pics_label(&self) -> String {
+        self.pics
+            .as_deref()
+            .map(|p| p.replace('\u{1f}', ", "))
+            .unwrap_or_else(|| "belum ada PIC".into())
+    }
+    pub fn href(&self) -> String {
+        format!(
+            "/langkah/{}?periode={}&antrian=1",
+            self.step_id,
+            self.period().key()
+        )
+    }
+}
+
+/// Every step whose latest progress save or resubmission has no verdict yet, oldest
+/// first (an evidence change alone does not enter it).
+pub async fn waiting(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<Waiting>> {
+    sqlx::query_as(
+        "SELECT s.id AS step_id, c.year, p.semester, c.numeral, a.position AS a_pos,
+                i.position AS i_pos, s.position AS s_pos, s.text,
+                (SELECT group_concat(name, char(31)) FROM
+                   (SELECT u.display_name AS name FROM step_assignments sa
+                      JOIN users u ON u.id = sa.user_id
+                     WHERE sa.step_id = s.id ORDER BY u.display_name)) AS pics,
+                coalesce((SELECT max(x.at) FROM resubmissions x WHERE x.review_id = r.id),
+                         p.updated_at) AS since,
+                r.id IS NOT NULL AS resubmitted
+         FROM progress p
+         JOIN action_steps s ON s.id = p.step_id
+         JOIN indicators i ON i.id = s.indicator_id
+         JOIN areas a ON a.id = i.area_id
+         JOIN components c ON c.id = a.component_id
+         LEFT JOIN reviews r ON r.id = (
+              SELECT r2.id FROM reviews r2
+               WHERE r2.step_id = p.step_id AND r2.semester = p.semester
+                 AND r2.progress_version = p.version
+               ORDER BY r2.id DESC LIMIT 1)
+         WHERE s.retired_at IS NULL AND i.retired_at IS NULL AND a.retired_at IS NULL
+           AND (r.id IS NULL OR EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id))
+         ORDER BY since, s.id, p.semester",
+    )
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "step/queue.html")]
+pub(crate) struct QueuePage {
+    pub(crate) chrome: Chrome,
+    pub(crate) rows: Vec<Waiting>,
+    pub(crate) pager: crate::web::Pager,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct QueueQuery {
+    pub(crate) halaman: Option<String>,
+}
+
+pub(crate) async fn queue_page(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    QueryData(q): QueryData<QueueQuery>,
+) -> AppResult<Response> {
+    let all = waiting(&state.db).await?;
+    let page = crate::web::Pager::page_from(q.halaman.as_deref());
+    let pager = crate::web::Pager::new(page, 50, all.len() as i64, "/reviu".into());
+    let rows = all
+        .into_iter()
+        .skip(pager.offset() as usize)
+        .take(50)
+        .collect();
+    render(&QueuePage {
+        chrome,
+        rows,
+        pager,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    pub(crate) dari: Option<String>,
+    pub(crate) periode: Option<String>,
+}
+
+/// "Berikutnya": the oldest waiting step other than the one just seen.
+pub(crate) async fn next(
+    State(state): State<AppState>,
+    QueryData(q): QueryData<NextQuery>,
+) -> AppResult<Response> {
+    let from = q.dari.as_deref().and_then(|s| s.parse::<i64>().ok());
+    let period = q.periode.as_deref().and_then(Period::parse_key);
+    let next = waiting(&state.db)
+        .await?
+        .into_iter()
+        .find(|w| !(Some(w.step_id) == from && Some(w.period()) == period));
+    Ok(match next {
+        Some(w) => Redirect::to(&w.href()),
+        None => Redirect::to("/reviu?pesan=antrean-kosong"),
+    }
+    .into_response())
+}

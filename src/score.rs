@@ -264,6 +264,7 @@ mod tests {
             status: Some(Status::Berjalan),
             realization: Some(realization),
             narrative: None,
+            reason: None,
             version: Some(1),
             updated_at: None,
             evidence_count: 0,

@@ -84,6 +84,8 @@ pub struct DashboardData {
     pub not_started: Vec<ListItem>,
     pub to_fix: Vec<ListItem>,
     pub late: Vec<ListItem>,
+    /// "Tidak dapat dilaksanakan", with the reasons given.
+    pub blocked: Vec<ListItem>,
     pub workload: Vec<Workload>,
     pub deadline: Option<NaiveDate>,
     pub past_deadline: bool,
@@ -180,7 +182,11 @@ pub async fn compute(
     let mut not_started = Vec::new();
     let mut to_fix = Vec::new();
     let mut late = Vec::new();
+    let mut blocked = Vec::new();
     for r in &rows {
+        if r.status_key() == Status::TidakDapat {
+            blocked.push(item(r, r.blocked_reason().unwrap_or("").to_string()));
+        }
         if r.evidence_count == 0 {
             no_evidence.push(item(r, String::new()));
         }
@@ -246,6 +252,7 @@ pub async fn compute(
         not_started,
         to_fix,
         late,
+        blocked,
         workload,
         deadline,
         past_deadline,

@@ -17,30 +17,39 @@ use crate::web::QueryData;
 // ---------------------------------------------------------------------------
 // CSV
 
-pub const CSV_HEADER: [&str; 17] = [
-    "component",
-    "component_name",
-    "area",
-    "area_name",
-    "indicator",
-    "indicator_text",
-    "step",
-    "step_text",
-    "authority",
-    "pic",
-    "status",
-    "realization",
-    "narrative",
-    "evidence_count",
-    "evidence_links",
-    "verdict",
-    "review_note",
+/// The report's columns, in Indonesian: the file is read by people in a spreadsheet.
+/// The reason for "Tidak dapat dilaksanakan" is last, so the others keep their place.
+pub const CSV_HEADER: [&str; 18] = [
+    "Komponen",
+    "Nama komponen",
+    "Area",
+    "Nama area",
+    "Indikator",
+    "Teks indikator",
+    "Langkah",
+    "Langkah aksi",
+    "Kewenangan berdasarkan tusi",
+    "PIC",
+    "Status",
+    "Realisasi (%)",
+    "Uraian",
+    "Jumlah bukti",
+    "Tautan bukti dukung",
+    "Reviu",
+    "Catatan reviu",
+    "Alasan tidak dapat dilaksanakan",
 ];
 
+/// Separator of the report CSV: a semicolon, the list separator of spreadsheets under
+/// Indonesian regional settings (where the decimal separator is the comma).
+pub const CSV_SEPARATOR: u8 = b';';
+
 pub fn build_csv(report: &Report, base: &str) -> anyhow::Result<Vec<u8>> {
+    // UTF-8 with a byte-order mark, which spreadsheets need to read the file as UTF-8
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+        .delimiter(CSV_SEPARATOR)
+        .from_writer("\u{feff}".as_bytes().to_vec());
     w.write_record(CSV_HEADER)?;
     for rr in &report.rows {
         let s = &rr.step;
@@ -65,6 +74,7 @@ pub fn build_csv(report: &Report, base: &str) -> anyhow::Result<Vec<u8>> {
                 .clone()
                 .filter(|_| s.verdict.is_some())
                 .unwrap_or_default(),
+            s.blocked_reason().unwrap_or("").to_string(),
         ];
         // every cell as a spreadsheet will read it: formulas neutralised
         w.write_record(cells.iter().map(|c| crate::fmt::csv_cell(c).into_owned()))?;

@@ -145,12 +145,7 @@ pub fn build_xlsx(
             sheet.write_string_with_format(row, 5, s.pics_label(), &border)?;
             sheet.write_string_with_format(row, 6, s.status_label(), &border)?;
             sheet.write_number_with_format(row, 7, s.realization_value() as f64, &border)?;
-            sheet.write_string_with_format(
-                row,
-                8,
-                s.narrative.clone().unwrap_or_default(),
-                &border,
-            )?;
+            sheet.write_string_with_format(row, 8, s.narrative_with_reason(), &border)?;
             sheet.write_number_with_format(row, 9, rr.evidence.len() as f64, &border)?;
             sheet.write_string_with_format(row, 10, rr.links(base).join("\n"), &border)?;
             sheet.write_string_with_format(row, 11, verdict_text(s), &border)?;
@@ -158,7 +153,7 @@ pub fn build_xlsx(
             let lines = [
                 (s.step_text.chars().count(), 48),
                 (s.authority.chars().count(), 30),
-                (s.narrative.as_deref().unwrap_or("").chars().count(), 40),
+                (s.narrative_with_reason().chars().count(), 40),
                 (r.indicator_text.chars().count() / same.len().max(1), 40),
             ]
             .iter()

@@ -138,6 +138,8 @@ pub struct StepRow {
     pub status: Option<Status>,
     pub realization: Option<i64>,
     pub narrative: Option<String>,
+    /// Why the step cannot be carried out (with "Tidak dapat dilaksanakan").
+    pub reason: Option<String>,
     pub version: Option<i64>,
     pub updated_at: Option<String>,
     pub evidence_count: i64,
@@ -165,6 +167,23 @@ impl StepRow {
             return "Diajukan ulang, menunggu reviu";
         }
         verdict_label(self.verdict, self.version.is_some())
+    }
+    /// The reason for "Tidak dapat dilaksanakan", when that is the status.
+    pub fn blocked_reason(&self) -> Option<&str> {
+        (self.status_key() == Status::TidakDapat)
+            .then_some(self.reason.as_deref())
+            .flatten()
+            .filter(|r| !r.trim().is_empty())
+    }
+    /// The narrative, with the reason for "Tidak dapat dilaksanakan" after it: what
+    /// the exports and the print view show.
+    pub fn narrative_with_reason(&self) -> String {
+        let narrative = self.narrative.clone().unwrap_or_default();
+        match self.blocked_reason() {
+            Some(r) if narrative.is_empty() => format!("Alasan tidak dapat dilaksanakan: {r}"),
+            Some(r) => format!("{narrative}\nAlasan tidak dapat dilaksanakan: {r}"),
+            None => narrative,
+        }
     }
     pub fn realization_value(&self) -> i64 {
         self.realization.unwrap_or(0)
@@ -194,7 +213,7 @@ pub async fn period_rows(
                 i.id AS indicator_id, i.position AS i_pos, i.text AS indicator_text,
                 a.id AS area_id, a.position AS a_pos, a.name AS area_name,
                 c.id AS component_id, c.position AS c_pos, c.numeral, c.name AS component_name,
-                p.status, p.realization, p.narrative, p.version, p.updated_at,
+                p.status, p.realization, p.narrative, p.reason, p.version, p.updated_at,
                 (SELECT count(*) FROM evidence e
                   WHERE e.step_id = s.id AND e.semester = ?2 AND e.removed_at IS NULL) AS evidence_count,
                 CASE WHEN EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id)

@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod catalogue;
 mod crash;
+mod daily;
 mod dashboard;
 mod e2e;
 mod hardening;

@@ -119,7 +119,12 @@ async fn csv_has_the_same_rows_and_staff_get_their_own() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
     let text = res.text().await.unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    // UTF-8 with a byte-order mark, ';' between fields: what a spreadsheet under
+    // Indonesian settings opens as columns
+    assert!(text.starts_with('\u{feff}'));
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(zi_tracker::reports::CSV_SEPARATOR)
+        .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
         .unwrap()
@@ -144,6 +149,11 @@ async fn csv_has_the_same_rows_and_staff_get_their_own() {
         .find(|r| &r[0] == "I" && &r[2] == "1" && &r[4] == "1" && &r[6] == "3")
         .unwrap();
     assert_eq!(&r[10], "Tidak dapat dilaksanakan");
+    assert_eq!(
+        &r[17], "Menunggu pusat",
+        "the reason travels with the status"
+    );
+    assert_eq!(&header[0], "Komponen");
     let r = rows.iter().find(|r| &r[0] == "I" && &r[2] == "2").unwrap();
     assert_eq!((&r[15], &r[16]), ("Perlu perbaikan", "Tambahkan notulen"));
 
@@ -154,7 +164,11 @@ async fn csv_has_the_same_rows_and_staff_get_their_own() {
         .await
         .unwrap();
     assert_eq!(
-        csv::Reader::from_reader(mine.as_bytes()).records().count(),
+        csv::ReaderBuilder::new()
+            .delimiter(zi_tracker::reports::CSV_SEPARATOR)
+            .from_reader(mine.as_bytes())
+            .records()
+            .count(),
         6
     );
     let (status, page) = staf.get_text("/laporan?periode=2021-2").await;
@@ -347,7 +361,9 @@ async fn cells_a_spreadsheet_would_run_are_neutralised() {
         .text()
         .await
         .unwrap();
-    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(zi_tracker::reports::CSV_SEPARATOR)
+        .from_reader(csv.as_bytes());
     let row = reader
         .records()
         .map(|r| r.unwrap())

@@ -272,7 +272,13 @@ async fn handover(
         ),
     )
     .await?;
-    Ok(Redirect::to(&format!("/penugasan?tahun={year_n}&pesan=dialihkan")).into_response())
+    // "all steps handed over" would be wrong when there were none
+    let flash = if removed == 0 {
+        "tidak-ada-dialihkan"
+    } else {
+        "dialihkan"
+    };
+    Ok(Redirect::to(&format!("/penugasan?tahun={year_n}&pesan={flash}")).into_response())
 }
 
 #[derive(Deserialize, Default)]

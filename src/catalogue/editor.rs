@@ -230,7 +230,11 @@ pub(crate) async fn add_item(
         .after(json!({"teks": text, "kewenangan": input.authority.trim()})),
     )
     .await?;
-    Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
+    Ok(Redirect::to(&format!(
+        "/admin/target?tahun={year}&pesan=target-disimpan#item-{}-{id}",
+        kind.slug()
+    ))
+    .into_response())
 }
 
 pub struct UnitChoice {

@@ -222,7 +222,12 @@ pub(crate) async fn edit_submit(
         ),
     )
     .await?;
-    Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
+    // back to the item itself, not the top of a long page
+    Ok(Redirect::to(&format!(
+        "/admin/target?tahun={year}&pesan=target-disimpan#item-{}-{id}",
+        kind.slug()
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -304,7 +309,12 @@ pub(crate) async fn move_item(
         // already first or last: nothing moves, nothing to record
         tx.rollback().await?;
     }
-    Ok(Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-disimpan")).into_response())
+    // back to the item itself, not the top of a long page
+    Ok(Redirect::to(&format!(
+        "/admin/target?tahun={year}&pesan=target-disimpan#item-{}-{id}",
+        kind.slug()
+    ))
+    .into_response())
 }
 
 /// `berlaku=1` puts an item (back) in force, `berlaku=0` retires it. The form names
@@ -331,7 +341,10 @@ pub(crate) async fn retire_item(
             ));
         }
     };
-    let back = format!("/admin/target?tahun={year}&pesan=target-disimpan");
+    let back = format!(
+        "/admin/target?tahun={year}&pesan=target-disimpan#item-{}-{id}",
+        kind.slug()
+    );
     let mut tx = crate::db::write(&state.db).await?;
     let retired: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT retired_at FROM {} WHERE id = ?",

@@ -79,6 +79,11 @@ pub fn validate(
     if status == Some(Status::TidakDapat) && reason.is_empty() {
         errors.push("Alasan wajib diisi bila langkah aksi tidak dapat dilaksanakan.".to_string());
     }
+    if status == Some(Status::Selesai) && realization != 100 && errors.is_empty() {
+        errors.push(format!(
+            "Status Selesai berarti realisasi 100%; realisasi {realization}% berarti langkah masih berjalan."
+        ));
+    }
     if status == Some(Status::Selesai) && narrative.is_empty() && active_evidence == 0 {
         errors.push(
             "Untuk menandai Selesai, isi uraian kegiatan atau lampirkan bukti dukung terlebih dahulu."

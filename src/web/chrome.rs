@@ -118,10 +118,11 @@ pub enum Flash {
     LangkahDibuat,
     DiajukanUlang,
     AntreanKosong,
+    TidakAdaDialihkan,
 }
 
 impl Flash {
-    pub const ALL: [Flash; 37] = [
+    pub const ALL: [Flash; 38] = [
         Flash::SignedOut,
         Flash::Unlocked,
         Flash::PasswordChanged,
@@ -159,6 +160,7 @@ impl Flash {
         Flash::LangkahDibuat,
         Flash::DiajukanUlang,
         Flash::AntreanKosong,
+        Flash::TidakAdaDialihkan,
     ];
 
     pub fn key(self) -> &'static str {
@@ -200,6 +202,7 @@ impl Flash {
             Flash::LangkahDibuat => "langkah-dibuat",
             Flash::DiajukanUlang => "diajukan-ulang",
             Flash::AntreanKosong => "antrean-kosong",
+            Flash::TidakAdaDialihkan => "tidak-ada-dialihkan",
         }
     }
 
@@ -256,6 +259,9 @@ impl Flash {
             Flash::LangkahDibuat => "Catatan TPN telah dijadikan langkah aksi tahun berikutnya.",
             Flash::DiajukanUlang => "Langkah telah diajukan ulang untuk reviu.",
             Flash::AntreanKosong => "Tidak ada lagi langkah yang menunggu reviu.",
+            Flash::TidakAdaDialihkan => {
+                "0 langkah dialihkan: pengguna itu tidak memegang langkah pada tahun ini."
+            }
         }
     }
 

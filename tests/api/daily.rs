@@ -3,6 +3,7 @@
 
 use crate::dashboard::seeded;
 use crate::helpers::html as Html;
+use crate::helpers::location;
 
 #[tokio::test]
 async fn the_reason_for_a_blocked_step_travels_to_every_view() {
@@ -60,4 +61,108 @@ async fn the_dashboard_lists_show_ten_with_a_link_to_all() {
     assert_eq!(not_started.len(), 10);
     let more = Html::texts(&page, "#tindak-h ~ .two-col div:nth-child(4) p a");
     assert_eq!(more, ["Lihat semua 68 langkah"]);
+}
+
+#[tokio::test]
+async fn forms_that_make_sense() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let staf = app.signed_in("staf").await;
+    let step = app.step_id("I", 1, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+
+    // "Selesai" means 100 %
+    let res = staf
+        .save_progress(step, "2021-2", "selesai", "40", "Rapat")
+        .await;
+    assert_eq!(res.status(), 400);
+    let errors = Html::texts(&res.text().await.unwrap(), "#ringkasan-galat li");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("Selesai berarti realisasi 100%")),
+        "{errors:?}"
+    );
+    assert_eq!(
+        staf.save_progress(step, "2021-2", "selesai", "100", "Rapat")
+            .await
+            .status(),
+        303
+    );
+
+    // a new account defaults to staff
+    let (_, page) = admin.get_text("/admin/pengguna/baru").await;
+    assert_eq!(Html::field_value(&page, "role").as_deref(), Some("staf"));
+
+    // choices of PIC list staff only and choose nobody by default
+    let (_, page) = admin.get_text("/penugasan?tahun=2021").await;
+    let first = Html::texts(&page, "select[name=user_id] option:first-child");
+    assert!(
+        !first.is_empty() && first.iter().all(|o| o.starts_with("— pilih")),
+        "{first:?}"
+    );
+    assert_eq!(Html::field_value(&page, "to_user").as_deref(), Some(""));
+    let (_, page) = admin
+        .get_text(&format!("/langkah/{step}?periode=2021-2"))
+        .await;
+    let chosen = Html::parse(&page)
+        .select(&scraper::Selector::parse("#pic_user option[selected]").unwrap())
+        .map(|o| o.value().attr("value").unwrap_or("?").to_string())
+        .collect::<Vec<_>>();
+    assert_eq!(chosen, [""]);
+
+    // handing over from someone without steps says so
+    let (idle_id, _) = app.create_user("staf").await;
+    let res = admin
+        .post(
+            "/penugasan/alih",
+            &[
+                ("tahun", "2021"),
+                ("from_user", &idle_id.to_string()),
+                ("to_user", &staf.user_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        "/penugasan?tahun=2021&pesan=tidak-ada-dialihkan"
+    );
+    let (_, page) = admin.get_text(&location(&res)).await;
+    assert!(page.contains("0 langkah dialihkan"));
+
+    // "Naik" on the first item and "Turun" on the last are not offered
+    let (_, page) = admin.get_text("/admin/target?tahun=2021").await;
+    let first_area = Html::texts(
+        &page,
+        "section:first-of-type > ol.tree > li:first-child > .row .actions button",
+    );
+    assert!(
+        !first_area.iter().any(|b| b.starts_with("Naik")),
+        "{first_area:?}"
+    );
+    assert!(
+        first_area.iter().any(|b| b.starts_with("Turun")),
+        "{first_area:?}"
+    );
+    let last_area = Html::texts(
+        &page,
+        "section:first-of-type > ol.tree > li:last-child > .row .actions button",
+    );
+    assert!(
+        !last_area.iter().any(|b| b.starts_with("Turun")),
+        "{last_area:?}"
+    );
+
+    // after a save the editor returns to the edited item
+    let res = admin
+        .post(
+            &format!("/admin/target/langkah/{step}/pindah"),
+            &[("arah", "turun")],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        format!("/admin/target?tahun=2021&pesan=target-disimpan#item-langkah-{step}")
+    );
+    assert!(page.contains(&format!("id=\"item-langkah-{step}\"")));
 }

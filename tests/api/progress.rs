@@ -252,7 +252,7 @@ async fn a_save_over_a_newer_version_is_refused_and_shows_the_newer_values() {
                 ("periode", P),
                 ("version", "0"),
                 ("status", "selesai"),
-                ("realization", "90"),
+                ("realization", "100"),
                 ("narrative", "Versi dari B"),
             ],
         )

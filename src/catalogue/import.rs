@@ -30,9 +30,18 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
         ]);
     };
     let text = text.trim_start_matches('\u{feff}');
+    // Spreadsheets under Indonesian regional settings save CSV with ';' between fields:
+    // the header line tells which separator the file uses.
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut errors = Vec::new();
     let mut rows = Vec::new();
@@ -142,7 +151,8 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
         let key = (numeral.clone(), area, indicator, step);
         if let Some(first) = seen.get(&key) {
             errors.push(format!(
-                "Baris {line}: langkah {numeral}.{area}.{indicator}.{step} sudah ada di baris {first}."
+                "Baris {line}: langkah {} sudah ada di baris {first}.",
+                crate::step::step_code(&numeral, area, indicator, step)
             ));
             continue;
         }
@@ -152,7 +162,10 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
             (numeral.clone(), f(1), "nama komponen"),
             (format!("{numeral}.{area}"), f(3), "nama area"),
             (
-                format!("{numeral}.{area}.{indicator}"),
+                format!(
+                    "{numeral}.{area}.{}",
+                    crate::fmt::indicator_letter(indicator)
+                ),
                 f(5),
                 "teks indikator",
             ),
@@ -185,6 +198,11 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
     }
     if rows.is_empty() && errors.is_empty() {
         errors.push("Berkas tidak berisi baris target.".into());
+    }
+    // One cause per row: the numbering is checked only once every row reads well, so a
+    // row refused for an empty text does not add a gap in the numbers after it.
+    if !errors.is_empty() {
+        return Err(errors);
     }
     // numbering without gaps: components from I, areas/indicators/steps from 1
     let mut tree: BTreeMap<usize, BTreeMap<i64, BTreeMap<i64, Vec<i64>>>> = BTreeMap::new();
@@ -231,7 +249,10 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
                 let mut s = steps.clone();
                 s.sort();
                 if let Some(found) = gap(s) {
-                    errors.push(format!("Indikator {n}.{a}.{i}: nomor langkah harus 1, 2, … tanpa loncatan; ditemukan {found}."));
+                    errors.push(format!(
+                        "Indikator {n}.{a}.{}: nomor langkah harus 1, 2, … tanpa loncatan; ditemukan {found}.",
+                        crate::fmt::indicator_letter(*i)
+                    ));
                 }
             }
         }
@@ -324,6 +345,36 @@ mod tests {
         let mut bom = "\u{feff}".as_bytes().to_vec();
         bom.extend(file(&["I,A,1,B,1,C,1,D,E"]));
         assert_eq!(parse_import(&bom).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn lines_are_the_files_own_and_one_cause_is_given_per_row() {
+        // a text spanning two lines: the next row starts on file line 4
+        let errors = parse_import(&file(&[
+            "I,A,1,B,1,C,1,\"D\nlanjutan\",E",
+            "I,A,1,B,1,,2,D,E",
+            "I,A,1,B,1,C,3,D,E",
+        ]))
+        .unwrap_err();
+        // no knock-on "nomor langkah … loncatan" for the refused row
+        assert_eq!(errors, ["Baris 4: kolom indicator_text kosong."]);
+    }
+
+    #[test]
+    fn a_semicolon_file_as_spreadsheets_save_it_reads_the_same() {
+        let comma =
+            parse_import(&file(&["I,A,1,B,1,C,1,D,E", "I,A,1,B,1,C,2,\"D; dua\",E"])).unwrap();
+        let text = String::from_utf8(file(&["I;A;1;B;1;C;1;D;E", "I;A;1;B;1;C;2;D; dua;E"]))
+            .unwrap()
+            .replace("component,component_name,area,area_name,indicator,indicator_text,step,step_text,authority", &HEADER.replace(',', ";"));
+        let semi = parse_import(text.replace("D; dua", "\"D; dua\"").as_bytes()).unwrap();
+        assert_eq!(
+            comma.iter().map(|r| &r.step_text).collect::<Vec<_>>(),
+            semi.iter().map(|r| &r.step_text).collect::<Vec<_>>()
+        );
+        let mut bom = "\u{feff}".as_bytes().to_vec();
+        bom.extend(text.replace("D; dua", "\"D; dua\"").into_bytes());
+        assert_eq!(parse_import(&bom).unwrap().len(), 2);
     }
 
     #[test]

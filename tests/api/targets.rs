@@ -249,11 +249,11 @@ async fn import_round_trips_the_export_and_refuses_bad_files_whole() {
         ),
         (
             format!("{header}\nI,X,1,A,1,B,1,C,D\nI,X,1,A,1,B,3,C2,D\n"),
-            vec!["Indikator I.1.1: nomor langkah harus 1, 2, … tanpa loncatan; ditemukan 1, 3."],
+            vec!["Indikator I.1.a: nomor langkah harus 1, 2, … tanpa loncatan; ditemukan 1, 3."],
         ),
         (
             format!("{header}\nI,X,1,A,1,B,1,C,D\nI,X,1,A,1,B,1,C,D\n"),
-            vec!["Baris 3: langkah I.1.1.1 sudah ada di baris 2."],
+            vec!["Baris 3: langkah I.1.a.1 sudah ada di baris 2."],
         ),
         (
             format!("{header}\nI,X,1,A,1,,1,C,D\nI,X,dua,A,1,B,1,C,D\n"),

@@ -206,6 +206,10 @@ pub fn build_xlsx(
     ];
     for (c, h) in headers.iter().enumerate() {
         sum.write_string_with_format(2, c as u16, *h, &head)?;
+        // every column as wide as its heading needs (wrapped to two lines at most)
+        if c > 0 {
+            sum.set_column_width(c as u16, (h.chars().count() as f64 / 2.0).clamp(10.0, 14.0))?;
+        }
     }
     sum.set_column_width(0, 42)?;
     let steps: Vec<StepRow> = report.rows.iter().map(|r| r.step.clone()).collect();

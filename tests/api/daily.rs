@@ -166,3 +166,33 @@ async fn forms_that_make_sense() {
     );
     assert!(page.contains(&format!("id=\"item-langkah-{step}\"")));
 }
+
+#[tokio::test]
+async fn the_summary_sheet_sizes_every_column() {
+    let (_app, pimpinan, _, _) = seeded().await;
+    let bytes = pimpinan
+        .get("/laporan/target.xlsx?periode=2021-2")
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    // the second sheet is "Ringkasan"
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet2.xml").unwrap(),
+        &mut xml,
+    )
+    .unwrap();
+    // <col min="2" max="6" width="…"/>: adjacent columns of one width come as a range
+    let mut sized = std::collections::BTreeSet::new();
+    for (i, _) in xml.match_indices("<col ") {
+        let attr = |name: &str| -> u32 {
+            let at = xml[i..].find(&format!("{name}=\"")).unwrap() + i + name.len() + 2;
+            xml[at..at + xml[at..].find('"').unwrap()].parse().unwrap()
+        };
+        sized.extend(attr("min")..=attr("max"));
+    }
+    assert_eq!(sized, (1..=13).collect(), "every column of the table has a width");
+}

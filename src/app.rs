@@ -48,6 +48,12 @@ pub fn routes(config: &Config) -> Vec<Route> {
             Access::Public,
             get(crate::web::assets::serve),
         ),
+        Route::new(
+            "GET",
+            "/favicon.ico",
+            Access::Public,
+            get(crate::web::assets::favicon),
+        ),
     ];
     routes.extend(crate::account::routes());
     routes.extend(crate::catalogue::routes());

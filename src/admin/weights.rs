@@ -23,7 +23,25 @@ use crate::web::{Chrome, Form, QueryData, render, render_status};
 
 pub struct WeightRow {
     pub numeral: &'static str,
+    /// The component's name in the year's targets.
+    pub name: String,
     pub value: String,
+}
+
+async fn component_names(
+    db: &sqlx::SqlitePool,
+    year: i64,
+) -> sqlx::Result<HashMap<String, String>> {
+    Ok(
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT numeral, name FROM components WHERE year = ?",
+        )
+        .bind(year)
+        .fetch_all(db)
+        .await?
+        .into_iter()
+        .collect(),
+    )
 }
 
 #[derive(Template)]
@@ -50,6 +68,7 @@ pub(crate) async fn weights_page(
 ) -> AppResult<Response> {
     let year = crate::catalogue::year_or_latest(&state.db, q.tahun.as_deref()).await?;
     let (w, default_weights) = crate::score::weights(&state.db, year).await?;
+    let names = component_names(&state.db, year).await?;
     render(&WeightsPage {
         chrome,
         year,
@@ -61,6 +80,7 @@ pub(crate) async fn weights_page(
             .iter()
             .map(|n| WeightRow {
                 numeral: n,
+                name: names.get(*n).cloned().unwrap_or_default(),
                 value: decimal(w.get(*n).copied().unwrap_or(0.0), 2).replace(",00", ""),
             })
             .collect(),
@@ -91,6 +111,7 @@ pub(crate) async fn weights_submit(
         }
     }
     if !errors.is_empty() {
+        let names = component_names(&state.db, year).await?;
         return render_status(
             StatusCode::BAD_REQUEST,
             &WeightsPage {
@@ -104,6 +125,7 @@ pub(crate) async fn weights_submit(
                     .iter()
                     .map(|n| WeightRow {
                         numeral: n,
+                        name: names.get(*n).cloned().unwrap_or_default(),
                         value: form.get(&format!("bobot_{n}")).cloned().unwrap_or_default(),
                     })
                     .collect(),

@@ -196,7 +196,7 @@ impl StepRow {
             .as_deref()
             .map(|p| p.replace('\u{1f}', ", "))
             .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "—".into())
+            .unwrap_or_else(|| "belum ada PIC".into())
     }
 }
 

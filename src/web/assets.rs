@@ -21,11 +21,23 @@ struct Asset {
     bytes: Vec<u8>,
 }
 
-const BUILT_IN: [(&str, &str, &[u8]); 1] = [(
-    "style.css",
-    "text/css; charset=utf-8",
-    include_bytes!("../../static/style.css"),
-)];
+const BUILT_IN: [(&str, &str, &[u8]); 2] = [
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/style.css"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../static/favicon.svg"),
+    ),
+];
+
+/// `GET /favicon.ico`, which browsers ask for on their own: the tracker's icon.
+pub async fn favicon() -> Response {
+    axum::response::Redirect::permanent(&url("favicon.svg")).into_response()
+}
 
 fn assets() -> &'static [Asset] {
     static ASSETS: OnceLock<Vec<Asset>> = OnceLock::new();

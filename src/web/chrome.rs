@@ -41,6 +41,10 @@ impl Chrome {
         crate::web::assets::url("style.css")
     }
 
+    pub fn favicon(&self) -> String {
+        crate::web::assets::url("favicon.svg")
+    }
+
     pub fn role_label(&self) -> &'static str {
         self.user.as_ref().map(|u| u.role.label()).unwrap_or("")
     }

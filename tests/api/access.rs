@@ -22,6 +22,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/", Who::SignedIn),
     ("GET", "/healthz", Who::Public),
     ("GET", "/static/{name}", Who::Public),
+    ("GET", "/favicon.ico", Who::Public),
     ("GET", "/login", Who::Public),
     ("POST", "/login", Who::Public),
     ("GET", "/akun/kata-sandi", Who::SignedIn),

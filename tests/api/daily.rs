@@ -194,5 +194,61 @@ async fn the_summary_sheet_sizes_every_column() {
         };
         sized.extend(attr("min")..=attr("max"));
     }
-    assert_eq!(sized, (1..=13).collect(), "every column of the table has a width");
+    assert_eq!(
+        sized,
+        (1..=13).collect(),
+        "every column of the table has a width"
+    );
+}
+
+#[tokio::test]
+async fn small_things() {
+    let (app, pimpinan, _, _) = seeded().await;
+    let penilai = app.signed_in("penilai").await;
+    // one pair of brackets in the header
+    let (_, page) = penilai.get_text("/reviu").await;
+    let who = Html::texts(&page, "li.who").join(" ");
+    assert!(who.ends_with("· Penilai (TPI)"), "{who}");
+    // a step without PIC says so
+    let (_, page) = pimpinan
+        .get_text("/dashboard/daftar?periode=2021-2&kriteria=belum")
+        .await;
+    let pics = Html::texts(&page, "table tbody tr td:nth-child(3)");
+    assert!(pics.iter().any(|p| p == "belum ada PIC"), "{pics:?}");
+    assert!(!pics.iter().any(|p| p == "—"), "{pics:?}");
+    // the per-component line counts every status
+    let (_, page) = pimpinan.get_text("/dashboard?periode=2021-2").await;
+    let line = Html::texts(&page, "p.bar-label")[0].clone();
+    assert!(
+        line.ends_with("2 selesai, 3 berjalan, 3 belum, 1 tidak dapat dilaksanakan dari 9"),
+        "{line}"
+    );
+    assert!(
+        Html::texts(&page, "#perkiraan-h ~ p")
+            .join(" ")
+            .contains("berbeda dari \"Rata-rata realisasi\"")
+    );
+    // weights name their components
+    let admin = app.signed_in("admin").await;
+    let (_, page) = admin.get_text("/admin/bobot?tahun=2021").await;
+    assert!(
+        Html::texts(&page, "label[for=bobot_I]")[0].starts_with("Komponen I. MANAJEMEN PERUBAHAN")
+    );
+    // a favicon
+    let res = app
+        .client()
+        .get(app.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 308);
+    let icon = location(&res);
+    assert!(
+        icon.starts_with("/static/favicon.") && icon.ends_with(".svg"),
+        "{icon}"
+    );
+    let res = app.client().get(app.url(&icon)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/svg+xml");
+    assert!(page.contains("rel=\"icon\""));
 }

@@ -12,12 +12,18 @@ fn main() {
             .chain(["/usr/bin".into(), "/usr/lib/chromium".into()])
             .any(|dir: std::path::PathBuf| names.iter().any(|n| dir.join(n).is_file()))
     };
-    for p in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+    for p in [
+        "/usr/bin/chromium",
+        "/usr/bin/chromedriver",
+        "/usr/bin/pdftotext",
+    ] {
         println!("cargo::rerun-if-changed={p}");
     }
     let browser = found(&["chromium", "chromium-browser", "google-chrome"]);
     let driver = found(&["chromedriver"]);
-    if std::env::var_os("CI").is_none() && !(browser && driver) {
+    // the printed report is read back with poppler's pdftotext
+    let poppler = found(&["pdftotext"]);
+    if std::env::var_os("CI").is_none() && !(browser && driver && poppler) {
         println!("cargo::rustc-cfg=browser_missing");
     }
 }

@@ -161,6 +161,13 @@ impl PrintPage {
     fn starts_area(&self, i: &usize) -> bool {
         *i == 0 || self.rows[*i - 1].step.area_id != self.rows[*i].step.area_id
     }
+    fn letter(&self, i: &i64) -> String {
+        crate::fmt::indicator_letter(*i)
+    }
+    /// The indicator's text is printed once, above its steps.
+    fn starts_indicator(&self, i: &usize) -> bool {
+        *i == 0 || self.rows[*i - 1].step.indicator_id != self.rows[*i].step.indicator_id
+    }
 }
 
 pub(crate) async fn print_view(

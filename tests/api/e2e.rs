@@ -14,6 +14,12 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, pdf_bytes, spawn_app};
 
+/// A long narrative: the printed report must keep its last word.
+const NARRATIVE: &str = "Rapat evaluasi semester II telah dilaksanakan bersama seluruh anggota tim kerja \
+    pembangunan zona integritas, membahas capaian setiap komponen, kendala pelaksanaan \
+    rencana kerja, tindak lanjut rekomendasi penilai internal, serta pembagian tugas untuk \
+    semester berikutnya sampai seluruh dokumen tuntasdiarsipkan";
+
 fn find_program(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path).chain([
@@ -165,7 +171,7 @@ impl Browser {
 #[tokio::test]
 #[cfg_attr(
     browser_missing,
-    ignore = "Chromium/ChromeDriver tidak terpasang: apt-get install -y chromium chromium-driver"
+    ignore = "Chromium/ChromeDriver/pdftotext tidak terpasang: apt-get install -y chromium chromium-driver poppler-utils"
 )]
 async fn journey_in_a_real_browser() {
     let chromium = find_program(&["chromium", "chromium-browser"]);
@@ -265,11 +271,7 @@ async fn journey_in_a_real_browser() {
     .await;
     b.select("#status", "berjalan").await;
     b.fill("#realization", "60").await;
-    b.fill(
-        "#narrative",
-        "Rapat evaluasi semester II telah dilaksanakan",
-    )
-    .await;
+    b.fill("#narrative", NARRATIVE).await;
     b.click(
         "form[action$='/progres'] button[type=submit]",
         "progres-disimpan",
@@ -417,11 +419,55 @@ async fn journey_in_a_real_browser() {
     let mut wb: Xlsx<_> =
         open_workbook_from_rs(Cursor::new(std::fs::read(&file).unwrap())).unwrap();
     let sheet = wb.worksheet_range("Target dan Progres").unwrap();
-    let found = sheet.rows().any(|r| {
-        r.iter()
-            .any(|c| *c == "Rapat evaluasi semester II telah dilaksanakan")
-    });
+    let found = sheet.rows().any(|r| r.iter().any(|c| *c == NARRATIVE));
     assert!(found, "the spreadsheet holds what the tracker shows");
+
+    // The printed report fits A4 landscape: every column and the narrative's last word
+    // are on the page; its first page is kept as an image beside the screenshots.
+    b.go("/laporan/cetak?periode=2021-2", "cetak").await;
+    let pdf =
+        b.c.print(
+            fantoccini::wd::PrintConfiguration::builder()
+                .orientation(fantoccini::wd::PrintOrientation::Landscape)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .expect("the browser prints to PDF");
+    let pdf_path = shots.join("cetak.pdf");
+    std::fs::write(&pdf_path, &pdf).unwrap();
+    let text = Command::new("pdftotext")
+        .arg(&pdf_path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (apt-get install poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    for header in [
+        "No",
+        "Langkah Aksi",
+        "Kewenangan",
+        "PIC",
+        "Status",
+        "Realisasi",
+        "Uraian",
+        "Bukti",
+        "Reviu",
+    ] {
+        assert!(text.contains(header), "column {header} printed:\n{text}");
+    }
+    assert!(
+        text.contains("tuntasdiarsipkan"),
+        "the narrative's last word:\n{text}"
+    );
+    assert!(text.contains("Halaman 1 dari"), "page numbers:\n{text}");
+    let pages = text.matches('\u{c}').count();
+    assert!(pages <= 12, "74 steps on {pages} pages");
+    Command::new("pdftoppm")
+        .args(["-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&pdf_path)
+        .arg(shots.join("99-cetak-halaman-1"))
+        .status()
+        .expect("pdftoppm");
     b.sign_out("pimpinan").await;
 
     // 6. The LKE: the admin gives question 1 to the staff member.

@@ -551,5 +551,63 @@ async fn journey_in_a_real_browser() {
     assert!(figures.contains("0,25 nilai mandiri"), "{figures}");
     assert!(figures.contains("0,00 nilai TPI"), "{figures}");
     assert!(page.contains("Syarat WBK") && page.contains("bukan keputusan TPN"));
+
+    // 12. On a phone (390 px) no main page scrolls sideways.
+    b.c.set_window_size(390, 844).await.unwrap();
+    let mut wide = Vec::new();
+    let pages = [
+        "/dashboard".to_string(),
+        "/dashboard?periode=2021-2".to_string(),
+        format!("/langkah/{step}?periode=2021-2"),
+        "/laporan".to_string(),
+        "/laporan/cetak?periode=2021-2".to_string(),
+        "/katalog".to_string(),
+        "/reviu".to_string(),
+        "/lke/2026".to_string(),
+        "/lke/2026/soal".to_string(),
+        "/lke/2026/soal/1".to_string(),
+    ];
+    let check = |b: &Browser| {
+        let c = b.c.clone();
+        async move {
+            c.execute("return document.documentElement.scrollWidth", vec![])
+                .await
+                .unwrap()
+                .as_i64()
+                .unwrap()
+        }
+    };
+    for p in &pages {
+        b.go(p, &format!("hp{}", p.replace(['/', '?', '=', '&'], "-")))
+            .await;
+        let w = check(&b).await;
+        if w > 390 {
+            wide.push((p.clone(), w));
+        }
+    }
+    b.sign_out("pimpinan").await;
+    b.sign_in("budi", "sandi-budi-sendiri-1").await;
+    for p in [
+        "/tugas?periode=2021-2".to_string(),
+        format!("/langkah/{step}?periode=2021-2"),
+    ] {
+        b.go(&p, "hp-staf").await;
+        let w = check(&b).await;
+        if w > 390 {
+            wide.push((p.clone(), w));
+        }
+    }
+    assert!(wide.is_empty(), "pages wider than a 390 px phone: {wide:?}");
+    // the status of a step is visible at a glance on Tugas saya
+    b.go("/tugas?periode=2021-2", "hp-tugas").await;
+    let status =
+        b.c.find(Locator::Css("table.stack td[data-label=Status]"))
+            .await
+            .unwrap();
+    let rect = status.rectangle().await.unwrap();
+    assert!(
+        rect.0 >= 0.0 && rect.0 + rect.2 <= 390.0,
+        "status cell at {rect:?}"
+    );
     b.c.close().await.unwrap();
 }

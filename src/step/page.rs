@@ -173,6 +173,36 @@ impl Turn {
 }
 
 impl StepPage {
+    /// Every message of a refused form, with the field it concerns: shown at the top
+    /// of the page, where the eye is after the form was sent.
+    pub fn top_errors(&self) -> Vec<(String, &'static str)> {
+        let mut out = Vec::new();
+        if let Some(c) = &self.conflict {
+            out.push((
+                format!(
+                    "Progres sudah diubah oleh {} (versi {}); isian Anda belum disimpan.",
+                    c.updated_by_name, c.version
+                ),
+                "bentrok",
+            ));
+        }
+        out.extend(self.form_errors.iter().map(|e| (e.clone(), "status")));
+        if let Some(e) = &self.evidence_error {
+            let field = if self.link_url.is_empty() && self.link_label.is_empty() {
+                "file"
+            } else {
+                "url"
+            };
+            out.push((e.clone(), field));
+        }
+        out.extend(self.review_errors.iter().map(|e| (e.clone(), "verdict-ok")));
+        out.extend(self.resubmit_errors.iter().map(|e| (e.clone(), "jawaban")));
+        if let Some(e) = &self.questions_error {
+            out.push((e.clone(), "soal"));
+        }
+        out
+    }
+
     /// The PIC may answer the standing fix request.
     pub fn can_resubmit(&self) -> bool {
         self.rights.write

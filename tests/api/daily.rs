@@ -252,3 +252,91 @@ async fn small_things() {
     assert_eq!(res.headers()["content-type"], "image/svg+xml");
     assert!(page.contains("rel=\"icon\""));
 }
+
+#[tokio::test]
+async fn a_refused_form_opens_at_a_summary_at_the_top() {
+    let app = crate::helpers::spawn_app().await;
+    let staf = app.signed_in("staf").await;
+    let penilai = app.signed_in("penilai").await;
+    let step = app.step_id("I", 1, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+    let top = |page: &str| -> (Vec<String>, Vec<String>, bool) {
+        let doc = Html::parse(page);
+        let links = doc
+            .select(&scraper::Selector::parse("#galat-atas li a").unwrap())
+            .map(|a| a.value().attr("href").unwrap_or("").to_string())
+            .collect();
+        // the summary comes before the first section of the page
+        let before = page.find("id=\"galat-atas\"").unwrap_or(usize::MAX)
+            < page.find("id=\"progres-h\"").unwrap_or(0);
+        (Html::texts(page, "#galat-atas li"), links, before)
+    };
+    // an upload of a type the tracker does not keep
+    let res = staf
+        .upload(step, "2021-2", "catatan.txt", b"hanya teks".to_vec(), None)
+        .await;
+    assert!(res.status().is_client_error());
+    let (messages, links, before) = top(&res.text().await.unwrap());
+    assert_eq!(links, ["#file"], "{messages:?}");
+    assert!(before);
+    // a link that is not one: the summary points at the field, the input is kept
+    let res = staf
+        .post(
+            &format!("/langkah/{step}/tautan"),
+            &[
+                ("periode", "2021-2"),
+                ("url", "bukan-alamat"),
+                ("label", "Notulen"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_client_error());
+    let page = res.text().await.unwrap();
+    let (_, links, before) = top(&page);
+    assert_eq!(links, ["#url"]);
+    assert!(before);
+    assert_eq!(
+        Html::field_value(&page, "url").as_deref(),
+        Some("bukan-alamat")
+    );
+    // a review without a verdict
+    assert_eq!(
+        staf.save_progress(step, "2021-2", "berjalan", "40", "Rapat")
+            .await
+            .status(),
+        303
+    );
+    let v = penilai.progress_version(step, "2021-2").await;
+    let res = penilai
+        .post(
+            &format!("/langkah/{step}/reviu"),
+            &[
+                ("periode", "2021-2"),
+                ("version", &v),
+                ("verdict", ""),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let (_, links, before) = top(&res.text().await.unwrap());
+    assert_eq!(links, ["#verdict-ok"]);
+    assert!(before);
+    // a stale save: the notice leads the page
+    let res = staf
+        .post(
+            &format!("/langkah/{step}/progres"),
+            &[
+                ("periode", "2021-2"),
+                ("version", "0"),
+                ("status", "berjalan"),
+                ("realization", "50"),
+                ("narrative", "lama"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    let (messages, links, before) = top(&res.text().await.unwrap());
+    assert_eq!(links, ["#bentrok"], "{messages:?}");
+    assert!(before);
+}

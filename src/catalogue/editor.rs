@@ -106,24 +106,74 @@ pub(crate) fn check_text(label: &str, text: &str) -> Option<String> {
 #[template(path = "catalogue/editor/editor.html")]
 pub(crate) struct EditorPage {
     pub(crate) chrome: Chrome,
+    /// Only the component shown: the whole year is too long for one page.
     pub(crate) catalogue: Catalogue,
+    /// Every component of the year: (numeral, name, shown).
+    pub(crate) components: Vec<(String, String, bool)>,
     pub(crate) years: Vec<YearOption>,
     pub(crate) error: Option<String>,
+}
+
+/// `?tahun=Y&komponen=II` on Kelola Target.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EditorQuery {
+    pub(crate) tahun: Option<String>,
+    pub(crate) komponen: Option<String>,
+}
+
+/// Where the editor shows an item again after a change: its component's page, at the item.
+pub(crate) async fn back_to_item(
+    db: &sqlx::SqlitePool,
+    kind: Kind,
+    id: i64,
+    year: i64,
+) -> sqlx::Result<String> {
+    let sql = match kind {
+        Kind::Area => {
+            "SELECT c.numeral FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ?"
+        }
+        Kind::Indicator => {
+            "SELECT c.numeral FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ?"
+        }
+        Kind::Step => {
+            "SELECT c.numeral FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ?"
+        }
+    };
+    let numeral: Option<String> = sqlx::query_scalar(sql).bind(id).fetch_optional(db).await?;
+    Ok(format!(
+        "/admin/target?tahun={year}&komponen={}&pesan=target-disimpan#item-{}-{id}",
+        numeral.unwrap_or_default(),
+        kind.slug()
+    ))
 }
 
 pub(crate) async fn editor_page(
     state: &AppState,
     chrome: Chrome,
     year: i64,
+    component: Option<&str>,
     error: Option<String>,
 ) -> AppResult<EditorPage> {
-    let catalogue = catalogue::load(&state.db, year)
+    let mut catalogue = catalogue::load(&state.db, year)
         .await?
         .ok_or_else(|| AppError::NotFoundWith(format!("Tahun target {year} tidak ada.")))?;
+    let shown = component
+        .filter(|n| catalogue.components.iter().any(|c| c.numeral == *n))
+        .map(str::to_string)
+        .or_else(|| catalogue.components.first().map(|c| c.numeral.clone()))
+        .unwrap_or_default();
+    let components = catalogue
+        .components
+        .iter()
+        .map(|c| (c.numeral.clone(), c.name.clone(), c.numeral == shown))
+        .collect();
+    catalogue.components.retain(|c| c.numeral == shown);
     Ok(EditorPage {
         chrome,
         years: catalogue::year_options(&catalogue::target_years(&state.db).await?, year),
         catalogue,
+        components,
         error,
     })
 }
@@ -131,10 +181,10 @@ pub(crate) async fn editor_page(
 pub(crate) async fn editor(
     State(state): State<AppState>,
     chrome: Chrome,
-    QueryData(q): QueryData<YearQuery>,
+    QueryData(q): QueryData<EditorQuery>,
 ) -> AppResult<Response> {
     let year = year_or_latest(&state.db, q.tahun.as_deref()).await?;
-    render(&editor_page(&state, chrome, year, None).await?)
+    render(&editor_page(&state, chrome, year, q.komponen.as_deref(), None).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -230,11 +280,8 @@ pub(crate) async fn add_item(
         .after(json!({"teks": text, "kewenangan": input.authority.trim()})),
     )
     .await?;
-    Ok(Redirect::to(&format!(
-        "/admin/target?tahun={year}&pesan=target-disimpan#item-{}-{id}",
-        kind.slug()
-    ))
-    .into_response())
+    // back to the new item, on its component's page
+    Ok(Redirect::to(&back_to_item(&state.db, kind, id, year).await?).into_response())
 }
 
 pub struct UnitChoice {

@@ -223,11 +223,7 @@ pub(crate) async fn edit_submit(
     )
     .await?;
     // back to the item itself, not the top of a long page
-    Ok(Redirect::to(&format!(
-        "/admin/target?tahun={year}&pesan=target-disimpan#item-{}-{id}",
-        kind.slug()
-    ))
-    .into_response())
+    Ok(Redirect::to(&back_to_item(&state.db, kind, id, year).await?).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -310,11 +306,7 @@ pub(crate) async fn move_item(
         tx.rollback().await?;
     }
     // back to the item itself, not the top of a long page
-    Ok(Redirect::to(&format!(
-        "/admin/target?tahun={year}&pesan=target-disimpan#item-{}-{id}",
-        kind.slug()
-    ))
-    .into_response())
+    Ok(Redirect::to(&back_to_item(&state.db, kind, id, year).await?).into_response())
 }
 
 /// `berlaku=1` puts an item (back) in force, `berlaku=0` retires it. The form names
@@ -341,10 +333,7 @@ pub(crate) async fn retire_item(
             ));
         }
     };
-    let back = format!(
-        "/admin/target?tahun={year}&pesan=target-disimpan#item-{}-{id}",
-        kind.slug()
-    );
+    let back = back_to_item(&state.db, kind, id, year).await?;
     let mut tx = crate::db::write(&state.db).await?;
     let retired: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT retired_at FROM {} WHERE id = ?",

@@ -33,6 +33,10 @@ pub(crate) struct TasksPage {
     pub(crate) total: usize,
     pub(crate) attention: usize,
     pub(crate) deadline: Option<String>,
+    /// "(sudah lewat)", "(hari ini)" or "(12 hari lagi)" beside the deadline.
+    pub(crate) deadline_note: String,
+    /// With nothing in this period: the years where the person does hold steps.
+    pub(crate) elsewhere: Vec<(i64, i64)>,
     /// The LKE questions this person answers: (year, [(id, text, answered)]).
     pub(crate) lke: Option<crate::lke::question::MyQuestions>,
 }
@@ -75,6 +79,22 @@ pub(crate) async fn my_tasks(
         // stable: LKE order within the same urgency
         g.rows.sort_by_key(attention_rank);
     }
+    let deadline = periods::deadline(&state.db, period).await?;
+    // a person with nothing here is told where their steps are
+    let elsewhere: Vec<(i64, i64)> = if total == 0 {
+        sqlx::query_as(
+            "SELECT c.year, count(*) FROM step_assignments sa
+             JOIN action_steps s ON s.id = sa.step_id JOIN indicators i ON i.id = s.indicator_id
+             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+             WHERE sa.user_id = ? AND s.retired_at IS NULL
+             GROUP BY c.year ORDER BY c.year DESC",
+        )
+        .bind(user.id)
+        .fetch_all(&state.db)
+        .await?
+    } else {
+        Vec::new()
+    };
     render(&TasksPage {
         chrome,
         periods: PeriodChoice::load(&state.db, period).await?,
@@ -82,9 +102,15 @@ pub(crate) async fn my_tasks(
         groups,
         total,
         attention,
-        deadline: periods::deadline(&state.db, period)
-            .await?
-            .map(crate::fmt::date_id),
+        deadline: deadline.map(crate::fmt::date_id),
+        deadline_note: deadline
+            .map(|d| match (d - periods::today()).num_days() {
+                n if n < 0 => "(sudah lewat)".to_string(),
+                0 => "(hari ini)".to_string(),
+                n => format!("({n} hari lagi)"),
+            })
+            .unwrap_or_default(),
+        elsewhere,
         lke: crate::lke::question::my_questions(&state.db, user.id).await?,
     })
 }

@@ -162,7 +162,7 @@ async fn forms_that_make_sense() {
         .await;
     assert_eq!(
         location(&res),
-        format!("/admin/target?tahun=2021&pesan=target-disimpan#item-langkah-{step}")
+        format!("/admin/target?tahun=2021&komponen=I&pesan=target-disimpan#item-langkah-{step}")
     );
     assert!(page.contains(&format!("id=\"item-langkah-{step}\"")));
 }
@@ -339,4 +339,40 @@ async fn a_refused_form_opens_at_a_summary_at_the_top() {
     let (messages, links, before) = top(&res.text().await.unwrap());
     assert_eq!(links, ["#bentrok"], "{messages:?}");
     assert!(before);
+}
+
+#[tokio::test]
+async fn pages_of_a_usable_size() {
+    let (app, _pimpinan, staf, _) = seeded().await;
+    let admin = app.signed_in("admin").await;
+    // Kelola Target shows one component, with links to the others
+    let (_, page) = admin.get_text("/admin/target?tahun=2021").await;
+    assert_eq!(Html::texts(&page, "main section > h2").len(), 1);
+    let others = Html::texts(&page, "nav[aria-label=Komponen] a");
+    assert_eq!(others.len(), 5, "{others:?}");
+    let (_, page) = admin.get_text("/admin/target?tahun=2021&komponen=VI").await;
+    assert!(Html::texts(&page, "main section > h2")[0].starts_with("VI."));
+    // Tugas saya: the days left beside the deadline
+    let res = admin
+        .post(
+            "/admin/periode",
+            &[("periode", "2021-2"), ("tenggat", "2021-12-01")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = staf.get_text("/tugas?periode=2021-2").await;
+    let summary = Html::texts(&page, ".summary").join(" ");
+    assert!(
+        summary.contains("1 Desember 2021 (sudah lewat)"),
+        "{summary}"
+    );
+    // a staff member with nothing in the period is told where their steps are
+    let copy = admin
+        .post("/admin/target-salin", &[("dari", "2021"), ("ke", "2022")])
+        .await;
+    assert_eq!(copy.status(), 303);
+    let (_, page) = staf.get_text("/tugas?periode=2022-1").await;
+    let hint = Html::texts(&page, "ul.elsewhere li");
+    assert_eq!(hint.len(), 1, "{hint:?}");
+    assert!(hint[0].starts_with("6 langkah di tahun 2021"), "{hint:?}");
 }

@@ -36,7 +36,44 @@ pub struct AuditView {
 pub struct AuditQuery {
     pub(crate) aksi: Option<String>,
     pub(crate) pengguna: Option<String>,
+    /// First and last day (Asia/Jakarta), YYYY-MM-DD, both optional.
+    pub(crate) dari: Option<String>,
+    pub(crate) sampai: Option<String>,
     pub(crate) halaman: Option<String>,
+}
+
+/// A recorded before/after value as people read it: `aktif: ya; peran: staf`
+/// instead of `{"aktif":true,"peran":"staf"}`.
+pub fn readable(raw: &str) -> String {
+    fn value(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::Null => "—".into(),
+            serde_json::Value::Bool(true) => "ya".into(),
+            serde_json::Value::Bool(false) => "tidak".into(),
+            serde_json::Value::Number(n) => n.to_string().replace('.', ","),
+            serde_json::Value::String(s) if s.is_empty() => "(kosong)".into(),
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(a) if a.is_empty() => "(tidak ada)".into(),
+            serde_json::Value::Array(a) => a.iter().map(value).collect::<Vec<_>>().join(", "),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .map(|(k, v)| format!("{}: {}", k.replace('_', " "), value(v)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(v) if !raw.is_empty() => value(&v),
+        _ => raw.to_string(),
+    }
+}
+
+/// A day in Asia/Jakarta as the UTC stamp of its first second (the log's format).
+fn day_start_utc(raw: Option<&str>, plus_days: i64) -> Option<String> {
+    let d = chrono::NaiveDate::parse_from_str(raw?.trim(), "%Y-%m-%d").ok()?;
+    let start =
+        d.and_hms_opt(0, 0, 0)? + chrono::Duration::days(plus_days) - chrono::Duration::hours(7);
+    Some(start.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 pub struct ActionOption {
@@ -52,6 +89,8 @@ pub(crate) struct AuditPage {
     pub(crate) rows: Vec<AuditView>,
     pub(crate) actions: Vec<ActionOption>,
     pub(crate) actor_filter: String,
+    pub(crate) from_filter: String,
+    pub(crate) until_filter: String,
     pub(crate) pager: Pager,
 }
 
@@ -74,12 +113,17 @@ pub(crate) async fn audit_page(
         .filter(|s| !s.is_empty())
         .map(|s| s.chars().take(64).collect::<String>());
     let page = Pager::page_from(q.halaman.as_deref());
+    let from = day_start_utc(q.dari.as_deref(), 0);
+    let until = day_start_utc(q.sampai.as_deref(), 1);
     let total: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log
-         WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor LIKE '%' || ?2 || '%')",
+         WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor LIKE '%' || ?2 || '%')
+           AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)",
     )
     .bind(&action)
     .bind(&actor)
+    .bind(&from)
+    .bind(&until)
     .fetch_one(&state.db)
     .await?;
     let pager = Pager::new(page, PAGE_SIZE, total, {
@@ -90,17 +134,25 @@ pub(crate) async fn audit_page(
         if let Some(a) = &actor {
             params.push(("pengguna", a.clone()));
         }
+        for (k, v) in [("dari", &q.dari), ("sampai", &q.sampai)] {
+            if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+                params.push((k, v.trim().chars().take(10).collect()));
+            }
+        }
         crate::web::query_string("/audit", &params)
     });
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT at, actor, ip, action, summary, before_json, after_json FROM audit_log
          WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor LIKE '%' || ?2 || '%')
+           AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6)
          ORDER BY id DESC LIMIT ?3 OFFSET ?4",
     )
     .bind(&action)
     .bind(&actor)
     .bind(PAGE_SIZE)
     .bind(pager.offset())
+    .bind(&from)
+    .bind(&until)
     .fetch_all(&state.db)
     .await?;
     let rows = rows
@@ -111,8 +163,8 @@ pub(crate) async fn audit_page(
             ip: r.ip.unwrap_or_default(),
             action: action_label(&r.action),
             summary: r.summary,
-            before: r.before_json.unwrap_or_default(),
-            after: r.after_json.unwrap_or_default(),
+            before: readable(&r.before_json.unwrap_or_default()),
+            after: readable(&r.after_json.unwrap_or_default()),
         })
         .collect();
     let actions = Action::ALL
@@ -128,6 +180,8 @@ pub(crate) async fn audit_page(
         rows,
         actions,
         actor_filter: actor.unwrap_or_default(),
+        from_filter: q.dari.unwrap_or_default().chars().take(10).collect(),
+        until_filter: q.sampai.unwrap_or_default().chars().take(10).collect(),
         pager,
     })
 }

@@ -376,3 +376,49 @@ async fn pages_of_a_usable_size() {
     assert_eq!(hint.len(), 1, "{hint:?}");
     assert!(hint[0].starts_with("6 langkah di tahun 2021"), "{hint:?}");
 }
+
+#[tokio::test]
+async fn the_audit_trail_reads_in_indonesian_and_filters_by_date_and_person() {
+    let (app, pimpinan, staf, _) = seeded().await;
+    let _ = staf;
+    // a verdict recorded with before/after values
+    let (_, page) = pimpinan.get_text("/audit?aksi=progress_saved").await;
+    let cells = Html::texts(&page, "table.data tbody tr:first-child td");
+    assert!(
+        cells[4].contains("Progres langkah I."),
+        "step codes, not ids: {cells:?}"
+    );
+    let after = &cells[6];
+    assert!(
+        !after.contains('{') && !after.contains('"'),
+        "no raw JSON: {after}"
+    );
+    assert!(after.contains(": "), "{after}");
+    // by date range (days in WIB) and by person
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Jakarta)
+        .date_naive();
+    let (_, page) = pimpinan
+        .get_text(&format!("/audit?dari={today}&sampai={today}"))
+        .await;
+    assert!(!Html::texts(&page, "table.data tbody tr").is_empty());
+    let yesterday = today - chrono::Duration::days(1);
+    let (_, page) = pimpinan
+        .get_text(&format!("/audit?sampai={yesterday}"))
+        .await;
+    assert!(Html::texts(&page, "table.data tbody tr").is_empty());
+    assert_eq!(
+        Html::field_value(&page, "sampai").as_deref(),
+        Some(yesterday.to_string().as_str())
+    );
+    let (_, page) = pimpinan
+        .get_text("/audit?pengguna=tidak-ada-orang-ini")
+        .await;
+    assert!(Html::texts(&page, "table.data tbody tr").is_empty());
+    assert_eq!(
+        zi_tracker::admin::audit::readable(
+            r#"{"aktif":true,"peran":"staf","unit":[1,2],"catatan":null}"#
+        ),
+        "aktif: ya; catatan: —; peran: staf; unit: 1, 2"
+    );
+}

@@ -379,8 +379,7 @@ async fn pages_of_a_usable_size() {
 
 #[tokio::test]
 async fn the_audit_trail_reads_in_indonesian_and_filters_by_date_and_person() {
-    let (app, pimpinan, staf, _) = seeded().await;
-    let _ = staf;
+    let (_app, pimpinan, _, _) = seeded().await;
     // a verdict recorded with before/after values
     let (_, page) = pimpinan.get_text("/audit?aksi=progress_saved").await;
     let cells = Html::texts(&page, "table.data tbody tr:first-child td");

@@ -198,6 +198,29 @@ pub(crate) async fn download(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
+    send_file(state, user, id, false).await
+}
+
+/// Types a browser shows by itself without running anything of the file's: the bytes
+/// were typed at upload, so a file is shown only if they are one of these.
+pub const VIEWABLE: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
+/// `GET /bukti/{id}/lihat`: a PDF or image opened in the browser, in a sandbox (no
+/// scripts, no forms, its own origin); any other type is downloaded.
+pub(crate) async fn view(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    send_file(state, user, id, true).await
+}
+
+async fn send_file(
+    state: AppState,
+    user: CurrentUser,
+    id: String,
+    inline: bool,
+) -> AppResult<Response> {
     let (item, _, _) = load_item(&state, &user, &id).await?;
     let (Some(stored), Some(mime)) = (item.stored_name.as_deref(), item.media_type.as_deref())
     else {
@@ -227,10 +250,29 @@ pub(crate) async fn download(
                 .unwrap_or("application/octet-stream"),
         ),
     );
+    let shown = inline && VIEWABLE.contains(&mime);
+    let disposition = content_disposition(&item.label);
     h.insert(
         header::CONTENT_DISPOSITION,
-        content_disposition(&item.label),
+        if shown {
+            HeaderValue::from_str(&disposition.to_str().unwrap_or("attachment").replacen(
+                "attachment",
+                "inline",
+                1,
+            ))
+            .unwrap_or(disposition)
+        } else {
+            disposition
+        },
     );
+    if shown {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+            ),
+        );
+    }
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(
         header::CACHE_CONTROL,

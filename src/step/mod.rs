@@ -314,6 +314,12 @@ pub fn evidence_routes(config: &crate::Config) -> Vec<Route> {
         ),
         Route::new(
             "GET",
+            "/bukti/{id}/lihat",
+            Access::SignedIn,
+            get(evidence::view),
+        ),
+        Route::new(
+            "GET",
             "/bukti/{id}/hapus",
             Access::SignedIn,
             get(evidence::remove_confirm),

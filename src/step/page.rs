@@ -173,6 +173,24 @@ impl Turn {
 }
 
 impl StepPage {
+    /// Reviewers and admins check files by their hash; for staff it is clutter.
+    pub fn shows_hashes(&self) -> bool {
+        self.chrome.user.as_ref().is_some_and(|u| {
+            u.is(&[
+                crate::auth::Role::Admin,
+                crate::auth::Role::Penilai,
+                crate::auth::Role::Pimpinan,
+            ])
+        })
+    }
+
+    /// A PDF or an image the browser may show in its sandbox.
+    pub fn viewable(&self, e: &crate::evidence::EvidenceView) -> bool {
+        e.media_type
+            .as_deref()
+            .is_some_and(|m| super::evidence::VIEWABLE.contains(&m))
+    }
+
     /// Every message of a refused form, with the field it concerns: shown at the top
     /// of the page, where the eye is after the form was sent.
     pub fn top_errors(&self) -> Vec<(String, &'static str)> {

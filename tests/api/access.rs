@@ -85,6 +85,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/langkah/{id}/bukti", Who::Roles(&["staf"])),
     ("POST", "/langkah/{id}/tautan", Who::Roles(&["staf"])),
     ("GET", "/bukti/{id}/unduh", Who::SignedIn),
+    ("GET", "/bukti/{id}/lihat", Who::SignedIn),
     ("GET", "/bukti/{id}/hapus", Who::Roles(&["admin", "staf"])),
     ("POST", "/bukti/{id}/hapus", Who::Roles(&["admin", "staf"])),
     (
@@ -199,6 +200,7 @@ async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> Strin
         ("/langkah/{id}/soal", step),
         ("/langkah/{id}/ajukan", step),
         ("/bukti/{id}/unduh", evidence),
+        ("/bukti/{id}/lihat", evidence),
         ("/bukti/{id}/hapus", evidence),
         ("/bukti/{id}/pulihkan", evidence),
         ("/admin/target/{jenis}/baru", 0),

@@ -61,6 +61,8 @@ async fn the_dashboard_lists_show_ten_with_a_link_to_all() {
     assert_eq!(not_started.len(), 10);
     let more = Html::texts(&page, "#tindak-h ~ .two-col div:nth-child(4) p a");
     assert_eq!(more, ["Lihat semua 68 langkah"]);
+    // the workload per PIC is one click from the top
+    assert!(page.contains("href=\"#pic-h\"") && page.contains("id=\"pic-h\""));
 }
 
 #[tokio::test]
@@ -419,5 +421,95 @@ async fn the_audit_trail_reads_in_indonesian_and_filters_by_date_and_person() {
             r#"{"aktif":true,"peran":"staf","unit":[1,2],"catatan":null}"#
         ),
         "aktif: ya; catatan: —; peran: staf; unit: 1, 2"
+    );
+}
+
+#[tokio::test]
+async fn pdfs_and_images_open_in_a_sandbox_and_hashes_are_for_reviewers() {
+    let app = crate::helpers::spawn_app().await;
+    let staf = app.signed_in("staf").await;
+    let penilai = app.signed_in("penilai").await;
+    let step = app.step_id("I", 1, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+    let res = staf
+        .upload(
+            step,
+            "2021-2",
+            "notulen.pdf",
+            crate::helpers::pdf_bytes("n"),
+            None,
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    let res = staf
+        .upload(
+            step,
+            "2021-2",
+            "laporan.docx",
+            crate::helpers::ooxml_bytes(Some("word/document.xml")),
+            None,
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    let ids: Vec<(i64, String)> = sqlx::query_as("SELECT id, media_type FROM evidence ORDER BY id")
+        .fetch_all(app.db())
+        .await
+        .unwrap();
+    let pdf = ids.iter().find(|(_, m)| m == "application/pdf").unwrap().0;
+    let docx = ids
+        .iter()
+        .find(|(_, m)| m.contains("wordprocessing"))
+        .unwrap()
+        .0;
+    let res = penilai.get(&format!("/bukti/{pdf}/lihat")).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.starts_with("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    // any other type is downloaded, never shown
+    let res = penilai.get(&format!("/bukti/{docx}/lihat")).await;
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(
+        !res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox"),
+        "the page's own policy, not the viewer's"
+    );
+    // the step page offers "Lihat" for the PDF only; SHA-256 for reviewers, not staff
+    let (_, page) = penilai
+        .get_text(&format!("/langkah/{step}?periode=2021-2"))
+        .await;
+    assert!(page.contains(&format!("href=\"/bukti/{pdf}/lihat\"")));
+    assert!(!page.contains(&format!("href=\"/bukti/{docx}/lihat\"")));
+    assert!(
+        Html::texts(&page, "ul.evidence li .meta")
+            .join(" ")
+            .contains("SHA-256")
+    );
+    let (_, page) = staf
+        .get_text(&format!("/langkah/{step}?periode=2021-2"))
+        .await;
+    assert!(
+        !Html::texts(&page, "ul.evidence li .meta")
+            .join(" ")
+            .contains("SHA-256")
     );
 }

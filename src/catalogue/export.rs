@@ -23,12 +23,14 @@ pub const CSV_HEADER: [&str; 9] = [
 /// The optional last column: the LKE question ids a step serves, separated by `;`.
 pub const QUESTIONS_COLUMN: &str = "soal_id";
 
-/// Writes a catalogue's items in force as RFC 4180 CSV (UTF-8, CRLF, quoted where
+/// Writes a catalogue's items in force as RFC 4180 CSV (UTF-8 with BOM, CRLF, quoted where
 /// needed), numbered 1, 2, … within their parent (retired items leave no gaps).
 pub fn to_csv(catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> {
+    // A byte-order mark first, so spreadsheets read the file as UTF-8; the import
+    // skips it.
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+        .from_writer("\u{feff}".as_bytes().to_vec());
     w.write_record(CSV_HEADER.iter().chain(&[QUESTIONS_COLUMN]))?;
     for c in &catalogue.components {
         for (an, a) in c.active_areas().enumerate() {

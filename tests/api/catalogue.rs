@@ -443,7 +443,8 @@ async fn cli_export_matches_the_download_and_refuses_unknown_years() {
     );
     assert_eq!(
         lines[0],
-        "component,component_name,area,area_name,indicator,indicator_text,step,step_text,authority,soal_id"
+        "\u{feff}component,component_name,area,area_name,indicator,indicator_text,step,step_text,authority,soal_id",
+        "a byte-order mark, then the documented header"
     );
     assert_eq!(
         lines[1],

@@ -83,6 +83,20 @@ pub(crate) struct YearPage {
     pub(crate) year: i64,
     pub(crate) years: Vec<i64>,
     pub(crate) own: &'static str,
+    pub(crate) can_import: bool,
+    pub(crate) is_admin: bool,
+    /// Where the year stands: filled by the unit, with the TPI, final.
+    pub(crate) state: String,
+    /// `lke/year_body.html` as rendered (and escaped) once per data version.
+    pub(crate) body: std::sync::Arc<String>,
+}
+
+/// The scores, readiness and gains: the same for everyone, so rendered once per data
+/// version and kept with the year's view.
+#[derive(Template)]
+#[template(path = "lke/year_body.html")]
+pub(crate) struct YearBody {
+    pub(crate) year: i64,
     pub(crate) total_tpi: String,
     pub(crate) total_unit: String,
     pub(crate) answered_tpi: usize,
@@ -96,13 +110,9 @@ pub(crate) struct YearPage {
     pub(crate) wbk_held: bool,
     pub(crate) gains: Vec<GainRow>,
     pub(crate) gains_on_tpi: bool,
-    pub(crate) can_import: bool,
-    pub(crate) is_admin: bool,
-    /// Where the year stands: filled by the unit, with the TPI, final.
-    pub(crate) state: String,
 }
 
-impl YearPage {
+impl YearBody {
     fn tables(&self) -> [(&'static str, &[ConditionRow]); 2] {
         [("WBK", &self.wbk), ("WBBM", &self.wbbm)]
     }
@@ -211,6 +221,26 @@ pub(crate) async fn year_page(
     Path(year): Path<String>,
 ) -> AppResult<Response> {
     let v = year_view(&state, &year).await?;
+    let body = match v.body.get() {
+        Some(b) => b.clone(),
+        None => {
+            let rendered = std::sync::Arc::new(year_body(&v).render()?);
+            v.body.get_or_init(|| rendered).clone()
+        }
+    };
+    render(&YearPage {
+        year: v.master.year,
+        years: v.years.clone(),
+        own: OWN_COMPUTATION,
+        can_import: user.is(&[Role::Admin, Role::Penilai]),
+        is_admin: user.is(&[Role::Admin]),
+        state: v.state_label.clone(),
+        body,
+        chrome,
+    })
+}
+
+fn year_body(v: &YearView) -> YearBody {
     let nodes = v
         .master
         .nodes
@@ -231,10 +261,8 @@ pub(crate) async fn year_page(
             })
         })
         .collect();
-    render(&YearPage {
+    YearBody {
         year: v.master.year,
-        years: store::years(&state.db).await?,
-        own: OWN_COMPUTATION,
         total_tpi: points(v.tpi.total),
         total_unit: points(v.unit.total),
         answered_tpi: v.answered(Side::Tpi),
@@ -246,13 +274,9 @@ pub(crate) async fn year_page(
         wbk: condition_rows(&v.ready_tpi.wbk, &v.ready_unit.wbk),
         wbbm: condition_rows(&v.ready_tpi.wbbm, &v.ready_unit.wbbm),
         wbk_held: v.wbk_held,
-        gains: gain_rows(&v, 15),
+        gains: gain_rows(v, 15),
         gains_on_tpi: v.gains_side == Side::Tpi,
-        can_import: user.is(&[Role::Admin, Role::Penilai]),
-        is_admin: user.is(&[Role::Admin]),
-        state: super::work::state(&state.db, v.master.year).await?.label(),
-        chrome,
-    })
+    }
 }
 
 // ---------------------------------------------------------------------------

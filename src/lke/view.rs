@@ -32,6 +32,12 @@ pub struct YearView {
     pub gains_side: Side,
     /// The action steps serving each question: question id → [(step id, code)].
     pub steps: HashMap<i64, Vec<(i64, String)>>,
+    /// Every year with a master, newest first.
+    pub years: Vec<i64>,
+    /// Where the year stands ("Dikirim ke TPI …").
+    pub state_label: String,
+    /// The readiness page's body, rendered once per data version.
+    pub body: std::sync::OnceLock<Arc<String>>,
 }
 
 impl YearView {
@@ -57,6 +63,9 @@ impl YearView {
             Side::Tpi => &tpi_answers,
         });
         Ok(Some(YearView {
+            years: store::years(db).await?,
+            state_label: super::work::state(db, year).await?.label(),
+            body: std::sync::OnceLock::new(),
             stored: store::stored(db, year).await?,
             steps: super::links::steps_by_question(db, year).await?,
             master,

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::audit::Actor;
 use crate::auth::{ClientIp, CurrentUser};
 use crate::catalogue::{self, YearOption};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::web::{Chrome, Form, render, render_status};
 
 // ---------------------------------------------------------------------------
@@ -115,40 +115,11 @@ pub(crate) async fn import_submit(
     ClientIp(ip): ClientIp,
     request: Request,
 ) -> AppResult<Response> {
-    let mut multipart = match crate::web::multipart_with_token(request, &state).await {
-        Ok(m) => m,
-        Err(refused) => return Ok(refused),
+    let upload = crate::web::read_upload(request, &state, IMPORT_MAX_BYTES).await;
+    let year_raw = match &upload {
+        Ok(u) => u.fields.get("tahun").cloned().unwrap_or_default(),
+        Err(_) => String::new(),
     };
-    let mut year_raw = String::new();
-    let mut bytes: Vec<u8> = Vec::new();
-    let mut too_large = false;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(mut field)) => match field.name().unwrap_or("") {
-                "tahun" => year_raw = field.text().await.unwrap_or_default(),
-                "file" => {
-                    while let Ok(Some(chunk)) = field.chunk().await {
-                        if bytes.len() + chunk.len() > IMPORT_MAX_BYTES {
-                            too_large = true;
-                            break;
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(e) => {
-                too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
-                if !too_large {
-                    return Err(AppError::BadRequest(
-                        "Unggahan terputus; tidak ada yang diimpor.".into(),
-                    ));
-                }
-                break;
-            }
-        }
-    }
     let fail = |status: StatusCode, errors: Vec<String>| {
         render_status(
             status,
@@ -159,15 +130,15 @@ pub(crate) async fn import_submit(
             },
         )
     };
-    if too_large {
-        return fail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            vec![format!(
-                "Berkas terlalu besar; maksimal {} KB.",
-                IMPORT_MAX_BYTES / 1024
-            )],
-        );
-    }
+    let bytes = match upload {
+        Ok(u) => u.file,
+        Err(e) => {
+            return match e.for_form(IMPORT_MAX_BYTES) {
+                Ok((status, message)) => fail(status, vec![message]),
+                Err(refused) => Ok(*refused),
+            };
+        }
+    };
     let Ok(year) = year_raw.trim().parse::<i64>() else {
         return fail(
             StatusCode::BAD_REQUEST,

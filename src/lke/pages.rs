@@ -359,16 +359,11 @@ pub(crate) async fn import_submit(
     };
     let upload = match crate::web::read_upload(request, &state, UPLOAD_MAX_BYTES).await {
         Ok(u) => u,
-        Err(crate::web::UploadError::Refused(r)) => return Ok(r),
-        Err(crate::web::UploadError::Invalid(m)) => return fail(StatusCode::BAD_REQUEST, vec![m]),
-        Err(crate::web::UploadError::TooLarge) => {
-            return fail(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                vec![format!(
-                    "Berkas terlalu besar; maksimal {} MB.",
-                    UPLOAD_MAX_BYTES / 1024 / 1024
-                )],
-            );
+        Err(e) => {
+            return match e.for_form(UPLOAD_MAX_BYTES) {
+                Ok((status, message)) => fail(status, vec![message]),
+                Err(refused) => Ok(*refused),
+            };
         }
     };
     if upload.file.is_empty() {
@@ -790,16 +785,11 @@ pub(crate) async fn master_submit(
     };
     let upload = match upload {
         Ok(u) => u,
-        Err(crate::web::UploadError::Refused(r)) => return Ok(r),
-        Err(crate::web::UploadError::Invalid(m)) => return fail(StatusCode::BAD_REQUEST, vec![m]),
-        Err(crate::web::UploadError::TooLarge) => {
-            return fail(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                vec![format!(
-                    "Berkas terlalu besar; maksimal {} MB.",
-                    UPLOAD_MAX_BYTES / 1024 / 1024
-                )],
-            );
+        Err(e) => {
+            return match e.for_form(UPLOAD_MAX_BYTES) {
+                Ok((status, message)) => fail(status, vec![message]),
+                Err(refused) => Ok(*refused),
+            };
         }
     };
     let Some(year) = form_year

@@ -175,6 +175,25 @@ pub enum UploadError {
     Invalid(String),
 }
 
+impl UploadError {
+    /// What the form shows: the status and message of a refused upload, or the
+    /// response to send as it is (a forged request).
+    pub fn for_form(self, max: usize) -> Result<(StatusCode, String), Box<Response>> {
+        match self {
+            UploadError::Refused(r) => Err(Box::new(r)),
+            UploadError::TooLarge => Ok((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                if max >= 1024 * 1024 {
+                    format!("Berkas terlalu besar; maksimal {} MB.", max / 1024 / 1024)
+                } else {
+                    format!("Berkas terlalu besar; maksimal {} KB.", max / 1024)
+                },
+            )),
+            UploadError::Invalid(m) => Ok((StatusCode::BAD_REQUEST, m)),
+        }
+    }
+}
+
 /// Reads a multipart form whose first field is the CSRF token, keeping at most `max`
 /// bytes of its `file` field.
 pub async fn read_upload<S: Send + Sync>(

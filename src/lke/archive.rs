@@ -5,10 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{Seek, Write};
 
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 
 use super::model::{Master, Question};
@@ -202,24 +200,8 @@ pub(crate) async fn archive(
     }
     let state_label = super::work::state(&state.db, year).await?.label();
     let data_dir = state.config.data_dir.clone();
-    // Built in an anonymous temporary file, then streamed: never whole in memory.
-    let file = tokio::task::spawn_blocking(move || -> anyhow::Result<std::fs::File> {
-        let tmp = tempfile::tempfile()?;
-        let mut f = write_archive(&master, &stored, &items, &state_label, &data_dir, tmp)?;
-        f.flush()?;
-        f.rewind()?;
-        Ok(f)
+    crate::reports::archive::send_zip(&format!("lke-{year}-bukti-dukung.zip"), move |tmp| {
+        write_archive(&master, &stored, &items, &state_label, &data_dir, tmp)
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))??;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
-    let mut res = crate::reports::attachment(
-        Body::from_stream(stream),
-        "application/zip",
-        &format!("lke-{year}-bukti-dukung.zip"),
-    );
-    res.headers_mut()
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    Ok(res.into_response())
 }

@@ -188,11 +188,20 @@ pub(crate) async fn archive(
     let report = load(&state.db, period, &user).await?;
     let data_dir = state.config.data_dir.clone();
     let own = report.own_only;
-    // Built in an anonymous temporary file (gone when closed), then streamed: a large
-    // period never sits in memory.
+    send_zip(&file_name(period, own, "zip"), move |tmp| {
+        write_archive(&report, &data_dir, tmp)
+    })
+    .await
+}
+
+/// Builds an archive in an anonymous temporary file (gone when closed) off the async
+/// threads, then streams it: a large archive never sits in memory.
+pub async fn send_zip<F>(name: &str, build: F) -> AppResult<Response>
+where
+    F: FnOnce(std::fs::File) -> anyhow::Result<std::fs::File> + Send + 'static,
+{
     let file = tokio::task::spawn_blocking(move || -> anyhow::Result<std::fs::File> {
-        let tmp = tempfile::tempfile()?;
-        let mut f = write_archive(&report, &data_dir, tmp)?;
+        let mut f = build(tempfile::tempfile()?)?;
         f.flush()?;
         f.rewind()?;
         Ok(f)
@@ -201,11 +210,7 @@ pub(crate) async fn archive(
     .map_err(|e| AppError::Internal(e.into()))??;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
-    let mut res = attachment(
-        Body::from_stream(stream),
-        "application/zip",
-        &file_name(period, own, "zip"),
-    );
+    let mut res = attachment(Body::from_stream(stream), "application/zip", name);
     res.headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     Ok(res.into_response())

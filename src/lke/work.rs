@@ -169,6 +169,19 @@ use crate::web::{Acting, Form};
 #[serde(default)]
 pub struct ReasonInput {
     pub(crate) alasan: String,
+    /// The confirmation box of "Kirim ke TPI" and of the TPI's final mark.
+    pub(crate) yakin: String,
+}
+
+/// Locking a side is confirmed with a tick on the form, not by one stray click.
+fn confirmed(input: &ReasonInput, what: &str) -> AppResult<()> {
+    if input.yakin == "1" {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "Centang konfirmasi dulu: {what} mengunci jawaban sampai dibuka kembali dengan alasan."
+        )))
+    }
 }
 
 async fn master_year(state: &AppState, raw: &str) -> AppResult<i64> {
@@ -278,9 +291,10 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     acting: Acting,
     Path(year): Path<String>,
-    Form(_): Form<ReasonInput>,
+    Form(input): Form<ReasonInput>,
 ) -> AppResult<Response> {
     let year = master_year(&state, &year).await?;
+    confirmed(&input, "mengirim ke TPI")?;
     change_lock(&state, &acting, year, Lock::UnitSubmit, "").await
 }
 
@@ -298,9 +312,10 @@ pub(crate) async fn finalise(
     State(state): State<AppState>,
     acting: Acting,
     Path(year): Path<String>,
-    Form(_): Form<ReasonInput>,
+    Form(input): Form<ReasonInput>,
 ) -> AppResult<Response> {
     let year = master_year(&state, &year).await?;
+    confirmed(&input, "menyatakan penilaian TPI final")?;
     change_lock(&state, &acting, year, Lock::TpiFinal, "").await
 }
 

@@ -526,6 +526,12 @@ async fn journey_in_a_real_browser() {
     // 9. The unit submits; 10. the TPI finalises.
     b.sign_in("admin", "admin-baru-yang-panjang").await;
     b.go("/lke/2026/soal", "lembar-kerja-admin").await;
+    b.c.find(Locator::Css("#yakin-kirim"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.click(
         "form[action='/lke/2026/kirim'] button[type=submit]",
         "kirim-tpi",
@@ -535,6 +541,12 @@ async fn journey_in_a_real_browser() {
     b.sign_out("admin").await;
     b.sign_in(&penilai, PASSWORD).await;
     b.go("/lke/2026/soal", "lembar-kerja-penilai").await;
+    b.c.find(Locator::Css("#yakin-final"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.click(
         "form[action='/lke/2026/final'] button[type=submit]",
         "tpi-final",

@@ -267,12 +267,23 @@ async fn submission_and_finalisation_lock_their_side_and_reopening_needs_a_reaso
     assign(&admin, 1, pic.user_id).await;
     assert_eq!(answer_unit(&pic, 1, 0, "Ya", "").await.status(), 303);
 
+    // locking needs the confirmation tick
+    assert_eq!(admin.post("/lke/2026/kirim", &[]).await.status(), 400);
     // the TPI cannot finalise before the unit submits
-    assert_eq!(penilai.post("/lke/2026/final", &[]).await.status(), 409);
-    let res = admin.post("/lke/2026/kirim", &[]).await;
+    assert_eq!(
+        penilai
+            .post("/lke/2026/final", &[("yakin", "1")])
+            .await
+            .status(),
+        409
+    );
+    let res = admin.post("/lke/2026/kirim", &[("yakin", "1")]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(
-        admin.post("/lke/2026/kirim", &[]).await.status(),
+        admin
+            .post("/lke/2026/kirim", &[("yakin", "1")])
+            .await
+            .status(),
         409,
         "already sent"
     );
@@ -316,11 +327,23 @@ async fn submission_and_finalisation_lock_their_side_and_reopening_needs_a_reaso
     .unwrap();
     assert!(summary.contains("Bukti soal 1 diperbarui"), "{summary}");
     assert_eq!(answer_unit(&pic, 1, 1, "Tidak", "").await.status(), 303);
-    assert_eq!(admin.post("/lke/2026/kirim", &[]).await.status(), 303);
+    assert_eq!(
+        admin
+            .post("/lke/2026/kirim", &[("yakin", "1")])
+            .await
+            .status(),
+        303
+    );
 
     // the TPI evaluates, then finalises: its side locks too
     assert_eq!(answer_tpi(&penilai, 1, 0, "Tidak", "").await.status(), 303);
-    assert_eq!(penilai.post("/lke/2026/final", &[]).await.status(), 303);
+    assert_eq!(
+        penilai
+            .post("/lke/2026/final", &[("yakin", "1")])
+            .await
+            .status(),
+        303
+    );
     assert_eq!(answer_tpi(&penilai, 1, 1, "Ya", "").await.status(), 409);
     // the unit's side cannot reopen under a final evaluation
     assert_eq!(

@@ -425,7 +425,7 @@ async fn the_audit_trail_reads_in_indonesian_and_filters_by_date_and_person() {
 }
 
 #[tokio::test]
-async fn pdfs_and_images_open_in_a_sandbox_and_hashes_are_for_reviewers() {
+async fn pdfs_and_images_open_in_the_browser_and_hashes_are_for_reviewers() {
     let app = crate::helpers::spawn_app().await;
     let staf = app.signed_in("staf").await;
     let penilai = app.signed_in("penilai").await;
@@ -469,6 +469,37 @@ async fn pdfs_and_images_open_in_a_sandbox_and_hashes_are_for_reviewers() {
             .unwrap()
             .starts_with("inline")
     );
+    // a PDF: nothing may run or load (the browser's viewer refuses a sandboxed PDF)
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    // an image: in a sandbox
+    let res = staf
+        .upload(
+            step,
+            "2021-2",
+            "foto.png",
+            b"\x89PNG\r\n\x1a\nfoto-apel".to_vec(),
+            None,
+        )
+        .await;
+    assert!(res.status().is_redirection());
+    let png: i64 =
+        sqlx::query_scalar("SELECT max(id) FROM evidence WHERE media_type = 'image/png'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    let res = penilai.get(&format!("/bukti/{png}/lihat")).await;
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
     let csp = res.headers()["content-security-policy"]
         .to_str()
         .unwrap()
@@ -477,7 +508,6 @@ async fn pdfs_and_images_open_in_a_sandbox_and_hashes_are_for_reviewers() {
         csp.starts_with("sandbox") && csp.contains("default-src 'none'"),
         "{csp}"
     );
-    assert_eq!(res.headers()["content-type"], "application/pdf");
     // any other type is downloaded, never shown
     let res = penilai.get(&format!("/bukti/{docx}/lihat")).await;
     assert!(

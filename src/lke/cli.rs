@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::store::{self, Side};
-use super::{portalrb, readiness, score, workbook};
-use crate::audit::{Action, Actor, Entry};
+use super::store;
+use super::{portalrb, score, workbook};
+use crate::audit::Actor;
 use crate::cli::LkeAction;
 use crate::error::UserError;
 
@@ -18,9 +18,17 @@ pub async fn run(data_dir: PathBuf, action: LkeAction) -> anyhow::Result<()> {
             let bytes = std::fs::read(&file).map_err(|e| {
                 UserError(format!("berkas {} tidak dapat dibaca: {e}", file.display()))
             })?;
-            import_master(&pool, &Actor::cli(), year, &bytes)
-                .await
-                .map(|n| println!("Master LKE {year} dimuat: {n} soal."))
+            match store::import_master(&pool, &Actor::cli(), year, &bytes).await? {
+                Ok(n) => {
+                    println!("Master LKE {year} dimuat: {n} soal.");
+                    Ok(())
+                }
+                Err(problems) => Err(UserError(format!(
+                    "master ditolak, tidak ada yang dimuat:\n  {}",
+                    problems.join("\n  ")
+                ))
+                .into()),
+            }
         }
         LkeAction::ExportMaster { year } => match store::load_master(&pool, year).await? {
             Some(m) => {
@@ -39,16 +47,20 @@ pub async fn run(data_dir: PathBuf, action: LkeAction) -> anyhow::Result<()> {
         } => import_answers(&pool, year, &file, tpi.as_deref(), by.as_deref()).await,
         LkeAction::Score { year, unit, json } => {
             let value = score_json(&pool, year, unit.as_deref()).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&value)?);
+            let text = if json {
+                serde_json::to_string_pretty(&value)?
             } else {
-                println!(
+                format!(
                     "LKE {year}: nilai TPI {:.2}, nilai mandiri {:.2} (perhitungan unit sendiri, bukan keputusan TPN).",
                     value["tpi"]["total"].as_f64().unwrap_or(0.0),
                     value["mandiri"]["total"].as_f64().unwrap_or(0.0)
-                );
+                )
+            };
+            // a reader that stops early (`| head`) is not an error
+            match writeln!(std::io::stdout().lock(), "{text}") {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(Into::into),
             }
-            Ok(())
         }
     };
     pool.close().await;
@@ -73,69 +85,14 @@ async fn no_master(pool: &sqlx::SqlitePool, year: i64) -> anyhow::Result<anyhow:
     .into())
 }
 
-/// Checks a PortalRB master file whole, then stores it for a year that has no answers.
-pub async fn import_master(
-    pool: &sqlx::SqlitePool,
-    actor: &Actor,
-    year: i64,
-    bytes: &[u8],
-) -> anyhow::Result<usize> {
-    let mut master = portalrb::parse_master(year, bytes).map_err(|problems| {
-        UserError(format!(
-            "master ditolak, tidak ada yang dimuat:\n  {}",
-            problems
-                .iter()
-                .map(|p| format!("{}: {}", p.path, p.message))
-                .collect::<Vec<_>>()
-                .join("\n  ")
-        ))
-    })?;
-    if master.groups.is_empty() {
-        master.groups = super::model::default_groups_for(&master);
-    }
-    let mut tx = crate::db::write(pool).await?;
-    if store::has_answers(&mut tx, year).await? {
-        return Err(UserError(format!(
-            "tahun {year} sudah punya jawaban LKE; masternya tidak dapat diganti"
-        ))
-        .into());
-    }
-    // a year without answers may have its master replaced
-    for table in [
-        "lke_count_groups",
-        "lke_scheme",
-        "lke_questions",
-        "lke_nodes",
-        "lke_years",
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {table} WHERE year = ?"
-        )))
-        .bind(year)
-        .execute(&mut *tx)
-        .await?;
-    }
-    store::insert_master(&mut tx, &master).await?;
-    let n = master.questions.len();
-    tx.commit(
-        actor,
-        Entry::new(
-            Action::LkeMasterImported,
-            format!("Master LKE {year} dimuat ({n} soal)"),
-        )
-        .after(json!({"tahun": year, "soal": n})),
-    )
-    .await?;
-    Ok(n)
-}
-
 /// The score of both sides and the readiness, in the shape the command prints.
 pub async fn score_json(
     pool: &sqlx::SqlitePool,
     year: i64,
     unit: Option<&str>,
 ) -> anyhow::Result<serde_json::Value> {
-    let Some(master) = store::load_master(pool, year).await? else {
+    // the same computation the pages show
+    let Some(v) = super::view::YearView::load(pool, year).await? else {
         return Err(no_master(pool, year).await?);
     };
     let code: String = sqlx::query_scalar(
@@ -149,11 +106,6 @@ pub async fn score_json(
     {
         return Err(UserError(format!("unit dengan kode \"{u}\" tidak ada")).into());
     }
-    let plan = score::ScoringPlan::new(&master);
-    let unit_score = plan.score(&store::answers(pool, &master, Side::Unit).await?);
-    let tpi_score = plan.score(&store::answers(pool, &master, Side::Tpi).await?);
-    let held = store::wbk_held_before(pool, year).await?;
-    let ready = readiness::readiness_with(&master, &plan, &tpi_score, held);
     let side = |s: &score::Score| {
         json!({
             "total": s.total,
@@ -163,9 +115,9 @@ pub async fn score_json(
     Ok(json!({
         "tahun": year,
         "kode_unit": code,
-        "mandiri": side(&unit_score),
-        "tpi": side(&tpi_score),
-        "kesiapan": {"wbk": ready.wbk, "wbbm": ready.wbbm},
+        "mandiri": side(&v.unit),
+        "tpi": side(&v.tpi),
+        "kesiapan": {"wbk": v.ready_tpi.wbk, "wbbm": v.ready_tpi.wbbm},
     }))
 }
 

@@ -809,30 +809,9 @@ pub(crate) async fn master_submit(
             vec!["Pilih berkas JSON master LKE dari PortalRB.".into()],
         );
     }
-    match super::cli::import_master(&state.db, &Actor::user(&user, Some(ip)), year, &upload.file)
-        .await
+    match store::import_master(&state.db, &Actor::user(&user, Some(ip)), year, &upload.file).await?
     {
         Ok(_) => Ok(Redirect::to(&format!("/lke/{year}?pesan=master-dimuat")).into_response()),
-        Err(e) => match e.downcast::<crate::error::UserError>() {
-            Ok(user_error) => fail(
-                StatusCode::BAD_REQUEST,
-                user_error
-                    .0
-                    .lines()
-                    .map(|l| l.trim())
-                    // the command line's lead-in ("master ditolak, …:") reads as a sentence here
-                    .map(|l| match l.strip_suffix(':') {
-                        Some(lead) => {
-                            let mut c = lead.chars();
-                            c.next()
-                                .map(|f| format!("{}{}.", f.to_uppercase(), c.as_str()))
-                                .unwrap_or_default()
-                        }
-                        None => l.to_string(),
-                    })
-                    .collect(),
-            ),
-            Err(e) => Err(AppError::Internal(e)),
-        },
+        Err(problems) => fail(StatusCode::BAD_REQUEST, problems),
     }
 }

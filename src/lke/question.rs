@@ -509,16 +509,10 @@ async fn question_page(
     // straight from the database: the cached view may be a moment old after a save
     let (unit, tpi) = store::stored_of(&state.db, year, q.id).await?;
     let links = match &unit {
-        Some(u) => store::evidence_links(&state.db, year)
-            .await?
-            .remove(&u.id)
-            .unwrap_or_default(),
+        Some(u) => store::evidence_links_of(&state.db, u.id).await?,
         None => Vec::new(),
     };
-    let pics = work::pics(&state.db, year)
-        .await?
-        .remove(&q.id)
-        .unwrap_or_default();
+    let pics = work::pics_of(&state.db, year, q.id).await?;
     let is_pic = pics.iter().any(|(id, _)| *id == user.id);
     let unit_refusal = if !work::may_answer_unit(user, is_pic) {
         None
@@ -904,11 +898,6 @@ async fn save(
         return question_page(&state, chrome, &user, &v, q, e, StatusCode::CONFLICT).await;
     }
     let at = crate::fmt::now_stamp();
-    let before = store::stored_of(&state.db, year, q.id).await?;
-    let before = match side {
-        Side::Unit => before.0,
-        Side::Tpi => before.1,
-    };
     match store::write_answer(
         &mut tx,
         (year, q.id, side),
@@ -938,7 +927,7 @@ async fn save(
             });
             question_page(&state, chrome, &user, &v, q, e, StatusCode::CONFLICT).await
         }
-        Ok(changed) => {
+        Ok(store::Written { changed, before }) => {
             let mut links_changed = false;
             if side == Side::Unit {
                 links_changed = set_links(&mut tx, year, q.id, &ids).await?;

@@ -271,21 +271,25 @@ pub async fn answers(
     master: &Master,
     side: Side,
 ) -> sqlx::Result<HashMap<i64, Answer>> {
-    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
-        "SELECT question_id, answer FROM lke_answers
-             WHERE year = ? AND side = ? AND draft_from IS NULL",
-    )
-    .bind(master.year)
-    .bind(side.as_str())
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(q, a)| {
-            let question = master.question(q)?;
-            parse_answer(question, a.as_deref()?).ok().map(|a| (q, a))
+    Ok(answers_from(master, &stored(db, master.year).await?, side))
+}
+
+/// The same, from answers already read with [`stored`].
+pub fn answers_from(
+    master: &Master,
+    stored: &HashMap<(i64, Side), Stored>,
+    side: Side,
+) -> HashMap<i64, Answer> {
+    stored
+        .values()
+        .filter(|s| s.side == side && s.draft_from.is_none())
+        .filter_map(|s| {
+            let question = master.question(s.question_id)?;
+            parse_answer(question, s.answer.as_deref()?)
+                .ok()
+                .map(|a| (s.question_id, a))
         })
-        .collect())
+        .collect()
 }
 
 /// Whether the unit held WBK before `year` (from its predicate record).
@@ -398,10 +402,25 @@ async fn stored_where(db: &SqlitePool, filter: &str, binds: &[i64]) -> sqlx::Res
         .collect())
 }
 
+/// One side's answer as it stood before a write, for the audit trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Before {
+    pub version: i64,
+    pub answer: Option<String>,
+    pub note: String,
+    pub evidence: String,
+}
+
+/// What a write did: whether it made a new version, and what stood before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub changed: bool,
+    pub before: Option<Before>,
+}
+
 /// Writes one side's answer as a new version (history kept), unless it equals the
 /// current one. `expected` is the version the writer saw (0 for none); another
-/// current version refuses the save with `Err(current version)`. Returns whether
-/// anything changed.
+/// current version refuses the save with `Err(current version)`.
 pub async fn write_answer(
     conn: &mut SqliteConnection,
     (year, question_id, side): (i64, i64, Side),
@@ -409,56 +428,64 @@ pub async fn write_answer(
     expected: Option<i64>,
     user_id: i64,
     at: &str,
-) -> sqlx::Result<Result<bool, i64>> {
-    type Current = (
-        i64,
-        i64,
-        Option<String>,
-        String,
-        String,
-        Option<i64>,
-        Option<i64>,
-    );
-    let current: Option<Current> = sqlx::query_as(
-        "SELECT id, version, answer, note, evidence, seen_unit_version, draft_from FROM lke_answers
-         WHERE year = ? AND question_id = ? AND side = ?",
+) -> sqlx::Result<Result<Written, i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Current {
+        version: Option<i64>,
+        answer: Option<String>,
+        note: Option<String>,
+        evidence: Option<String>,
+        seen_unit_version: Option<i64>,
+        draft_from: Option<i64>,
+        /// The unit answer's version, which a TPI answer records as evaluated.
+        unit_version: Option<i64>,
+    }
+    let c: Current = sqlx::query_as(
+        "SELECT a.version, a.answer, a.note, a.evidence, a.seen_unit_version, a.draft_from,
+                (SELECT u.version FROM lke_answers u
+                  WHERE u.year = ?1 AND u.question_id = ?2 AND u.side = 'unit') AS unit_version
+         FROM (SELECT 1) LEFT JOIN lke_answers a
+           ON a.year = ?1 AND a.question_id = ?2 AND a.side = ?3",
     )
     .bind(year)
     .bind(question_id)
     .bind(side.as_str())
-    .fetch_optional(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let version = current.as_ref().map_or(0, |c| c.1);
+    let before = c.version.map(|version| Before {
+        version,
+        answer: c.answer.clone(),
+        note: c.note.clone().unwrap_or_default(),
+        evidence: c.evidence.clone().unwrap_or_default(),
+    });
+    let version = c.version.unwrap_or(0);
     if let Some(seen) = expected
         && seen != version
     {
         return Ok(Err(version));
     }
     let answer = input.answer.as_ref().map(Answer::to_portal_string);
-    // the TPI's answer records the unit version it evaluated
-    let unit_version: Option<i64> = if side == Side::Tpi {
-        sqlx::query_scalar(
-            "SELECT version FROM lke_answers WHERE year = ? AND question_id = ? AND side = 'unit'",
-        )
-        .bind(year)
-        .bind(question_id)
-        .fetch_optional(&mut *conn)
-        .await?
+    let unit_version = if side == Side::Tpi {
+        c.unit_version
     } else {
         None
     };
-    if let Some((_, _, a, n, e, seen, draft)) = &current
-        && *a == answer
-        && *n == input.note
-        && *e == input.evidence
+    let unchanged = match &before {
         // saving a draft unchanged confirms it; re-evaluating a changed unit answer counts
-        && draft.is_none()
-        && (side == Side::Unit || *seen == unit_version)
-    {
-        return Ok(Ok(false));
-    }
-    if current.is_none() && answer.is_none() && input.note.is_empty() && input.evidence.is_empty() {
-        return Ok(Ok(false));
+        Some(b) => {
+            b.answer == answer
+                && b.note == input.note
+                && b.evidence == input.evidence
+                && c.draft_from.is_none()
+                && (side == Side::Unit || c.seen_unit_version == unit_version)
+        }
+        None => answer.is_none() && input.note.is_empty() && input.evidence.is_empty(),
+    };
+    if unchanged {
+        return Ok(Ok(Written {
+            changed: false,
+            before,
+        }));
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO lke_answers (year, question_id, side, version, answer, note, evidence, answered_by,
@@ -489,26 +516,38 @@ pub async fn write_answer(
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    Ok(Ok(true))
+    Ok(Ok(Written {
+        changed: true,
+        before,
+    }))
 }
 
-/// The tracker's evidence items linked to each unit answer of a year: answer id →
+/// The tracker's evidence items linked to unit answers: (answer id, question id,
+/// evidence id, label), active items only.
+async fn links_where(
+    db: &SqlitePool,
+    filter: &str,
+    key: i64,
+) -> sqlx::Result<Vec<(i64, i64, i64, String)>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.answer_id, a.question_id, e.id, e.label FROM lke_answer_evidence l
+         JOIN lke_answers a ON a.id = l.answer_id
+         JOIN evidence e ON e.id = l.evidence_id
+         WHERE {filter} AND e.removed_at IS NULL ORDER BY e.id"
+    )))
+    .bind(key)
+    .fetch_all(db)
+    .await
+}
+
+/// The evidence items linked to each unit answer of a year: answer id →
 /// (evidence id, label).
 pub async fn evidence_links(
     db: &SqlitePool,
     year: i64,
 ) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT l.answer_id, e.id, e.label FROM lke_answer_evidence l
-         JOIN lke_answers a ON a.id = l.answer_id
-         JOIN evidence e ON e.id = l.evidence_id
-         WHERE a.year = ? AND e.removed_at IS NULL ORDER BY e.id",
-    )
-    .bind(year)
-    .fetch_all(db)
-    .await?;
     let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
-    for (a, e, label) in rows {
+    for (a, _, e, label) in links_where(db, "a.year = ?", year).await? {
         out.entry(a).or_default().push((e, label));
     }
     Ok(out)
@@ -519,15 +558,22 @@ pub async fn evidence_links_by_question(
     db: &SqlitePool,
     year: i64,
 ) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
-    let by_answer = evidence_links(db, year).await?;
-    let ids: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT id, question_id FROM lke_answers WHERE year = ? AND side = 'unit'")
-            .bind(year)
-            .fetch_all(db)
-            .await?;
-    Ok(ids
+    let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for (_, q, e, label) in links_where(db, "a.year = ?", year).await? {
+        out.entry(q).or_default().push((e, label));
+    }
+    Ok(out)
+}
+
+/// The evidence items linked to one unit answer.
+pub async fn evidence_links_of(
+    db: &SqlitePool,
+    answer_id: i64,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    Ok(links_where(db, "l.answer_id = ?", answer_id)
+        .await?
         .into_iter()
-        .filter_map(|(a, q)| by_answer.get(&a).map(|v| (q, v.clone())))
+        .map(|(_, _, e, label)| (e, label))
         .collect())
 }
 
@@ -643,4 +689,61 @@ pub async fn save_predicate(
         ),
     )
     .await
+}
+
+/// Checks a PortalRB master file whole and stores it for a year without answers (a
+/// year with answers keeps its master). Every problem comes back as "JSON path:
+/// message"; nothing is stored unless there is none.
+pub async fn import_master(
+    db: &SqlitePool,
+    actor: &crate::audit::Actor,
+    year: i64,
+    bytes: &[u8],
+) -> anyhow::Result<Result<usize, Vec<String>>> {
+    use crate::audit::{Action, Entry};
+    let mut tx = crate::db::write(db).await?;
+    let mut problems = Vec::new();
+    if has_answers(&mut tx, year).await? {
+        problems.push(format!(
+            "$.tahun: tahun {year} sudah punya jawaban LKE; masternya tidak dapat diganti"
+        ));
+    }
+    let master = match super::portalrb::parse_master(year, bytes) {
+        Ok(m) => Some(m),
+        Err(found) => {
+            problems.extend(found.iter().map(|p| format!("{}: {}", p.path, p.message)));
+            None
+        }
+    };
+    let (Some(master), true) = (master, problems.is_empty()) else {
+        tx.rollback().await?;
+        return Ok(Err(problems));
+    };
+    // a year without answers may have its master replaced
+    for table in [
+        "lke_count_groups",
+        "lke_scheme",
+        "lke_questions",
+        "lke_nodes",
+        "lke_years",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE year = ?"
+        )))
+        .bind(year)
+        .execute(&mut *tx)
+        .await?;
+    }
+    insert_master(&mut tx, &master).await?;
+    let n = master.questions.len();
+    tx.commit(
+        actor,
+        Entry::new(
+            Action::LkeMasterImported,
+            format!("Master LKE {year} dimuat ({n} soal)"),
+        )
+        .after(serde_json::json!({"tahun": year, "soal": n})),
+    )
+    .await?;
+    Ok(Ok(n))
 }

@@ -46,8 +46,9 @@ impl YearView {
             return Ok(None);
         };
         let plan = ScoringPlan::new(&master);
-        let unit_answers = store::answers(db, &master, Side::Unit).await?;
-        let tpi_answers = store::answers(db, &master, Side::Tpi).await?;
+        let stored = store::stored(db, year).await?;
+        let unit_answers = store::answers_from(&master, &stored, Side::Unit);
+        let tpi_answers = store::answers_from(&master, &stored, Side::Tpi);
         let unit = plan.score(&unit_answers);
         let tpi = plan.score(&tpi_answers);
         let wbk_held = store::wbk_held_before(db, year).await?;
@@ -66,7 +67,7 @@ impl YearView {
             years: store::years(db).await?,
             state_label: super::work::state(db, year).await?.label(),
             body: std::sync::OnceLock::new(),
-            stored: store::stored(db, year).await?,
+            stored,
             steps: super::links::steps_by_question(db, year).await?,
             master,
             plan,

@@ -90,11 +90,33 @@ pub async fn locks(conn: &mut SqliteConnection, year: i64) -> sqlx::Result<(bool
 
 /// The PICs of every question of a year: question id → [(user id, display name)].
 pub async fn pics(db: &SqlitePool, year: i64) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
+    pics_where(db, year, None).await
+}
+
+/// The PICs of one question: [(user id, display name)].
+pub async fn pics_of(
+    db: &SqlitePool,
+    year: i64,
+    question_id: i64,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    Ok(pics_where(db, year, Some(question_id))
+        .await?
+        .remove(&question_id)
+        .unwrap_or_default())
+}
+
+async fn pics_where(
+    db: &SqlitePool,
+    year: i64,
+    question_id: Option<i64>,
+) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
     let rows: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT a.question_id, u.id, u.display_name FROM lke_assignments a
-         JOIN users u ON u.id = a.user_id WHERE a.year = ? ORDER BY u.display_name",
+         JOIN users u ON u.id = a.user_id
+         WHERE a.year = ?1 AND (?2 IS NULL OR a.question_id = ?2) ORDER BY u.display_name",
     )
     .bind(year)
+    .bind(question_id)
     .fetch_all(db)
     .await?;
     let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();

@@ -389,7 +389,7 @@ pub async fn store_rows(
             let (Some(input), Some(by)) = (input, by) else {
                 continue;
             };
-            if let Ok(true) = super::store::write_answer(
+            if let Ok(super::store::Written { changed: true, .. }) = super::store::write_answer(
                 &mut tx,
                 (year, r.question_id, side),
                 input,

@@ -26,7 +26,7 @@ use crate::web::{Acting, Chrome, Form, QueryData, SelectOption, render, render_s
 
 pub const NOTE_MAX: usize = 4000;
 
-async fn year_view(state: &AppState, year: &str) -> AppResult<std::sync::Arc<YearView>> {
+pub(crate) async fn year_view(state: &AppState, year: &str) -> AppResult<std::sync::Arc<YearView>> {
     let year = parse_year(year)?;
     view::cached(state, year)
         .await?
@@ -129,6 +129,15 @@ pub(crate) struct SheetPage {
     /// Leaders, admins and evaluators download the evidence archive.
     pub(crate) can_zip: bool,
     pub(crate) errors: Vec<String>,
+    /// A reopening reason as typed, when its form was refused.
+    pub(crate) reason: String,
+}
+
+/// What a refused worksheet form brings back: its messages and the typed reason.
+#[derive(Default)]
+pub(crate) struct SheetExtras {
+    pub(crate) errors: Vec<String>,
+    pub(crate) reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -160,26 +169,37 @@ pub(crate) async fn sheet_page(
     QueryData(q): QueryData<SheetQuery>,
 ) -> AppResult<Response> {
     let v = year_view(&state, &year).await?;
-    let only_mine = q.saya.is_some();
-    sheet(
+    sheet_of(
         &state,
         chrome,
         &user,
         &v,
-        only_mine,
-        Vec::new(),
+        q.saya.is_some(),
+        SheetExtras::default(),
         StatusCode::OK,
     )
     .await
 }
 
-async fn sheet(
+/// The whole worksheet with a refused form's messages at the top.
+pub(crate) async fn sheet(
+    state: &AppState,
+    chrome: Chrome,
+    user: &CurrentUser,
+    v: &YearView,
+    extras: SheetExtras,
+    status: StatusCode,
+) -> AppResult<Response> {
+    sheet_of(state, chrome, user, v, false, extras, status).await
+}
+
+async fn sheet_of(
     state: &AppState,
     chrome: Chrome,
     user: &CurrentUser,
     v: &YearView,
     only_mine: bool,
-    errors: Vec<String>,
+    extras: SheetExtras,
     status: StatusCode,
 ) -> AppResult<Response> {
     let year = v.master.year;
@@ -264,7 +284,8 @@ async fn sheet(
             is_penilai: user.role == Role::Penilai,
             has_previous,
             can_zip: user.role != Role::Staf,
-            errors,
+            errors: extras.errors,
+            reason: extras.reason,
             chrome,
         },
     )
@@ -517,7 +538,7 @@ async fn question_page(
     let unit_refusal = if !work::may_answer_unit(user, is_pic) {
         None
     } else if ys.unit_locked() {
-        Some("Penilaian mandiri sudah dikirim ke TPI; jawaban unit terkunci sampai dibuka kembali oleh admin.".to_string())
+        Some(work::UNIT_LOCKED.to_string())
     } else {
         None
     };
@@ -529,12 +550,9 @@ async fn question_page(
     let tpi_refusal = if !work::may_evaluate(user) {
         None
     } else if ys.tpi_locked() {
-        Some("Penilaian TPI sudah final; jawaban TPI terkunci.".to_string())
+        Some(work::TPI_LOCKED.to_string())
     } else if gave {
-        Some(
-            "Anda pernah memberi jawaban unit untuk soal ini, sehingga tidak dapat menilainya."
-                .to_string(),
-        )
+        Some(work::SELF_EVALUATION.to_string())
     } else {
         None
     };
@@ -873,9 +891,7 @@ async fn save(
     let mut tx = crate::db::write(&state.db).await?;
     let (unit_locked, tpi_locked) = work::locks(&mut tx, year).await?;
     let refusal = match side {
-        Side::Unit if unit_locked => {
-            Some("Penilaian mandiri sudah dikirim ke TPI; jawaban unit terkunci.")
-        }
+        Side::Unit if unit_locked => Some(work::UNIT_LOCKED),
         Side::Unit
             if user.role != Role::Admin && !work::holds(&mut tx, year, q.id, user.id).await? =>
         {
@@ -883,12 +899,9 @@ async fn save(
                 "Hanya PIC soal ini dan admin unit yang dapat mengubah jawaban unit.".into(),
             ));
         }
-        Side::Tpi if tpi_locked => Some("Penilaian TPI sudah final; jawaban TPI terkunci."),
+        Side::Tpi if tpi_locked => Some(work::TPI_LOCKED),
         Side::Tpi if work::gave_unit_answer(&mut tx, year, q.id, user.id).await? => {
-            return Err(AppError::ForbiddenWith(
-                "Anda pernah memberi jawaban unit untuk soal ini, sehingga tidak dapat menilainya."
-                    .into(),
-            ));
+            return Err(AppError::ForbiddenWith(work::SELF_EVALUATION.into()));
         }
         _ => None,
     };
@@ -1132,8 +1145,10 @@ pub(crate) async fn assign_node(
             chrome,
             &user,
             &v,
-            false,
-            vec!["Pilih sub-area dan akun staf yang akan ditugaskan.".into()],
+            SheetExtras {
+                errors: vec!["Pilih sub-area dan akun staf yang akan ditugaskan.".into()],
+                reason: String::new(),
+            },
             StatusCode::BAD_REQUEST,
         )
         .await;

@@ -164,6 +164,13 @@ pub async fn gave_unit_answer(
     Ok(n > 0)
 }
 
+/// Why a side cannot be changed now; the same words on the pages, the saves and the
+/// workbook import.
+pub const UNIT_LOCKED: &str = "Penilaian mandiri sudah dikirim ke TPI; jawaban unit terkunci sampai dibuka kembali oleh admin.";
+pub const TPI_LOCKED: &str = "Penilaian TPI sudah final; jawaban TPI terkunci.";
+pub const SELF_EVALUATION: &str =
+    "Anda pernah memberi jawaban unit untuk soal ini, sehingga tidak dapat menilainya.";
+
 /// Who may change the unit's answer: the unit's admin and the question's PICs (staff).
 pub fn may_answer_unit(user: &CurrentUser, is_pic: bool) -> bool {
     user.role == Role::Admin || (user.role == Role::Staf && is_pic)
@@ -185,7 +192,8 @@ use serde_json::json;
 use crate::AppState;
 use crate::audit::{Action, Entry};
 use crate::error::{AppError, AppResult};
-use crate::web::{Acting, Form};
+use crate::web::{Acting, Chrome, Form};
+use axum::http::StatusCode;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -193,31 +201,6 @@ pub struct ReasonInput {
     pub(crate) alasan: String,
     /// The confirmation box of "Kirim ke TPI" and of the TPI's final mark.
     pub(crate) yakin: String,
-}
-
-/// Locking a side is confirmed with a tick on the form, not by one stray click.
-fn confirmed(input: &ReasonInput, what: &str) -> AppResult<()> {
-    if input.yakin == "1" {
-        Ok(())
-    } else {
-        Err(AppError::BadRequest(format!(
-            "Centang konfirmasi dulu: {what} mengunci jawaban sampai dibuka kembali dengan alasan."
-        )))
-    }
-}
-
-async fn master_year(state: &AppState, raw: &str) -> AppResult<i64> {
-    let year = super::pages::parse_year(raw)?;
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM lke_years WHERE year = ?")
-        .bind(year)
-        .fetch_one(&state.db)
-        .await?;
-    if n == 0 {
-        return Err(AppError::NotFoundWith(format!(
-            "Tahun {year} belum punya master LKE."
-        )));
-    }
-    Ok(year)
 }
 
 /// Which lock a request changes.
@@ -229,6 +212,100 @@ enum Lock {
     TpiReopen,
 }
 
+/// What the form must carry: locking is confirmed with a tick (not one stray click),
+/// reopening gives a reason for the audit trail.
+fn check_request(lock: Lock, input: &ReasonInput) -> Vec<String> {
+    let reason = input.alasan.trim();
+    let mut errors = Vec::new();
+    match lock {
+        Lock::UnitSubmit | Lock::TpiFinal if input.yakin != "1" => errors.push(format!(
+            "Centang konfirmasi dulu: {} mengunci jawaban sampai dibuka kembali dengan alasan.",
+            if lock == Lock::UnitSubmit {
+                "mengirim ke TPI"
+            } else {
+                "menyatakan penilaian TPI final"
+            }
+        )),
+        Lock::UnitReopen | Lock::TpiReopen if reason.chars().count() < 5 => errors.push(
+            "Tuliskan alasan membuka kembali (sedikitnya 5 karakter); alasan tercatat di jejak audit."
+                .into(),
+        ),
+        _ => {}
+    }
+    if reason.chars().count() > 1000 {
+        errors.push("Alasan paling panjang 1000 karakter.".into());
+    }
+    errors
+}
+
+async fn lock_request(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    acting: Acting,
+    Path(year): Path<String>,
+    Form(input): Form<ReasonInput>,
+    lock: Lock,
+) -> AppResult<Response> {
+    let v = super::question::year_view(&state, &year).await?;
+    let errors = check_request(lock, &input);
+    if !errors.is_empty() {
+        // the worksheet again, with the message and the reason as typed
+        return super::question::sheet(
+            &state,
+            chrome,
+            &acting.user,
+            &v,
+            super::question::SheetExtras {
+                errors,
+                reason: input.alasan,
+            },
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    change_lock(&state, &acting, v.master.year, lock, input.alasan.trim()).await
+}
+
+pub(crate) async fn submit(
+    state: State<AppState>,
+    chrome: Chrome,
+    acting: Acting,
+    year: Path<String>,
+    input: Form<ReasonInput>,
+) -> AppResult<Response> {
+    lock_request(state, chrome, acting, year, input, Lock::UnitSubmit).await
+}
+
+pub(crate) async fn reopen(
+    state: State<AppState>,
+    chrome: Chrome,
+    acting: Acting,
+    year: Path<String>,
+    input: Form<ReasonInput>,
+) -> AppResult<Response> {
+    lock_request(state, chrome, acting, year, input, Lock::UnitReopen).await
+}
+
+pub(crate) async fn finalise(
+    state: State<AppState>,
+    chrome: Chrome,
+    acting: Acting,
+    year: Path<String>,
+    input: Form<ReasonInput>,
+) -> AppResult<Response> {
+    lock_request(state, chrome, acting, year, input, Lock::TpiFinal).await
+}
+
+pub(crate) async fn reopen_tpi(
+    state: State<AppState>,
+    chrome: Chrome,
+    acting: Acting,
+    year: Path<String>,
+    input: Form<ReasonInput>,
+) -> AppResult<Response> {
+    lock_request(state, chrome, acting, year, input, Lock::TpiReopen).await
+}
+
 async fn change_lock(
     state: &AppState,
     acting: &Acting,
@@ -236,19 +313,6 @@ async fn change_lock(
     lock: Lock,
     reason: &str,
 ) -> AppResult<Response> {
-    let reason = reason.trim();
-    let reopening = matches!(lock, Lock::UnitReopen | Lock::TpiReopen);
-    if reopening && reason.chars().count() < 5 {
-        return Err(AppError::BadRequest(
-            "Tuliskan alasan membuka kembali (sedikitnya 5 karakter); alasan tercatat di jejak audit."
-                .into(),
-        ));
-    }
-    if reason.chars().count() > 1000 {
-        return Err(AppError::BadRequest(
-            "Alasan paling panjang 1000 karakter.".into(),
-        ));
-    }
     let mut tx = crate::db::write(&state.db).await?;
     let (unit_locked, tpi_locked) = locks(&mut tx, year).await?;
     let (ok, refusal, sql, summary, flash) = match lock {
@@ -309,48 +373,6 @@ async fn change_lock(
     Ok(Redirect::to(&format!("/lke/{year}/soal?pesan={flash}")).into_response())
 }
 
-pub(crate) async fn submit(
-    State(state): State<AppState>,
-    acting: Acting,
-    Path(year): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> AppResult<Response> {
-    let year = master_year(&state, &year).await?;
-    confirmed(&input, "mengirim ke TPI")?;
-    change_lock(&state, &acting, year, Lock::UnitSubmit, "").await
-}
-
-pub(crate) async fn reopen(
-    State(state): State<AppState>,
-    acting: Acting,
-    Path(year): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> AppResult<Response> {
-    let year = master_year(&state, &year).await?;
-    change_lock(&state, &acting, year, Lock::UnitReopen, &input.alasan).await
-}
-
-pub(crate) async fn finalise(
-    State(state): State<AppState>,
-    acting: Acting,
-    Path(year): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> AppResult<Response> {
-    let year = master_year(&state, &year).await?;
-    confirmed(&input, "menyatakan penilaian TPI final")?;
-    change_lock(&state, &acting, year, Lock::TpiFinal, "").await
-}
-
-pub(crate) async fn reopen_tpi(
-    State(state): State<AppState>,
-    acting: Acting,
-    Path(year): Path<String>,
-    Form(input): Form<ReasonInput>,
-) -> AppResult<Response> {
-    let year = master_year(&state, &year).await?;
-    change_lock(&state, &acting, year, Lock::TpiReopen, &input.alasan).await
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DeadlineInput {
@@ -360,26 +382,45 @@ pub struct DeadlineInput {
 
 pub(crate) async fn set_deadlines(
     State(state): State<AppState>,
+    chrome: Chrome,
     acting: Acting,
     Path(year): Path<String>,
     Form(input): Form<DeadlineInput>,
 ) -> AppResult<Response> {
-    let year = master_year(&state, &year).await?;
-    let parse = |raw: &str, what: &str| -> AppResult<Option<String>> {
+    let v = super::question::year_view(&state, &year).await?;
+    let year = v.master.year;
+    let mut errors = Vec::new();
+    let mut parse = |raw: &str, what: &str| -> Option<String> {
         let raw = raw.trim();
         if raw.is_empty() {
-            return Ok(None);
+            return None;
         }
-        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .map(|d| Some(d.format("%Y-%m-%d").to_string()))
-            .map_err(|_| {
-                AppError::BadRequest(format!(
+        match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(d) => Some(d.format("%Y-%m-%d").to_string()),
+            Err(_) => {
+                errors.push(format!(
                     "Tenggat {what} tidak terbaca; pilih tanggal dari kalender (mis. 2026-09-30)."
-                ))
-            })
+                ));
+                None
+            }
+        }
     };
-    let unit = parse(&input.tenggat_unit, "penilaian mandiri")?;
-    let tpi = parse(&input.tenggat_tpi, "penilaian TPI")?;
+    let unit = parse(&input.tenggat_unit, "penilaian mandiri");
+    let tpi = parse(&input.tenggat_tpi, "penilaian TPI");
+    if !errors.is_empty() {
+        return super::question::sheet(
+            &state,
+            chrome,
+            &acting.user,
+            &v,
+            super::question::SheetExtras {
+                errors,
+                reason: String::new(),
+            },
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
     let mut tx = crate::db::write(&state.db).await?;
     sqlx::query(
         "INSERT INTO lke_year_state (year, unit_deadline, tpi_deadline) VALUES (?1, ?2, ?3)

@@ -372,12 +372,14 @@ pub async fn store_rows(
     let (unit_locked, tpi_locked) = super::work::locks(&mut tx, year).await?;
     if unit_by.is_some() && unit_locked {
         return Ok(Err(format!(
-            "Penilaian mandiri LKE {year} sudah dikirim ke TPI; jawaban unit terkunci dan tidak diimpor."
+            "LKE {year}: {} Lembar kerja tidak diimpor.",
+            super::work::UNIT_LOCKED
         )));
     }
     if tpi_by.is_some() && tpi_locked {
         return Ok(Err(format!(
-            "Penilaian TPI LKE {year} sudah final; jawaban TPI terkunci dan tidak diimpor."
+            "LKE {year}: {} Lembar kerja tidak diimpor.",
+            super::work::TPI_LOCKED
         )));
     }
     let mut done = Imported::default();

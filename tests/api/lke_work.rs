@@ -311,6 +311,12 @@ async fn submission_and_finalisation_lock_their_side_and_reopening_needs_a_reaso
             .status(),
         400
     );
+    // a reason too short: the worksheet again with the message and the reason typed
+    let res = admin.post("/lke/2026/buka", &[("alasan", "ups")]).await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(Html::texts(&page, "#ringkasan-galat li")[0].contains("sedikitnya 5 karakter"));
+    assert_eq!(Html::field_value(&page, "alasan").as_deref(), Some("ups"));
     assert_eq!(fingerprint(app.db()).await, before);
     assert_eq!(
         admin

@@ -44,7 +44,10 @@ pub async fn assignable_users(db: &SqlitePool) -> sqlx::Result<Vec<(i64, String,
     .await
 }
 
-fn user_options(users: &[(i64, String, String)], selected: Option<i64>) -> Vec<SelectOption> {
+pub(crate) fn user_options(
+    users: &[(i64, String, String)],
+    selected: Option<i64>,
+) -> Vec<SelectOption> {
     users
         .iter()
         .map(|(id, name, role)| SelectOption {

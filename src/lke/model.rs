@@ -51,6 +51,18 @@ pub struct Node {
     pub extra: Map<String, Value>,
 }
 
+impl Node {
+    /// Place in the tree for indenting: 0 komponen, 1 sub-komponen, 2 area, 3 below.
+    pub fn depth(&self) -> usize {
+        match self.level.as_str() {
+            LEVEL_KOMPONEN => 0,
+            LEVEL_SUB_KOMPONEN => 1,
+            LEVEL_AREA => 2,
+            _ => 3,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Question {
     /// PortalRB's `id` (its API calls it `soal_id`).

@@ -9,7 +9,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::model::{Formula, LEVEL_AREA, LEVEL_KOMPONEN, LEVEL_SUB_KOMPONEN};
+use super::model::Formula;
 use super::readiness::Condition;
 use super::store::{self, Side};
 use super::view::{self, YearView, points};
@@ -245,20 +245,17 @@ fn year_body(v: &YearView) -> YearBody {
         .master
         .nodes
         .iter()
-        .filter_map(|n| {
-            let depth = match n.level.as_str() {
-                LEVEL_KOMPONEN => 0,
-                LEVEL_SUB_KOMPONEN => 1,
-                LEVEL_AREA => 2,
-                _ => return None,
-            };
-            Some(NodeRow {
+        // down to the areas; sub-areas are on the worksheet
+        .filter(|n| n.depth() <= 2)
+        .map(|n| {
+            let depth = n.depth();
+            NodeRow {
                 name: n.name.clone(),
                 depth,
                 weight: points(n.weight),
                 tpi: points(v.tpi.nodes.get(&n.id).copied().unwrap_or(0.0)),
                 unit: points(v.unit.nodes.get(&n.id).copied().unwrap_or(0.0)),
-            })
+            }
         })
         .collect();
     YearBody {

@@ -52,18 +52,6 @@ pub fn place(master: &Master, q: &Question) -> String {
     names.join(" › ")
 }
 
-/// The type's name for people.
-pub fn kind_label(kind: AnswerKind) -> &'static str {
-    match kind {
-        AnswerKind::YaTidak => "Ya/Tidak",
-        AnswerKind::Abc => "A/B/C",
-        AnswerKind::Abcd => "A/B/C/D",
-        AnswerKind::Abcde => "A/B/C/D/E",
-        AnswerKind::Count => "Jumlah (bilangan bulat)",
-        AnswerKind::Index04 => "Indeks survei 0–4 (desimal, koma boleh)",
-    }
-}
-
 /// A unit answer changed after the TPI evaluated it.
 pub fn needs_reevaluation(unit: Option<&Stored>, tpi: Option<&Stored>) -> bool {
     match (unit, tpi) {
@@ -146,19 +134,12 @@ pub struct SheetQuery {
     pub(crate) saya: Option<String>,
 }
 
+/// The PIC choices: active staff, as on the assignment pages.
 pub(crate) async fn staff_options(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<SelectOption>> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, display_name, username FROM users WHERE role = 'staf' AND active = 1
-         ORDER BY display_name",
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, username)| {
-            SelectOption::new(id.to_string(), format!("{name} ({username})"), false)
-        })
-        .collect())
+    Ok(crate::assign::user_options(
+        &crate::assign::assignable_users(db).await?,
+        None,
+    ))
 }
 
 pub(crate) async fn sheet_page(
@@ -206,12 +187,7 @@ async fn sheet_of(
     let pics = work::pics(&state.db, year).await?;
     let mut nodes = Vec::new();
     for n in &v.master.nodes {
-        let depth = match n.level.as_str() {
-            super::model::LEVEL_KOMPONEN => 0,
-            super::model::LEVEL_SUB_KOMPONEN => 1,
-            super::model::LEVEL_AREA => 2,
-            _ => 3,
-        };
+        let depth = n.depth();
         let questions = v.master.questions_of(n.id);
         let mut rows = Vec::new();
         for q in &questions {
@@ -382,6 +358,8 @@ pub(crate) struct QuestionPage {
     pub(crate) kind: &'static str,
     pub(crate) choice: bool,
     pub(crate) numeric_mode: &'static str,
+    /// How a number is typed, beside its field.
+    pub(crate) hint: &'static str,
     pub(crate) state: YearState,
     pub(crate) unit: Option<AnswerView>,
     pub(crate) tpi: Option<AnswerView>,
@@ -496,24 +474,13 @@ pub(crate) async fn linked_steps(
         .collect())
 }
 
+#[derive(Default)]
 struct Errors {
     unit: Vec<String>,
     tpi: Vec<String>,
     conflict: Option<(&'static str, AnswerView)>,
     unit_form: Option<SideForm>,
     tpi_form: Option<SideForm>,
-}
-
-impl Errors {
-    fn none() -> Self {
-        Errors {
-            unit: Vec::new(),
-            tpi: Vec::new(),
-            conflict: None,
-            unit_form: None,
-            tpi_form: None,
-        }
-    }
 }
 
 async fn question_page(
@@ -639,12 +606,17 @@ async fn question_page(
         place: place(&v.master, q),
         text: q.text.clone(),
         criteria: q.criteria.clone(),
-        kind: kind_label(q.kind),
+        kind: q.kind.label(),
         choice: q.kind.is_choice(),
         numeric_mode: if q.kind == AnswerKind::Count {
             "numeric"
         } else {
             "decimal"
+        },
+        hint: if q.kind == AnswerKind::Count {
+            "bilangan bulat"
+        } else {
+            "desimal, koma boleh"
         },
         differs: differs(unit.as_ref(), tpi.as_ref()),
         reevaluate: needs_reevaluation(unit.as_ref(), tpi.as_ref()),
@@ -711,7 +683,16 @@ pub(crate) async fn show(
 ) -> AppResult<Response> {
     let v = year_view(&state, &year).await?;
     let q = question(&v, &id)?;
-    question_page(&state, chrome, &user, &v, q, Errors::none(), StatusCode::OK).await
+    question_page(
+        &state,
+        chrome,
+        &user,
+        &v,
+        q,
+        Errors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -863,7 +844,7 @@ async fn save(
     }
     let expected = input.versi.trim().parse::<i64>().ok();
     let fail_with = |errors: Vec<String>, version: i64| {
-        let mut e = Errors::none();
+        let mut e = Errors::default();
         match side {
             Side::Unit => {
                 e.unit = errors;

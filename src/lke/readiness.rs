@@ -351,6 +351,7 @@ fn conditions(
 /// Every WBK and WBBM condition, in the domain table's order: total,
 /// pengungkit, the six areas, birokrasi bersih, IPAK, capaian kinerja,
 /// pelayanan prima, and for WBBM an earlier WBK.
+#[cfg(test)]
 pub fn readiness(master: &Master, score: &Score, wbk_held: bool) -> Readiness {
     readiness_with(master, &ScoringPlan::new(master), score, wbk_held)
 }

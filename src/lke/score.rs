@@ -314,6 +314,7 @@ impl ScoringPlan {
     }
 
     /// The most points a question can bring to the total (0 for counts).
+    #[cfg(test)]
     pub fn max_points(&self, question_id: i64) -> Option<f64> {
         let q = self.questions.iter().find(|q| q.id == question_id)?;
         Some(q.best * self.factor(q.target))
@@ -483,12 +484,15 @@ impl ScoringPlan {
     }
 }
 
-/// Scores `answers`; build a [`ScoringPlan`] once instead when scoring many.
+/// Scores `answers` with a plan of its own (the tests' shorthand; the app keeps one
+/// plan per year).
+#[cfg(test)]
 pub fn score(master: &Master, answers: &HashMap<i64, Answer>) -> Score {
     ScoringPlan::new(master).score(answers)
 }
 
-/// See [`ScoringPlan::potential`].
+/// [`ScoringPlan::potential`] with a plan of its own (the tests' shorthand).
+#[cfg(test)]
 pub fn potential(master: &Master, answers: &HashMap<i64, Answer>) -> Vec<Gain> {
     ScoringPlan::new(master).potential(answers)
 }

@@ -297,13 +297,7 @@ pub(crate) async fn carry_drafts(
         .fetch_optional(&mut *tx)
         .await?;
         let Some(new_id) = new_id else { continue };
-        sqlx::query(
-            "INSERT INTO lke_answer_history (answer_id, version, answer, note, evidence, answered_by, answered_at)
-             SELECT id, version, answer, note, evidence, answered_by, answered_at FROM lke_answers WHERE id = ?",
-        )
-        .bind(new_id)
-        .execute(&mut *tx)
-        .await?;
+        super::store::append_history(&mut tx, new_id).await?;
         sqlx::query(
             "INSERT INTO lke_answer_evidence (answer_id, evidence_id)
              SELECT ?, l.evidence_id FROM lke_answer_evidence l JOIN evidence e ON e.id = l.evidence_id

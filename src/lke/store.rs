@@ -509,17 +509,23 @@ pub async fn write_answer(
     .bind(unit_version)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO lke_answer_history (answer_id, version, answer, note, evidence, answered_by, answered_at)
-         SELECT id, version, answer, note, evidence, answered_by, answered_at FROM lke_answers WHERE id = ?",
-    )
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+    append_history(conn, id).await?;
     Ok(Ok(Written {
         changed: true,
         before,
     }))
+}
+
+/// Keeps the current version of an answer in its history (append-only).
+pub async fn append_history(conn: &mut SqliteConnection, answer_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO lke_answer_history (answer_id, version, answer, note, evidence, answered_by, answered_at)
+         SELECT id, version, answer, note, evidence, answered_by, answered_at FROM lke_answers WHERE id = ?",
+    )
+    .bind(answer_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The tracker's evidence items linked to unit answers: (answer id, question id,

@@ -55,7 +55,7 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
     let mut nav = Vec::new();
     let mut add = |href, label| nav.push(NavItem { href, label });
     if user.is(&[Role::Penilai, Role::Pimpinan]) {
-        add("/reviu", "Menunggu Reviu");
+        add("/reviu", "Menunggu reviu");
     }
     if user.is(&[Role::Admin, Role::Pimpinan, Role::Penilai]) {
         add("/dashboard", "Dasbor");

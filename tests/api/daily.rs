@@ -543,3 +543,43 @@ async fn pdfs_and_images_open_in_the_browser_and_hashes_are_for_reviewers() {
             .contains("SHA-256")
     );
 }
+
+#[tokio::test]
+async fn imports_people_can_fix_through_the_page() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let send = |year: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", admin.csrf.clone())
+            .text("tahun", year)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("target.csv"),
+            );
+        admin
+            .client
+            .post(admin.url("/admin/target-impor"))
+            .multipart(form)
+            .send()
+    };
+    let header = zi_tracker::catalogue::CSV_HEADER.join(";");
+    // an empty text on file line 3: that line, one cause, no knock-on numbering error
+    let bad = format!("{header}\nI;X;1;A;1;B;1;C;D\nI;X;1;A;1;;2;C2;D\nI;X;1;A;1;B;3;C3;D\n");
+    let res = send("2024", bad.into_bytes()).await.unwrap();
+    assert_eq!(res.status(), 400);
+    let errors = Html::texts(&res.text().await.unwrap(), "#ringkasan-galat li");
+    assert_eq!(errors, ["Baris 3: kolom indicator_text kosong."]);
+    // the same file fixed, ';'-separated with a byte-order mark as spreadsheets save it
+    let mut good = "\u{feff}".as_bytes().to_vec();
+    good.extend(format!("{header}\nI;X;1;A;1;B;1;C;D\nI;X;1;A;1;B;2;C2;D\n").into_bytes());
+    let res = send("2024", good).await.unwrap();
+    assert_eq!(res.status(), 303);
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE c.year = 2024",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
+}

@@ -564,6 +564,25 @@ async fn journey_in_a_real_browser() {
     assert!(figures.contains("0,00 nilai TPI"), "{figures}");
     assert!(page.contains("Syarat WBK") && page.contains("bukan keputusan TPN"));
 
+    // The print view's table fits a 1366 px screen too.
+    b.c.set_window_size(1366, 768).await.unwrap();
+    b.go("/laporan/cetak?periode=2021-2", "cetak-1366").await;
+    let (table_right, viewport) = {
+        let v =
+            b.c.execute(
+                "const r = document.querySelector('table.print-table').getBoundingClientRect(); \
+                 return [r.right, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
+    };
+    assert!(
+        table_right <= viewport,
+        "table ends at {table_right} of {viewport} px"
+    );
+
     // 12. On a phone (390 px) no main page scrolls sideways.
     b.c.set_window_size(390, 844).await.unwrap();
     let mut wide = Vec::new();

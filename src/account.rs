@@ -155,6 +155,7 @@ async fn login_submit(
         id: None,
         name: username.clone(),
         ip: Some(ip.clone()),
+        unit_id: None,
     };
     // Check the limits and reserve this attempt in one write: concurrent attempts
     // count each other before any of them is hashed.
@@ -176,10 +177,9 @@ async fn login_submit(
     struct Candidate {
         id: i64,
         password_hash: String,
-        role: String,
     }
     let candidate: Option<Candidate> = sqlx::query_as(
-        "SELECT id, password_hash, role FROM users WHERE username = ? AND active = 1",
+        "SELECT id, password_hash FROM users WHERE username = ? AND active = 1",
     )
     .bind(&username)
     .fetch_optional(&state.db)
@@ -224,9 +224,9 @@ async fn login_submit(
                 Entry::new(Action::Login, format!("{username} masuk")).object("user", c.id),
             )
             .await?;
-            let role = Role::parse(&c.role).unwrap_or(Role::Staf);
+            // the home page sends each person to their start in their unit
             let target = if next.is_empty() {
-                landing(role).to_string()
+                "/".to_string()
             } else {
                 next
             };

@@ -67,6 +67,7 @@ pub fn routes(config: &Config) -> Vec<Route> {
     routes.extend(crate::catalogue::admin_routes());
     routes.extend(crate::units::routes());
     routes.extend(crate::lke::routes());
+    routes.extend(crate::tenant::pages::routes());
     routes
 }
 
@@ -89,7 +90,7 @@ pub fn router(state: AppState) -> Router {
         policy: Arc::new(policy),
     };
     let request_id = HeaderName::from_static("x-request-id");
-    app.method_not_allowed_fallback(method_not_allowed)
+    let inner = app.method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(authz, auth::authorize))
         // Headers every response carries: no inline script, no framing, no sniffing. A
@@ -147,7 +148,12 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
+        .with_state(state);
+    // `/u/{kode}/…` is taken off before routing, so every route also exists inside a
+    // unit's address (layers on a router run after its routing).
+    Router::new()
+        .fallback_service(inner)
+        .layer(middleware::map_request(crate::tenant::strip_prefix))
 }
 
 async fn not_found() -> Response {

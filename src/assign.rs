@@ -35,11 +35,17 @@ pub fn routes() -> Vec<Route> {
 
 /// Users who can hold steps: active staff. Leadership, reviewers and admins are never
 /// PICs, so nobody reviews or oversees their own work.
-pub async fn assignable_users(db: &SqlitePool) -> sqlx::Result<Vec<(i64, String, String)>> {
+pub async fn assignable_users(
+    db: &SqlitePool,
+    unit: i64,
+) -> sqlx::Result<Vec<(i64, String, String)>> {
     sqlx::query_as(
-        "SELECT id, display_name, role FROM users WHERE active = 1 AND role = 'staf'
-         ORDER BY display_name",
+        "SELECT u.id, u.display_name, uu.role FROM users u
+         JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ?
+         WHERE u.active = 1 AND uu.role = 'staf'
+         ORDER BY u.display_name",
     )
+    .bind(unit)
     .fetch_all(db)
     .await
 }
@@ -82,14 +88,15 @@ struct AssignPage {
 async fn build_page(
     state: &AppState,
     chrome: Chrome,
+    unit: i64,
     year_raw: Option<&str>,
     error: Option<String>,
 ) -> AppResult<AssignPage> {
-    let year = crate::catalogue::year_or_latest(&state.db, year_raw).await?;
-    let cat: Catalogue = catalogue::load(&state.db, year)
+    let year = crate::catalogue::year_or_latest(&state.db, unit, year_raw).await?;
+    let cat: Catalogue = catalogue::load(&state.db, unit, year)
         .await?
         .ok_or(AppError::NotFound)?;
-    let rows = crate::step::period_rows(&state.db, Period::new(year, 2), None).await?;
+    let rows = crate::step::period_rows(&state.db, unit, Period::new(year, 2), None).await?;
     let mut areas = Vec::new();
     for c in &cat.components {
         for a in &c.areas {
@@ -105,15 +112,19 @@ async fn build_page(
             });
         }
     }
-    let users = assignable_users(&state.db).await?;
-    let everyone: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, display_name, role FROM users ORDER BY display_name")
-            .fetch_all(&state.db)
-            .await?;
+    let users = assignable_users(&state.db, unit).await?;
+    let everyone: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.display_name, uu.role FROM users u
+         JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ?
+         ORDER BY u.display_name",
+    )
+    .bind(unit)
+    .fetch_all(&state.db)
+    .await?;
     Ok(AssignPage {
         chrome,
         year,
-        years: catalogue::year_options(&catalogue::target_years(&state.db).await?, year),
+        years: catalogue::year_options(&catalogue::target_years(&state.db, unit).await?, year),
         areas,
         users: user_options(&users, None),
         all_users: user_options(&everyone, None),
@@ -123,19 +134,28 @@ async fn build_page(
 
 async fn page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     QueryData(q): QueryData<crate::catalogue::YearQuery>,
 ) -> AppResult<Response> {
-    render(&build_page(&state, chrome, q.tahun.as_deref(), None).await?)
+    render(&build_page(&state, chrome, unit.id, q.tahun.as_deref(), None).await?)
 }
 
-async fn check_assignable(db: &SqlitePool, raw: &str) -> AppResult<Option<(i64, String)>> {
+/// An active staff member of the unit, by the id a form sent.
+async fn check_assignable(
+    db: &SqlitePool,
+    unit: i64,
+    raw: &str,
+) -> AppResult<Option<(i64, String)>> {
     let Ok(id) = raw.trim().parse::<i64>() else {
         return Ok(None);
     };
     Ok(sqlx::query_as(
-        "SELECT id, username FROM users WHERE id = ? AND active = 1 AND role = 'staf'",
+        "SELECT u.id, u.username FROM users u
+         JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ? AND uu.role = 'staf'
+         WHERE u.id = ? AND u.active = 1",
     )
+    .bind(unit)
     .bind(id)
     .fetch_optional(db)
     .await?)
@@ -150,24 +170,29 @@ pub struct AreaInput {
 
 async fn assign_area(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Form(input): Form<AreaInput>,
 ) -> AppResult<Response> {
     let area: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT a.id, a.name, c.year FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ?",
+        "SELECT a.id, a.name, c.year FROM areas a JOIN components c ON c.id = a.component_id
+         WHERE a.id = ? AND c.unit_id = ?",
     )
     .bind(input.area_id.trim().parse::<i64>().unwrap_or(0))
+    .bind(unit.id)
     .fetch_optional(&state.db)
     .await?;
     let Some((area_id, area_name, year)) = area else {
-        return Err(AppError::BadRequest("Area yang dipilih tidak ada.".into()));
+        return Err(AppError::NotFound);
     };
-    let Some((pic_id, pic_name)) = check_assignable(&state.db, &input.user_id).await? else {
+    let Some((pic_id, pic_name)) = check_assignable(&state.db, unit.id, &input.user_id).await?
+    else {
         let page = build_page(
             &state,
             chrome,
+            unit.id,
             Some(&year.to_string()),
             Some("Pilih PIC: akun staf yang aktif.".into()),
         )
@@ -214,6 +239,7 @@ pub struct HandoverInput {
 
 async fn handover(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
@@ -224,7 +250,7 @@ async fn handover(
         .bind(input.from_user.trim().parse::<i64>().unwrap_or(0))
         .fetch_optional(&state.db)
         .await?;
-    let to = check_assignable(&state.db, &input.to_user).await?;
+    let to = check_assignable(&state.db, unit.id, &input.to_user).await?;
     let problem = match (&from, &to) {
         (None, _) => Some("Pilih pengguna yang langkahnya akan dialihkan."),
         (_, None) => Some("Pilih penerima: akun staf yang aktif."),
@@ -232,7 +258,7 @@ async fn handover(
         _ => None,
     };
     if let Some(msg) = problem {
-        let page = build_page(&state, chrome, Some(&year), Some(msg.into())).await?;
+        let page = build_page(&state, chrome, unit.id, Some(&year), Some(msg.into())).await?;
         return render_status(StatusCode::BAD_REQUEST, &page);
     }
     let (from, to) = (from.expect("checked"), to.expect("checked"));
@@ -240,7 +266,7 @@ async fn handover(
     let mut tx = crate::db::write(&state.db).await?;
     let in_year = "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
                    JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-                   WHERE c.year = ?";
+                   WHERE c.unit_id = ? AND c.year = ?";
     let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by)
          SELECT step_id, ?, ? FROM step_assignments WHERE user_id = ? AND step_id IN ({in_year})"
@@ -248,6 +274,7 @@ async fn handover(
     .bind(to.0)
     .bind(user.id)
     .bind(from.0)
+    .bind(unit.id)
     .bind(year_n)
     .execute(&mut *tx)
     .await?
@@ -256,6 +283,7 @@ async fn handover(
         "DELETE FROM step_assignments WHERE user_id = ? AND step_id IN ({in_year})"
     )))
     .bind(from.0)
+    .bind(unit.id)
     .bind(year_n)
     .execute(&mut *tx)
     .await?
@@ -326,7 +354,7 @@ async fn step_pic(
             )
         }
         _ => {
-            if check_assignable(&state.db, &pic_id.to_string())
+            if check_assignable(&state.db, ctx.unit_id, &pic_id.to_string())
                 .await?
                 .is_none()
             {

@@ -11,6 +11,8 @@ pub struct Actor {
     pub id: Option<i64>,
     pub name: String,
     pub ip: Option<String>,
+    /// The unit the change concerns (`None`: the instansi as a whole).
+    pub unit_id: Option<i64>,
 }
 
 impl Actor {
@@ -19,6 +21,7 @@ impl Actor {
             id: Some(user.id),
             name: user.username.clone(),
             ip,
+            unit_id: user.unit.as_ref().map(|u| u.id),
         }
     }
     pub fn cli() -> Self {
@@ -26,6 +29,7 @@ impl Actor {
             id: None,
             name: "(baris perintah)".into(),
             ip: None,
+            unit_id: None,
         }
     }
     pub fn system() -> Self {
@@ -33,7 +37,18 @@ impl Actor {
             id: None,
             name: "(sistem)".into(),
             ip: None,
+            unit_id: None,
         }
+    }
+    /// The same actor, acting on a unit's data.
+    pub fn in_unit(mut self, unit_id: i64) -> Self {
+        self.unit_id = Some(unit_id);
+        self
+    }
+    /// The same actor, acting on the instansi as a whole.
+    pub fn instansi_wide(mut self) -> Self {
+        self.unit_id = None;
+        self
     }
 }
 
@@ -78,8 +93,8 @@ impl<'a> Entry<'a> {
 pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (actor_id, actor, ip, action, object_type, object_id, summary,
-                                before_json, after_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                before_json, after_json, unit_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(actor.id)
     .bind(&actor.name)
@@ -90,6 +105,7 @@ pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry<'_>) ->
     .bind(&e.summary)
     .bind(e.before.map(|v| v.to_string()))
     .bind(e.after.map(|v| v.to_string()))
+    .bind(actor.unit_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -141,10 +157,14 @@ pub enum Action {
     UnitChanged,
     UnitRetired,
     UnitRestored,
+    WorkUnitAdded,
+    WorkUnitChanged,
+    WorkUnitRetired,
+    TargetsCopiedToUnits,
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 46] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
@@ -187,6 +207,10 @@ impl Action {
         Action::UnitChanged,
         Action::UnitRetired,
         Action::UnitRestored,
+        Action::WorkUnitAdded,
+        Action::WorkUnitChanged,
+        Action::WorkUnitRetired,
+        Action::TargetsCopiedToUnits,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -233,6 +257,10 @@ impl Action {
             Action::UnitChanged => "unit_changed",
             Action::UnitRetired => "unit_retired",
             Action::UnitRestored => "unit_restored",
+            Action::WorkUnitAdded => "work_unit_added",
+            Action::WorkUnitChanged => "work_unit_changed",
+            Action::WorkUnitRetired => "work_unit_retired",
+            Action::TargetsCopiedToUnits => "targets_copied_to_units",
         }
     }
 
@@ -277,10 +305,14 @@ impl Action {
             Action::TargetRestored => "Target diberlakukan kembali",
             Action::TargetsCopied => "Target disalin ke tahun baru",
             Action::TargetsImported => "Target diimpor",
-            Action::UnitAdded => "Unit ditambahkan",
-            Action::UnitChanged => "Unit diubah",
-            Action::UnitRetired => "Unit dinonaktifkan",
-            Action::UnitRestored => "Unit diaktifkan kembali",
+            Action::UnitAdded => "Pemegang kewenangan ditambahkan",
+            Action::UnitChanged => "Pemegang kewenangan diubah",
+            Action::UnitRetired => "Pemegang kewenangan dinonaktifkan",
+            Action::UnitRestored => "Pemegang kewenangan diaktifkan kembali",
+            Action::WorkUnitAdded => "Unit kerja ditambahkan",
+            Action::WorkUnitChanged => "Unit kerja berganti nama",
+            Action::WorkUnitRetired => "Unit kerja dinonaktifkan",
+            Action::TargetsCopiedToUnits => "Target disalin ke unit lain",
         }
     }
 

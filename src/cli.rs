@@ -67,6 +67,11 @@ pub enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Mengelola unit kerja instansi.
+    Unit {
+        #[command(subcommand)]
+        action: UnitAction,
+    },
     /// Mengelola akun pengguna.
     User {
         #[command(subcommand)]
@@ -121,15 +126,18 @@ pub enum UserAction {
         /// Nama pengguna (huruf kecil, angka, titik, garis bawah, tanda hubung).
         #[arg(long)]
         username: String,
-        /// Peran: admin, pimpinan, staf, atau penilai.
+        /// Peran: admin-instansi, pimpinan-instansi, admin, pimpinan, staf, atau penilai.
         #[arg(long)]
         role: String,
         /// Nama lengkap yang ditampilkan (bawaan: nama pengguna).
         #[arg(long)]
         name: Option<String>,
-        /// Kode unit, mis. balitnak.
-        #[arg(long)]
+        /// Kode unit kerja tempat peran berlaku (opsional selama hanya ada satu unit).
+        #[arg(long, conflicts_with = "units")]
         unit: Option<String>,
+        /// Beberapa unit kerja sekaligus, dipisah koma (mis. penilai untuk beberapa unit).
+        #[arg(long, value_delimiter = ',')]
+        units: Vec<String>,
         /// Membaca kata sandi dari baris pertama masukan standar.
         #[arg(long)]
         password_stdin: bool,
@@ -154,14 +162,49 @@ pub enum UserAction {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum UnitAction {
+    /// Menambah unit kerja; kodenya tidak dapat diubah kemudian.
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Kode unit induk (mis. eselon I).
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Menampilkan unit kerja: satu per baris, kode, tab, nama.
+    List,
+    /// Mengganti nama unit kerja (kodenya tetap).
+    Rename {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Menonaktifkan unit kerja; datanya tetap tersimpan.
+    Retire {
+        #[arg(long)]
+        code: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum TargetsAction {
-    /// Menyalin katalog satu tahun ke tahun baru (tanpa progres).
+    /// Menyalin katalog satu tahun ke tahun baru (tanpa progres), di unit yang sama atau
+    /// dari satu unit ke unit-unit lain.
     Copy {
         #[arg(long)]
         from: i64,
         #[arg(long)]
         to: i64,
-        /// Menyalin juga penugasan PIC (pengguna aktif).
+        /// Unit sumber (opsional selama hanya ada satu unit).
+        #[arg(long, visible_alias = "unit")]
+        from_unit: Option<String>,
+        /// Unit tujuan, dipisah koma (bawaan: unit sumber).
+        #[arg(long, value_delimiter = ',')]
+        to_units: Vec<String>,
+        /// Menyalin juga penugasan PIC (pengguna aktif; hanya di dalam satu unit).
         #[arg(long)]
         with_assignments: bool,
     },
@@ -169,6 +212,9 @@ pub enum TargetsAction {
     Import {
         #[arg(long)]
         year: i64,
+        /// Kode unit (opsional selama hanya ada satu unit).
+        #[arg(long)]
+        unit: Option<String>,
         /// Berkas CSV.
         file: PathBuf,
     },
@@ -201,6 +247,9 @@ pub enum LkeAction {
         /// Akun yang tercatat sebagai pemberi jawaban unit (bawaan: admin aktif pertama).
         #[arg(long, value_name = "USERNAME")]
         by: Option<String>,
+        /// Kode unit (opsional selama hanya ada satu unit).
+        #[arg(long)]
+        unit: Option<String>,
     },
     /// Menghitung nilai LKE (mandiri dan TPI) beserta kesiapan WBK/WBBM.
     Score {
@@ -222,6 +271,9 @@ pub enum ExportWhat {
         /// Tahun target, mis. 2021.
         #[arg(long)]
         year: i64,
+        /// Kode unit (opsional selama hanya ada satu unit).
+        #[arg(long)]
+        unit: Option<String>,
     },
 }
 
@@ -232,8 +284,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(cli.serve, cli.data_dir).await,
         Some(Command::Serve(args)) => serve(args, cli.data_dir).await,
         Some(Command::Export {
-            what: ExportWhat::Targets { year },
-        }) => export_targets(cli.data_dir, year).await,
+            what: ExportWhat::Targets { year, unit },
+        }) => export_targets(cli.data_dir, year, unit.as_deref()).await,
+        Some(Command::Unit { action }) => unit_command(cli.data_dir, action).await,
         Some(Command::User { action }) => user_command(cli.data_dir, action).await,
         Some(Command::Targets { action }) => targets_command(cli.data_dir, action).await,
         Some(Command::Lke { action }) => crate::lke::cli::run(cli.data_dir, action).await,
@@ -325,11 +378,13 @@ fn save_error(e: users::SaveError) -> anyhow::Error {
     }
 }
 
+/// An account, with its role in `unit` (or its instansi role).
 pub(crate) async fn find_user(
     pool: &sqlx::SqlitePool,
+    unit: i64,
     username: &str,
 ) -> anyhow::Result<users::User> {
-    users::by_username(pool, username)
+    users::by_username(pool, unit, username)
         .await?
         .ok_or_else(|| UserError(format!("pengguna \"{username}\" tidak ada")).into())
 }
@@ -343,21 +398,24 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
             role,
             name,
             unit,
+            units,
             password_stdin,
         } => {
             let password = read_password(password_stdin)?;
-            let unit_id = match unit {
-                Some(code) => Some(
-                    sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE code = ?")
-                        .bind(&code)
-                        .fetch_optional(&pool)
-                        .await?
-                        .ok_or_else(|| {
-                            UserError(format!("unit dengan kode \"{code}\" tidak ada"))
-                        })?,
-                ),
-                None => None,
+            let is_unit_role = matches!(
+                crate::tenant::AnyRole::parse(&role),
+                Some(crate::tenant::AnyRole::Unit(_))
+            );
+            let codes: Vec<Option<String>> = match (unit, units.is_empty()) {
+                (Some(u), _) => vec![Some(u)],
+                (None, false) => units.into_iter().map(Some).collect(),
+                (None, true) if is_unit_role => vec![None],
+                (None, true) => Vec::new(),
             };
+            let mut unit_ids = Vec::new();
+            for code in codes {
+                unit_ids.push(crate::tenant::resolve_code(&pool, code.as_deref()).await?.id);
+            }
             let display_name = name.unwrap_or_else(|| username.clone());
             users::create(
                 &pool,
@@ -366,11 +424,12 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
                     username: username.clone(),
                     display_name,
                     role,
-                    unit_id,
+                    units: unit_ids,
                     password: password.clone(),
                     password_confirm: password,
                     must_change_password: false,
                 },
+                true,
             )
             .await
             .map_err(save_error)?;
@@ -378,17 +437,18 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
             Ok(())
         }
         UserAction::List => {
-            let all = users::list(&pool, i64::MAX, 0).await?;
+            let all = users::list(&pool, 0, true, i64::MAX, 0).await?;
             println!(
-                "{:<24} {:<14} {:<8} NAMA",
-                "NAMA PENGGUNA", "PERAN", "STATUS"
+                "{:<24} {:<18} {:<8} {:<30} NAMA",
+                "NAMA PENGGUNA", "PERAN INSTANSI", "STATUS", "PERAN DI UNIT"
             );
             for u in all {
                 println!(
-                    "{:<24} {:<14} {:<8} {}",
+                    "{:<24} {:<18} {:<8} {:<30} {}",
                     u.username,
-                    u.role,
+                    if u.role.is_empty() { "-" } else { &u.role },
                     if u.active { "aktif" } else { "nonaktif" },
+                    u.unit_name.as_deref().unwrap_or("-"),
                     u.display_name
                 );
             }
@@ -400,7 +460,7 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
             must_change,
         } => {
             let password = read_password(password_stdin)?;
-            let user = find_user(&pool, &username).await?;
+            let user = find_user(&pool, 0, &username).await?;
             users::set_password(&pool, &actor, user.id, &password, must_change)
                 .await
                 .map_err(save_error)?;
@@ -411,21 +471,31 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
             Ok(())
         }
         UserAction::Deactivate { username } => {
-            let user = find_user(&pool, &username).await?;
-            users::update(
-                &pool,
-                &actor,
-                user.id,
-                users::Changes {
-                    display_name: user.display_name.clone(),
-                    role: user.role.clone(),
-                    unit_id: user.unit_id,
-                    active: false,
-                    handover_to: None,
-                },
+            let user = find_user(&pool, 0, &username).await?;
+            let guard: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM users WHERE instansi_role = 'admin-instansi' AND active = 1 AND id != ?",
             )
-            .await
-            .map_err(save_error)?;
+            .bind(user.id)
+            .fetch_one(&pool)
+            .await?;
+            if user.role == "admin-instansi" && user.active && guard == 0 {
+                return Err(UserError(users::LAST_ADMIN.into()).into());
+            }
+            let mut tx = db::write(&pool).await?;
+            sqlx::query("UPDATE users SET active = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?")
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+            crate::auth::session::end_all_for_user(&mut tx, user.id).await?;
+            tx.commit(
+                &actor,
+                crate::audit::Entry::new(
+                    crate::audit::Action::UserDeactivated,
+                    format!("Akun {} dinonaktifkan", user.username),
+                )
+                .object("user", user.id),
+            )
+            .await?;
             println!("Akun {} dinonaktifkan.", user.username);
             Ok(())
         }
@@ -470,10 +540,11 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn export_targets(data_dir: PathBuf, year: i64) -> anyhow::Result<()> {
+async fn export_targets(data_dir: PathBuf, year: i64, unit: Option<&str>) -> anyhow::Result<()> {
     let pool = db::open(&data_dir).await?;
-    let Some(cat) = catalogue::load(&pool, year).await? else {
-        let years = catalogue::target_years(&pool).await?;
+    let unit = crate::tenant::resolve_code(&pool, unit).await?;
+    let Some(cat) = catalogue::load(&pool, unit.id, year).await? else {
+        let years = catalogue::target_years(&pool, unit.id).await?;
         let list = years
             .iter()
             .map(i64::to_string)
@@ -517,20 +588,93 @@ async fn targets_command(data_dir: PathBuf, action: TargetsAction) -> anyhow::Re
         TargetsAction::Copy {
             from,
             to,
+            from_unit,
+            to_units,
             with_assignments,
-        } => crate::catalogue::copy(&pool, &Actor::cli(), from, to, with_assignments)
-            .await
-            .map(|n| println!("Target {from} disalin ke {to}: {n} langkah aksi, tanpa progres."))
-            .map_err(year_error),
-        TargetsAction::Import { year, file } => match std::fs::read(&file) {
-            Ok(bytes) => crate::catalogue::import(&pool, &Actor::cli(), year, &bytes)
+        } => copy_targets(&pool, (from, from_unit), (to, to_units), with_assignments).await,
+        TargetsAction::Import { year, unit, file } => match std::fs::read(&file) {
+            Ok(bytes) => {
+                let unit = crate::tenant::resolve_code(&pool, unit.as_deref()).await?;
+                crate::catalogue::import(&pool, &Actor::cli(), unit.id, year, &bytes)
                 .await
-                .map(|n| println!("Target tahun {year} diimpor: {n} langkah aksi."))
-                .map_err(year_error),
+                    .map(|n| println!("Target tahun {year} diimpor: {n} langkah aksi."))
+                    .map_err(year_error)
+            }
             Err(e) => {
                 Err(UserError(format!("berkas {} tidak dapat dibaca: {e}", file.display())).into())
             }
         },
+    };
+    pool.close().await;
+    result
+}
+
+/// `targets copy`: within one unit, or from a template unit to others (all or none).
+async fn copy_targets(
+    pool: &sqlx::SqlitePool,
+    (from, from_unit): (i64, Option<String>),
+    (to, to_units): (i64, Vec<String>),
+    with_assignments: bool,
+) -> anyhow::Result<()> {
+    let source = crate::tenant::resolve_code(pool, from_unit.as_deref()).await?;
+    let mut targets = Vec::new();
+    for code in &to_units {
+        targets.push(crate::tenant::resolve_code(pool, Some(code)).await?);
+    }
+    if targets.is_empty() || targets.iter().all(|t| t.id == source.id) {
+        let n = crate::catalogue::copy(pool, &Actor::cli(), source.id, from, to, with_assignments)
+            .await
+            .map_err(year_error)?;
+        println!("Target {from} disalin ke {to}: {n} langkah aksi, tanpa progres.");
+        return Ok(());
+    }
+    if with_assignments {
+        return Err(UserError(
+            "--with-assignments hanya untuk penyalinan di dalam satu unit: PIC adalah orang unit itu sendiri"
+                .into(),
+        )
+        .into());
+    }
+    let n = crate::catalogue::copy_to_units(pool, &Actor::cli(), (&source, from), to, &targets)
+        .await
+        .map_err(year_error)?;
+    println!(
+        "Target {} {from} disalin ke {to} untuk {} unit ({}): {n} langkah aksi per unit, tanpa progres.",
+        source.code,
+        targets.len(),
+        targets.iter().map(|t| t.code.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}
+
+async fn unit_command(data_dir: PathBuf, action: UnitAction) -> anyhow::Result<()> {
+    let pool = db::open(&data_dir).await?;
+    let actor = Actor::cli();
+    let result: anyhow::Result<()> = match action {
+        UnitAction::Add { code, name, parent } => {
+            match crate::tenant::add(&pool, &actor, &code, &name, parent.as_deref()).await {
+                Ok(_) => {
+                    println!("Unit kerja {} ditambahkan.", code.trim().to_lowercase());
+                    Ok(())
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        UnitAction::List => {
+            let mut out = std::io::stdout().lock();
+            for u in crate::tenant::list(&pool).await? {
+                writeln!(out, "{}\t{}", u.code, u.name)?;
+            }
+            Ok(())
+        }
+        UnitAction::Rename { code, name } => crate::tenant::rename(&pool, &actor, &code, &name)
+            .await
+            .map(|()| println!("Unit kerja {code} sekarang bernama {}.", name.trim()))
+            .map_err(Into::into),
+        UnitAction::Retire { code } => crate::tenant::retire(&pool, &actor, &code)
+            .await
+            .map(|()| println!("Unit kerja {code} dinonaktifkan; datanya tetap tersimpan."))
+            .map_err(Into::into),
     };
     pool.close().await;
     result

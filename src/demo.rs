@@ -76,7 +76,7 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
     // Years beyond 2021 are copies of its catalogue.
     let mut tx = crate::db::write(&db).await?;
     for y in 2022..2021 + years {
-        crate::catalogue::copy_year(&mut tx, y - 1, y, false).await?;
+        crate::catalogue::copy_year(&mut tx, (1, y - 1), (1, y), false).await?;
     }
     tx.commit_unaudited().await?;
 
@@ -104,16 +104,25 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
     .into_iter()
     .chain((1..=staff).map(|i| (format!("staf{i:02}"), format!("Staf Demo {i:02}"), "staf")))
     {
+        // the demo admin runs the instansi; everyone else works in its first unit
+        let instansi_role = (role == "admin").then_some("admin-instansi");
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, display_name, role, unit_id, password_hash)
-             VALUES (?, ?, ?, 1, ?) RETURNING id",
+            "INSERT INTO users (username, display_name, instansi_role, password_hash)
+             VALUES (?, ?, ?, ?) RETURNING id",
         )
         .bind(&username)
         .bind(&name)
-        .bind(role)
+        .bind(instansi_role)
         .bind(&hash)
         .fetch_one(&mut *tx)
         .await?;
+        if instansi_role.is_none() {
+            sqlx::query("INSERT INTO user_units (user_id, unit_id, role) VALUES (?, 1, ?)")
+                .bind(id)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        }
         if role == "staf" {
             staff_ids.push(id);
         }
@@ -331,8 +340,8 @@ async fn lke_answers(
             evidence: String::new(),
         };
         // without an expected version a write is never refused
-        let _ = write_answer(&mut tx, (year, q.id, Side::Unit), &unit, None, unit_by, &at).await?;
-        let _ = write_answer(&mut tx, (year, q.id, Side::Tpi), &tpi, None, tpi_by, &at).await?;
+        let _ = write_answer(&mut tx, (1, year, q.id, Side::Unit), &unit, None, unit_by, &at).await?;
+        let _ = write_answer(&mut tx, (1, year, q.id, Side::Tpi), &tpi, None, tpi_by, &at).await?;
     }
     tx.commit_unaudited().await?;
     Ok(Some(master.questions.len()))

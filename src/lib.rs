@@ -28,6 +28,7 @@ pub mod score;
 pub mod serve;
 pub mod state;
 pub mod step;
+pub mod tenant;
 pub mod units;
 pub mod users;
 pub mod web;

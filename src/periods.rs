@@ -90,8 +90,8 @@ pub fn default_in(years: &[i64], today: NaiveDate) -> Option<Period> {
     years.iter().max().map(|y| Period::new(*y, 2))
 }
 
-pub async fn default_period(db: &SqlitePool) -> sqlx::Result<Option<Period>> {
-    let years = crate::catalogue::target_years(db).await?;
+pub async fn default_period(db: &SqlitePool, unit: i64) -> sqlx::Result<Option<Period>> {
+    let years = crate::catalogue::target_years(db, unit).await?;
     Ok(default_in(&years, today()))
 }
 
@@ -103,8 +103,8 @@ pub fn periods_of(years: &[i64]) -> Vec<Period> {
         .collect()
 }
 
-pub async fn all(db: &SqlitePool) -> sqlx::Result<Vec<Period>> {
-    Ok(periods_of(&crate::catalogue::target_years(db).await?))
+pub async fn all(db: &SqlitePool, unit: i64) -> sqlx::Result<Vec<Period>> {
+    Ok(periods_of(&crate::catalogue::target_years(db, unit).await?))
 }
 
 /// The period asked for (`?periode=2021-2`) among the target years, or the default
@@ -132,8 +132,8 @@ pub fn resolve_in(years: &[i64], asked: Option<&str>) -> AppResult<Period> {
     }
 }
 
-pub async fn resolve(db: &SqlitePool, asked: Option<&str>) -> AppResult<Period> {
-    resolve_in(&crate::catalogue::target_years(db).await?, asked)
+pub async fn resolve(db: &SqlitePool, unit: i64, asked: Option<&str>) -> AppResult<Period> {
+    resolve_in(&crate::catalogue::target_years(db, unit).await?, asked)
 }
 
 #[derive(Deserialize, Default)]
@@ -155,8 +155,8 @@ pub struct PeriodOption {
 }
 
 impl PeriodChoice {
-    pub async fn load(db: &SqlitePool, current: Period) -> sqlx::Result<Self> {
-        Ok(Self::from_periods(current, all(db).await?))
+    pub async fn load(db: &SqlitePool, unit: i64, current: Period) -> sqlx::Result<Self> {
+        Ok(Self::from_periods(current, all(db, unit).await?))
     }
 
     pub fn from_periods(current: Period, periods: Vec<Period>) -> Self {
@@ -174,13 +174,18 @@ impl PeriodChoice {
     }
 }
 
-pub async fn deadline(db: &SqlitePool, p: Period) -> sqlx::Result<Option<NaiveDate>> {
-    let raw: Option<String> =
-        sqlx::query_scalar("SELECT deadline FROM period_deadlines WHERE year = ? AND semester = ?")
-            .bind(p.year)
-            .bind(p.semester)
-            .fetch_optional(db)
-            .await?;
+/// The unit's deadline of a period, else the instansi's default for it.
+pub async fn deadline(db: &SqlitePool, unit: i64, p: Period) -> sqlx::Result<Option<NaiveDate>> {
+    let raw: Option<String> = sqlx::query_scalar(
+        "SELECT deadline FROM period_deadlines
+         WHERE (unit_id = ? OR unit_id IS NULL) AND year = ? AND semester = ?
+         ORDER BY unit_id IS NULL LIMIT 1",
+    )
+    .bind(unit)
+    .bind(p.year)
+    .bind(p.semester)
+    .fetch_optional(db)
+    .await?;
     Ok(raw.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
 }
 

@@ -13,8 +13,10 @@ pub enum Access {
     Public,
     /// Any signed-in user.
     SignedIn,
-    /// Signed-in users with one of these roles.
+    /// Signed-in users with one of these roles in the request's unit.
     Roles(&'static [Role]),
+    /// Signed-in users with one of these instansi-wide roles.
+    Instansi(&'static [crate::tenant::InstansiRole]),
 }
 
 pub struct Route {

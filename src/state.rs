@@ -16,8 +16,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// The password hashing thread and its bounded queue.
     pub hasher: Arc<crate::auth::password::Hasher>,
-    /// The header's unit and ministry names; `None` until read, cleared when units change.
-    pub header_names: Arc<std::sync::RwLock<Option<(String, String)>>>,
+    /// The instansi's name for the header; `None` until read.
+    pub header_names: Arc<std::sync::RwLock<Option<String>>>,
 }
 
 impl AppState {

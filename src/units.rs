@@ -1,5 +1,5 @@
-//! Organisational units: the unit itself, the ministry centre, bureaus. The unit's
-//! own name and the ministry's name in the page header come from here.
+//! Pemegang kewenangan: the organisations a step's authority names (the step's own
+//! unit kerja, the ministry centre, bureaus), kept for the whole instansi.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -10,13 +10,14 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::audit::{Action, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::auth::{ClientIp, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::routes::{Access, Route};
 use crate::web::SelectOption;
 use crate::web::{Chrome, Form, parse_id, render, render_status};
 
-const ADMIN: Access = Access::Roles(&[Role::Admin]);
+/// Authority holders are the instansi's, shared by every unit.
+const ADMIN: Access = Access::Instansi(&[crate::tenant::InstansiRole::Admin]);
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
@@ -35,7 +36,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 pub const KINDS: [(&str, &str); 4] = [
-    ("instansi", "Unit kerja sendiri"),
+    ("instansi", "Unit kerja sendiri (unit langkah itu)"),
     ("pusat", "Kementerian (pusat)"),
     ("biro", "Biro"),
     ("lainnya", "Lainnya"),

@@ -98,6 +98,8 @@ pub(crate) const PAGE_SIZE: i64 = 50;
 
 pub(crate) async fn audit_page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
+    user: crate::auth::CurrentUser,
     chrome: Chrome,
     QueryData(q): QueryData<AuditQuery>,
 ) -> AppResult<Response> {
@@ -113,17 +115,22 @@ pub(crate) async fn audit_page(
         .filter(|s| !s.is_empty())
         .map(|s| s.chars().take(64).collect::<String>());
     let page = Pager::page_from(q.halaman.as_deref());
+    // a unit's people see their unit's trail; the instansi's also what concerns all
+    let instansi_too = user.is_instansi();
     let from = day_start_utc(q.dari.as_deref(), 0);
     let until = day_start_utc(q.sampai.as_deref(), 1);
     let total: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log
          WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor LIKE '%' || ?2 || '%')
-           AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)",
+           AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)
+           AND (unit_id = ?5 OR (?6 AND unit_id IS NULL))",
     )
     .bind(&action)
     .bind(&actor)
     .bind(&from)
     .bind(&until)
+    .bind(unit.id)
+    .bind(instansi_too)
     .fetch_one(&state.db)
     .await?;
     let pager = Pager::new(page, PAGE_SIZE, total, {
@@ -145,6 +152,7 @@ pub(crate) async fn audit_page(
         "SELECT at, actor, ip, action, summary, before_json, after_json FROM audit_log
          WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor LIKE '%' || ?2 || '%')
            AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6)
+           AND (unit_id = ?7 OR (?8 AND unit_id IS NULL))
          ORDER BY id DESC LIMIT ?3 OFFSET ?4",
     )
     .bind(&action)
@@ -153,6 +161,8 @@ pub(crate) async fn audit_page(
     .bind(pager.offset())
     .bind(&from)
     .bind(&until)
+    .bind(unit.id)
+    .bind(instansi_too)
     .fetch_all(&state.db)
     .await?;
     let rows = rows

@@ -37,10 +37,10 @@ pub(crate) struct DeadlinesPage {
     pub(crate) error: Option<String>,
 }
 
-pub(crate) async fn deadline_rows(db: &SqlitePool) -> sqlx::Result<Vec<DeadlineRow>> {
+pub(crate) async fn deadline_rows(db: &SqlitePool, unit: i64) -> sqlx::Result<Vec<DeadlineRow>> {
     let mut rows = Vec::new();
-    for p in all(db).await? {
-        let d = deadline(db, p).await?;
+    for p in all(db, unit).await? {
+        let d = deadline(db, unit, p).await?;
         rows.push(DeadlineRow {
             key: p.key(),
             label: p.label(),
@@ -56,11 +56,12 @@ pub(crate) async fn deadline_rows(db: &SqlitePool) -> sqlx::Result<Vec<DeadlineR
 
 pub(crate) async fn deadlines_page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
 ) -> AppResult<Response> {
     render(&DeadlinesPage {
         chrome,
-        rows: deadline_rows(&state.db).await?,
+        rows: deadline_rows(&state.db, unit.id).await?,
         error: None,
     })
 }
@@ -70,16 +71,25 @@ pub(crate) async fn deadlines_page(
 pub struct DeadlineForm {
     pub(crate) periode: String,
     pub(crate) tenggat: String,
+    /// Set by an instansi admin: the date is the instansi's default for the period.
+    pub(crate) bawaan: Option<String>,
 }
 
 pub(crate) async fn deadline_submit(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Form(form): Form<DeadlineForm>,
 ) -> AppResult<Response> {
-    let period = resolve(&state.db, Some(&form.periode)).await?;
+    let period = resolve(&state.db, unit.id, Some(&form.periode)).await?;
+    // the instansi's default applies to every unit without a date of its own
+    let scope = match form.bawaan {
+        Some(_) if user.is_instansi_admin() => None,
+        Some(_) => return Err(crate::error::AppError::Forbidden),
+        None => Some(unit.id),
+    };
     let raw = form.tenggat.trim();
     let date = if raw.is_empty() {
         None
@@ -87,7 +97,7 @@ pub(crate) async fn deadline_submit(
         match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
             Ok(d) if (2000..=2101).contains(&d.year()) => Some(d),
             _ => {
-                let mut rows = deadline_rows(&state.db).await?;
+                let mut rows = deadline_rows(&state.db, unit.id).await?;
                 for r in rows.iter_mut().filter(|r| r.key == period.key()) {
                     r.deadline = raw.chars().take(20).collect();
                 }
@@ -105,33 +115,39 @@ pub(crate) async fn deadline_submit(
             }
         }
     };
-    let before = deadline(&state.db, period).await?;
+    let before = deadline(&state.db, unit.id, period).await?;
     let mut tx = crate::db::write(&state.db).await?;
-    match date {
-        Some(d) => {
-            sqlx::query(
-                "INSERT INTO period_deadlines (year, semester, deadline) VALUES (?, ?, ?)
-                 ON CONFLICT (year, semester) DO UPDATE SET deadline = excluded.deadline",
-            )
-            .bind(period.year)
-            .bind(period.semester)
-            .bind(d.format("%Y-%m-%d").to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        None => {
-            sqlx::query("DELETE FROM period_deadlines WHERE year = ? AND semester = ?")
-                .bind(period.year)
-                .bind(period.semester)
-                .execute(&mut *tx)
-                .await?;
-        }
+    sqlx::query(
+        "DELETE FROM period_deadlines WHERE unit_id IS ? AND year = ? AND semester = ?",
+    )
+    .bind(scope)
+    .bind(period.year)
+    .bind(period.semester)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(d) = date {
+        sqlx::query(
+            "INSERT INTO period_deadlines (unit_id, year, semester, deadline) VALUES (?, ?, ?, ?)",
+        )
+        .bind(scope)
+        .bind(period.year)
+        .bind(period.semester)
+        .bind(d.format("%Y-%m-%d").to_string())
+        .execute(&mut *tx)
+        .await?;
     }
+    let actor = match scope {
+        Some(_) => Actor::user(&user, Some(ip)),
+        None => Actor::user(&user, Some(ip)).instansi_wide(),
+    };
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::DeadlineSet,
-            format!("Tenggat pelaporan {} diatur", period.label()),
+            match scope {
+                Some(_) => format!("Tenggat pelaporan {} diatur", period.label()),
+                None => format!("Tenggat bawaan instansi {} diatur", period.label()),
+            },
         )
         .change(
             json!({ "tenggat": before.map(|d| d.to_string()) }),

@@ -11,6 +11,9 @@ pub use weights::*;
 use crate::auth::Role;
 use crate::routes::{Access, Route};
 
+/// Instansi-wide settings: the same for every unit.
+const INSTANSI_ADMIN: Access = Access::Instansi(&[crate::tenant::InstansiRole::Admin]);
+
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
     let admin = Access::Roles(&[Role::Admin]);
@@ -27,13 +30,13 @@ pub fn routes() -> Vec<Route> {
             admin,
             post(deadlines::deadline_submit),
         ),
-        Route::new("GET", "/admin/bobot", admin, get(weights::weights_page)),
+        Route::new("GET", "/admin/bobot", INSTANSI_ADMIN, get(weights::weights_page)),
         Route::new(
             "GET",
             "/audit",
             Access::Roles(&[Role::Admin, Role::Pimpinan]),
             get(audit::audit_page),
         ),
-        Route::new("POST", "/admin/bobot", admin, post(weights::weights_submit)),
+        Route::new("POST", "/admin/bobot", INSTANSI_ADMIN, post(weights::weights_submit)),
     ]
 }

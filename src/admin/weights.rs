@@ -30,12 +30,14 @@ pub struct WeightRow {
 
 async fn component_names(
     db: &sqlx::SqlitePool,
+    unit: i64,
     year: i64,
 ) -> sqlx::Result<HashMap<String, String>> {
     Ok(
         sqlx::query_as::<_, (String, String)>(
-            "SELECT numeral, name FROM components WHERE year = ?",
+            "SELECT numeral, name FROM components WHERE unit_id = ? AND year = ?",
         )
+        .bind(unit)
         .bind(year)
         .fetch_all(db)
         .await?
@@ -63,17 +65,18 @@ pub struct WeightsQuery {
 
 pub(crate) async fn weights_page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     QueryData(q): QueryData<WeightsQuery>,
 ) -> AppResult<Response> {
-    let year = crate::catalogue::year_or_latest(&state.db, q.tahun.as_deref()).await?;
+    let year = crate::catalogue::year_or_latest(&state.db, unit.id, q.tahun.as_deref()).await?;
     let (w, default_weights) = crate::score::weights(&state.db, year).await?;
-    let names = component_names(&state.db, year).await?;
+    let names = component_names(&state.db, unit.id, year).await?;
     render(&WeightsPage {
         chrome,
         year,
         years: crate::catalogue::year_options(
-            &crate::catalogue::target_years(&state.db).await?,
+            &crate::catalogue::target_years(&state.db, unit.id).await?,
             year,
         ),
         rows: NUMERALS
@@ -91,13 +94,14 @@ pub(crate) async fn weights_page(
 
 pub(crate) async fn weights_submit(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let year =
-        crate::catalogue::year_or_latest(&state.db, form.get("tahun").map(String::as_str)).await?;
+        crate::catalogue::year_or_latest(&state.db, unit.id, form.get("tahun").map(String::as_str)).await?;
     let mut errors = Vec::new();
     let mut values = Vec::new();
     for n in NUMERALS {
@@ -111,14 +115,14 @@ pub(crate) async fn weights_submit(
         }
     }
     if !errors.is_empty() {
-        let names = component_names(&state.db, year).await?;
+        let names = component_names(&state.db, unit.id, year).await?;
         return render_status(
             StatusCode::BAD_REQUEST,
             &WeightsPage {
                 chrome,
                 year,
                 years: crate::catalogue::year_options(
-                    &crate::catalogue::target_years(&state.db).await?,
+                    &crate::catalogue::target_years(&state.db, unit.id).await?,
                     year,
                 ),
                 rows: NUMERALS

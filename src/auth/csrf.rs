@@ -17,8 +17,18 @@ pub const FIELD: &str = "csrf_token";
 /// sign-in form's cookie.
 pub fn expected_token(parts: &Parts) -> Option<String> {
     match parts.extensions.get::<CurrentUser>() {
-        Some(u) => Some(u.csrf_token.clone()),
+        Some(u) => Some(form_token(u)),
         None => cookie_value(&parts.headers, PRE_CSRF_COOKIE),
+    }
+}
+
+/// The token a page's forms carry: the session's, bound to the unit the page shows.
+/// A form of unit A sent after another tab opened unit B is refused instead of
+/// changing unit B's data.
+pub fn form_token(u: &CurrentUser) -> String {
+    match &u.unit {
+        Some(unit) => format!("{}.{}", u.csrf_token, unit.id),
+        None => u.csrf_token.clone(),
     }
 }
 

@@ -26,8 +26,15 @@ pub struct CurrentUser {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    /// The role in the request's unit (an instansi admin is admin in every unit).
     pub role: Role,
-    pub unit_id: Option<i64>,
+    pub instansi_role: Option<crate::tenant::InstansiRole>,
+    /// The unit the request is about; `None` for a person without any unit.
+    pub unit: Option<crate::tenant::UnitRef>,
+    /// How many units the person may open (the switcher shows for more than one).
+    pub unit_count: i64,
+    /// Reads only: an instansi leader in a unit where they hold no role of their own.
+    pub read_only: bool,
     pub must_change_password: bool,
     pub session_hash: String,
     pub csrf_token: String,
@@ -36,6 +43,15 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn is(&self, roles: &[Role]) -> bool {
         roles.contains(&self.role)
+    }
+
+    pub fn is_instansi_admin(&self) -> bool {
+        self.instansi_role == Some(crate::tenant::InstansiRole::Admin)
+    }
+
+    /// Instansi admins and leaders: they see every unit.
+    pub fn is_instansi(&self) -> bool {
+        self.instansi_role.is_some()
     }
 }
 
@@ -94,6 +110,11 @@ fn method_key(method: &Method) -> &'static str {
 /// Paths a user who must replace their password may still reach.
 fn allowed_before_password_change(path: &str) -> bool {
     matches!(path, "/akun/kata-sandi" | "/logout")
+}
+
+/// What a reader (an instansi leader outside their own units) may still post.
+fn allowed_read_only(path: &str) -> bool {
+    matches!(path, "/akun/kata-sandi" | "/logout" | "/unit/pilih")
 }
 
 /// A local path to come back to after sign-in; anything else is dropped.
@@ -173,13 +194,33 @@ pub async fn authorize(State(authz): State<Authz>, req: Request, next: Next) -> 
         .or(peer)
         .unwrap_or_else(|| "tidak diketahui".into());
 
-    let user = match cookie_value(req.headers(), SESSION_COOKIE) {
+    let mut user = match cookie_value(req.headers(), SESSION_COOKIE) {
         Some(raw) => match session::lookup(state, &raw).await {
             Ok(u) => u,
             Err(e) => return AppError::from(e).into_response(),
         },
         None => None,
     };
+    let prefix = req
+        .extensions()
+        .get::<crate::tenant::UnitPrefix>()
+        .map(|p| p.0.clone());
+    if let Some((u, session_unit)) = user.as_mut() {
+        if let Err(e) = crate::tenant::resolve(&state.db, u, prefix.as_deref(), *session_unit).await
+        {
+            return e.into_response();
+        }
+        // the unit opened by its address is the one the next plain address shows
+        let opened = u.unit.as_ref().map(|x| x.id);
+        if opened != *session_unit
+            && let Err(e) = session::set_unit(&state.db, &u.session_hash, opened).await
+        {
+            return AppError::from(e).into_response();
+        }
+    } else if prefix.is_some() && access != Access::Public {
+        return login_redirect(&req);
+    }
+    let user = user.map(|(u, _)| u);
 
     match (access, &user) {
         (Access::Public, _) => {}
@@ -187,7 +228,23 @@ pub async fn authorize(State(authz): State<Authz>, req: Request, next: Next) -> 
         (Access::Roles(roles), Some(u)) if !u.is(roles) => {
             return AppError::Forbidden.into_response();
         }
+        (Access::Instansi(roles), Some(u))
+            if !u.instansi_role.is_some_and(|r| roles.contains(&r)) =>
+        {
+            return AppError::Forbidden.into_response();
+        }
         _ => {}
+    }
+    if let Some(u) = &user
+        && u.read_only
+        && req.method() == Method::POST
+        && access != Access::Public
+        && !allowed_read_only(&path)
+    {
+        return AppError::ForbiddenWith(
+            "Pimpinan instansi membaca data unit ini tetapi tidak mengubahnya.".into(),
+        )
+        .into_response();
     }
     if let Some(u) = &user
         && u.must_change_password

@@ -37,18 +37,20 @@ struct SessionRow {
     expires_at: i64,
     username: String,
     display_name: String,
-    role: String,
+    instansi_role: Option<String>,
     unit_id: Option<i64>,
     must_change_password: bool,
     active: bool,
 }
 
-/// The user behind a session cookie, if the session is live and the account active.
-pub async fn lookup(state: &AppState, raw: &str) -> sqlx::Result<Option<CurrentUser>> {
+/// The user behind a session cookie, if the session is live and the account active,
+/// with the unit the session last opened. The unit and the role in it are resolved
+/// afterwards (`tenant::resolve`).
+pub async fn lookup(state: &AppState, raw: &str) -> sqlx::Result<Option<(CurrentUser, Option<i64>)>> {
     let id_hash = hash_id(raw);
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.expires_at,
-                u.username, u.display_name, u.role, u.unit_id, u.must_change_password, u.active
+                u.username, u.display_name, u.instansi_role, s.unit_id, u.must_change_password, u.active
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = ?",
     )
@@ -72,19 +74,37 @@ pub async fn lookup(state: &AppState, raw: &str) -> sqlx::Result<Option<CurrentU
             .execute(&state.db)
             .await?;
     }
-    let Some(role) = Role::parse(&row.role) else {
-        return Ok(None);
-    };
-    Ok(Some(CurrentUser {
-        id: row.user_id,
-        username: row.username,
-        display_name: row.display_name,
-        role,
-        unit_id: row.unit_id,
-        must_change_password: row.must_change_password,
-        session_hash: id_hash,
-        csrf_token: row.csrf_token,
-    }))
+    let instansi_role = row
+        .instansi_role
+        .as_deref()
+        .and_then(crate::tenant::InstansiRole::parse);
+    Ok(Some((
+        CurrentUser {
+            id: row.user_id,
+            username: row.username,
+            display_name: row.display_name,
+            // until the unit is resolved, the least a signed-in person is
+            role: Role::Staf,
+            instansi_role,
+            unit: None,
+            unit_count: 0,
+            read_only: false,
+            must_change_password: row.must_change_password,
+            session_hash: id_hash,
+            csrf_token: row.csrf_token,
+        },
+        row.unit_id,
+    )))
+}
+
+/// Remembers the unit a session opened last.
+pub async fn set_unit(db: &SqlitePool, id_hash: &str, unit: Option<i64>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET unit_id = ? WHERE id_hash = ?")
+        .bind(unit)
+        .bind(id_hash)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// Starts a session with a fresh id; returns the raw id for the cookie.

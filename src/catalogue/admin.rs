@@ -31,9 +31,10 @@ pub(crate) struct CopyPage {
 
 pub(crate) async fn copy_form(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
 ) -> AppResult<Response> {
-    let years = catalogue::target_years(&state.db).await?;
+    let years = catalogue::target_years(&state.db, unit.id).await?;
     let latest = years.first().copied().unwrap_or(2021);
     render(&CopyPage {
         chrome,
@@ -54,16 +55,17 @@ pub struct CopyInput {
 
 pub(crate) async fn copy_submit(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Form(input): Form<CopyInput>,
 ) -> AppResult<Response> {
-    let years = catalogue::target_years(&state.db).await?;
+    let years = catalogue::target_years(&state.db, unit.id).await?;
     let from = input.dari.trim().parse::<i64>().unwrap_or(0);
     let with = input.penugasan.is_some();
     let result = match input.ke.trim().parse::<i64>() {
-        Ok(to) => copy(&state.db, &Actor::user(&user, Some(ip)), from, to, with)
+        Ok(to) => copy(&state.db, &Actor::user(&user, Some(ip)), unit.id, from, to, with)
             .await
             .map(|n| (to, n)),
         Err(_) => Err(YearError::Refused(
@@ -110,6 +112,7 @@ pub(crate) async fn import_form(chrome: Chrome) -> AppResult<Response> {
 
 pub(crate) async fn import_submit(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
@@ -151,7 +154,7 @@ pub(crate) async fn import_submit(
             vec!["Pilih berkas CSV yang akan diimpor.".into()],
         );
     }
-    match import(&state.db, &Actor::user(&user, Some(ip)), year, &bytes).await {
+    match import(&state.db, &Actor::user(&user, Some(ip)), unit.id, year, &bytes).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-diimpor"))
                 .into_response(),

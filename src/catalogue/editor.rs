@@ -73,20 +73,29 @@ impl Kind {
     }
 }
 
-/// The year an item belongs to.
-pub(crate) async fn item_year(db: &SqlitePool, kind: Kind, id: i64) -> sqlx::Result<Option<i64>> {
+/// The year an item of the unit belongs to; `None` for another unit's item.
+pub(crate) async fn item_year(
+    db: &SqlitePool,
+    unit: i64,
+    kind: Kind,
+    id: i64,
+) -> sqlx::Result<Option<i64>> {
     let sql = match kind {
         Kind::Area => {
-            "SELECT c.year FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ?"
+            "SELECT c.year FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ? AND c.unit_id = ?"
         }
         Kind::Indicator => {
-            "SELECT c.year FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ?"
+            "SELECT c.year FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ? AND c.unit_id = ?"
         }
         Kind::Step => {
-            "SELECT c.year FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ?"
+            "SELECT c.year FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ? AND c.unit_id = ?"
         }
     };
-    sqlx::query_scalar(sql).bind(id).fetch_optional(db).await
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .bind(unit)
+        .fetch_optional(db)
+        .await
 }
 
 pub(crate) fn check_text(label: &str, text: &str) -> Option<String> {
@@ -131,13 +140,13 @@ pub(crate) async fn back_to_item(
 ) -> sqlx::Result<String> {
     let sql = match kind {
         Kind::Area => {
-            "SELECT c.numeral FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ?"
+            "SELECT c.numeral FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ? AND c.unit_id = ?"
         }
         Kind::Indicator => {
-            "SELECT c.numeral FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ?"
+            "SELECT c.numeral FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ? AND c.unit_id = ?"
         }
         Kind::Step => {
-            "SELECT c.numeral FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ?"
+            "SELECT c.numeral FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ? AND c.unit_id = ?"
         }
     };
     let numeral: Option<String> = sqlx::query_scalar(sql).bind(id).fetch_optional(db).await?;
@@ -151,11 +160,12 @@ pub(crate) async fn back_to_item(
 pub(crate) async fn editor_page(
     state: &AppState,
     chrome: Chrome,
+    unit: i64,
     year: i64,
     component: Option<&str>,
     error: Option<String>,
 ) -> AppResult<EditorPage> {
-    let mut catalogue = catalogue::load(&state.db, year)
+    let mut catalogue = catalogue::load(&state.db, unit, year)
         .await?
         .ok_or_else(|| AppError::NotFoundWith(format!("Tahun target {year} tidak ada.")))?;
     let shown = component
@@ -171,7 +181,7 @@ pub(crate) async fn editor_page(
     catalogue.components.retain(|c| c.numeral == shown);
     Ok(EditorPage {
         chrome,
-        years: catalogue::year_options(&catalogue::target_years(&state.db).await?, year),
+        years: catalogue::year_options(&catalogue::target_years(&state.db, unit).await?, year),
         catalogue,
         components,
         error,
@@ -180,11 +190,12 @@ pub(crate) async fn editor_page(
 
 pub(crate) async fn editor(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     QueryData(q): QueryData<EditorQuery>,
 ) -> AppResult<Response> {
-    let year = year_or_latest(&state.db, q.tahun.as_deref()).await?;
-    render(&editor_page(&state, chrome, year, q.komponen.as_deref(), None).await?)
+    let year = year_or_latest(&state.db, unit.id, q.tahun.as_deref()).await?;
+    render(&editor_page(&state, chrome, unit.id, year, q.komponen.as_deref(), None).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -197,6 +208,7 @@ pub struct AddInput {
 
 pub(crate) async fn add_item(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
@@ -211,16 +223,18 @@ pub(crate) async fn add_item(
         .map_err(|_| AppError::BadRequest("Induk tidak dikenal.".into()))?;
     let parent_year = match kind {
         Kind::Area => {
-            sqlx::query_scalar("SELECT year FROM components WHERE id = ?")
+            sqlx::query_scalar("SELECT year FROM components WHERE id = ? AND unit_id = ?")
                 .bind(parent)
+                .bind(unit.id)
                 .fetch_optional(&state.db)
                 .await?
         }
-        Kind::Indicator => item_year(&state.db, Kind::Area, parent).await?,
-        Kind::Step => item_year(&state.db, Kind::Indicator, parent).await?,
+        Kind::Indicator => item_year(&state.db, unit.id, Kind::Area, parent).await?,
+        Kind::Step => item_year(&state.db, unit.id, Kind::Indicator, parent).await?,
     };
+    // another unit's item is as unknown as one that does not exist
     let Some(year) = parent_year else {
-        return Err(AppError::BadRequest("Induk tidak dikenal.".into()));
+        return Err(AppError::NotFound);
     };
     let mut problems: Vec<String> = check_text(kind.label(), &input.text).into_iter().collect();
     if kind == Kind::Step {

@@ -276,6 +276,7 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
 pub async fn import(
     db: &SqlitePool,
     actor: &Actor,
+    unit: i64,
     year: i64,
     bytes: &[u8],
 ) -> Result<u64, YearError> {
@@ -287,7 +288,7 @@ pub async fn import(
     let rows = parse_import(bytes).map_err(YearError::Invalid)?;
     // Checked under the write lock: two imports into one year cannot both pass.
     let mut tx = crate::db::write(db).await?;
-    if year_exists(&mut tx, year).await? {
+    if year_exists(&mut tx, unit, year).await? {
         return Err(YearError::Taken(format!(
             "Tahun {year} sudah punya target; impor hanya ke tahun yang belum punya target."
         )));
@@ -301,9 +302,9 @@ pub async fn import(
     if !problems.is_empty() {
         return Err(YearError::Invalid(problems));
     }
-    let n = insert_year(&mut tx, year, &rows).await?;
+    let n = insert_year(&mut tx, unit, year, &rows).await?;
     tx.commit(
-        actor,
+        &actor.clone().in_unit(unit),
         Entry::new(
             Action::TargetsImported,
             format!("Target tahun {year} diimpor dari CSV ({n} langkah aksi)"),

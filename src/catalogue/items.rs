@@ -18,10 +18,12 @@ use crate::web::{Acting, Chrome, Form, parse_id, render, render_status};
 
 /// The path's kind and id checked against the catalogue, with the item's year:
 /// an unknown kind is 400, a missing item 404.
-async fn locate(db: &SqlitePool, jenis: &str, id: &str) -> AppResult<(Kind, i64, i64)> {
+async fn locate(db: &SqlitePool, unit: i64, jenis: &str, id: &str) -> AppResult<(Kind, i64, i64)> {
     let kind = Kind::parse(jenis)?;
     let id = parse_id(id)?;
-    let year = item_year(db, kind, id).await?.ok_or(AppError::NotFound)?;
+    let year = item_year(db, unit, kind, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok((kind, id, year))
 }
 
@@ -77,10 +79,11 @@ pub(crate) async fn unit_choices(
 
 pub(crate) async fn edit_form(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     Path((jenis, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (kind, id, year) = locate(&state.db, &jenis, &id).await?;
+    let (kind, id, year) = locate(&state.db, unit.id, &jenis, &id).await?;
     let (text, authority) = current_text(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -123,13 +126,14 @@ pub struct ItemInput {
 
 pub(crate) async fn edit_submit(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path((jenis, id)): Path<(String, String)>,
     Form(form): Form<ItemInput>,
 ) -> AppResult<Response> {
-    let (kind, id, year) = locate(&state.db, &jenis, &id).await?;
+    let (kind, id, year) = locate(&state.db, unit.id, &jenis, &id).await?;
     let (before_text, before_authority) = current_text(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -234,12 +238,13 @@ pub struct MoveInput {
 
 pub(crate) async fn move_item(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path((jenis, id)): Path<(String, String)>,
     Form(input): Form<MoveInput>,
 ) -> AppResult<Response> {
-    let (kind, id, year) = locate(&state.db, &jenis, &id).await?;
+    let (kind, id, year) = locate(&state.db, unit.id, &jenis, &id).await?;
     let up = match input.arah.as_str() {
         "naik" => true,
         "turun" => false,
@@ -319,11 +324,12 @@ pub struct StateInput {
 
 pub(crate) async fn retire_item(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     Acting { user: _, actor }: Acting,
     Path((jenis, id)): Path<(String, String)>,
     Form(input): Form<StateInput>,
 ) -> AppResult<Response> {
-    let (kind, id, year) = locate(&state.db, &jenis, &id).await?;
+    let (kind, id, year) = locate(&state.db, unit.id, &jenis, &id).await?;
     let in_force = match input.berlaku.trim() {
         "1" => true,
         "0" => false,

@@ -179,16 +179,19 @@ pub(crate) struct FlatRow {
 /// Unit names are joined with a character no unit name contains.
 pub(crate) const UNIT_SEPARATOR: char = '\u{1f}';
 
-pub async fn target_years(db: &SqlitePool) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT year FROM target_years ORDER BY year DESC")
+pub async fn target_years(db: &SqlitePool, unit: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? ORDER BY year DESC")
+        .bind(unit)
         .fetch_all(db)
         .await
 }
 
 /// Loads a year's whole catalogue; `None` when the year has no targets.
-pub async fn load(db: &SqlitePool, year: i64) -> sqlx::Result<Option<Catalogue>> {
-    let exists: Option<i64> = sqlx::query_scalar("SELECT year FROM target_years WHERE year = ?")
-        .bind(year)
+pub async fn load(db: &SqlitePool, unit: i64, year: i64) -> sqlx::Result<Option<Catalogue>> {
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? AND year = ?")
+            .bind(unit)
+            .bind(year)
         .fetch_optional(db)
         .await?;
     if exists.is_none() {
@@ -203,18 +206,21 @@ pub async fn load(db: &SqlitePool, year: i64) -> sqlx::Result<Option<Catalogue>>
                 a.retired_at IS NOT NULL AS a_retired, i.retired_at IS NOT NULL AS i_retired,
                 s.retired_at IS NOT NULL AS s_retired,
                 (SELECT group_concat(u.name, char(31)) FROM
-                    (SELECT u.name FROM step_authorities sa JOIN units u ON u.id = sa.unit_id
+                    (SELECT CASE u.kind WHEN 'instansi' THEN w.name ELSE u.name END AS name
+                     FROM step_authorities sa JOIN units u ON u.id = sa.unit_id
                      WHERE sa.step_id = s.id ORDER BY u.id) u) AS units,
                 (SELECT group_concat(q.question_id, ';') FROM
                     (SELECT question_id FROM lke_step_questions WHERE step_id = s.id
                      ORDER BY question_id) q) AS questions
          FROM components c
+         JOIN work_units w ON w.id = c.unit_id
          JOIN areas a ON a.component_id = c.id
          JOIN indicators i ON i.area_id = a.id
          JOIN action_steps s ON s.indicator_id = i.id
-         WHERE c.year = ?
+         WHERE c.unit_id = ? AND c.year = ?
          ORDER BY c.position, a.position, i.position, s.position",
     )
+    .bind(unit)
     .bind(year)
     .fetch_all(db)
     .await?;
@@ -284,18 +290,23 @@ pub struct YearQuery {
 }
 
 /// The year asked for (which must have targets), or the most recent target year.
-pub async fn year_or_latest(db: &SqlitePool, asked: Option<&str>) -> AppResult<i64> {
+pub async fn year_or_latest(db: &SqlitePool, unit: i64, asked: Option<&str>) -> AppResult<i64> {
     let year = match asked.map(str::trim).filter(|s| !s.is_empty()) {
         Some(y) => y.parse::<i64>().map_err(|_| AppError::NotFound)?,
-        None => sqlx::query_scalar::<_, Option<i64>>("SELECT max(year) FROM target_years")
-            .fetch_one(db)
+        None => sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT max(year) FROM target_years WHERE unit_id = ?",
+        )
+        .bind(unit)
+        .fetch_one(db)
             .await?
             .ok_or_else(|| AppError::NotFoundWith("Belum ada tahun target sama sekali.".into()))?,
     };
-    let exists: Option<i64> = sqlx::query_scalar("SELECT year FROM target_years WHERE year = ?")
-        .bind(year)
-        .fetch_optional(db)
-        .await?;
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? AND year = ?")
+            .bind(unit)
+            .bind(year)
+            .fetch_optional(db)
+            .await?;
     exists.ok_or_else(|| AppError::NotFoundWith(format!("Tahun target {year} tidak ada.")))
 }
 

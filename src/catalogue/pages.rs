@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
+use crate::tenant::Unit;
 use crate::error::{AppError, AppResult};
 use crate::web::{Chrome, QueryData, render};
 
@@ -42,11 +43,14 @@ pub fn year_options(years: &[i64], chosen: i64) -> Vec<YearOption> {
 pub(crate) async fn overview(
     State(state): State<AppState>,
     chrome: Chrome,
+    unit: Unit,
     QueryData(q): QueryData<YearQuery>,
 ) -> AppResult<Response> {
-    let year = year_or_latest(&state.db, q.tahun.as_deref()).await?;
-    let catalogue = load(&state.db, year).await?.ok_or(AppError::NotFound)?;
-    let years = year_options(&target_years(&state.db).await?, year);
+    let year = year_or_latest(&state.db, unit.id, q.tahun.as_deref()).await?;
+    let catalogue = load(&state.db, unit.id, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let years = year_options(&target_years(&state.db, unit.id).await?, year);
     render(&OverviewPage {
         chrome,
         catalogue,
@@ -65,15 +69,19 @@ pub(crate) struct ComponentPage {
 pub(crate) async fn component_page(
     State(state): State<AppState>,
     chrome: Chrome,
+    unit: Unit,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let id = crate::web::parse_id(&id)?;
-    let year: i64 = sqlx::query_scalar("SELECT year FROM components WHERE id = ?")
+    let year: i64 = sqlx::query_scalar("SELECT year FROM components WHERE id = ? AND unit_id = ?")
         .bind(id)
+        .bind(unit.id)
         .fetch_optional(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let catalogue = load(&state.db, year).await?.ok_or(AppError::NotFound)?;
+    let catalogue = load(&state.db, unit.id, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let component = catalogue
         .components
         .into_iter()
@@ -88,10 +96,13 @@ pub(crate) async fn component_page(
 
 pub(crate) async fn export_download(
     State(state): State<AppState>,
+    unit: Unit,
     QueryData(q): QueryData<YearQuery>,
 ) -> AppResult<Response> {
-    let year = year_or_latest(&state.db, q.tahun.as_deref()).await?;
-    let catalogue = load(&state.db, year).await?.ok_or(AppError::NotFound)?;
+    let year = year_or_latest(&state.db, unit.id, q.tahun.as_deref()).await?;
+    let catalogue = load(&state.db, unit.id, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let body = to_csv(&catalogue)?;
     Ok((
         [

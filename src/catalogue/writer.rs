@@ -99,10 +99,12 @@ pub(crate) async fn insert_child(
 /// Writes a new target year from rows already validated; on the caller's transaction.
 pub async fn insert_year(
     conn: &mut SqliteConnection,
+    unit: i64,
     year: i64,
     rows: &[NewStep],
 ) -> sqlx::Result<u64> {
-    sqlx::query("INSERT INTO target_years (year, title) VALUES (?, ?)")
+    sqlx::query("INSERT INTO target_years (unit_id, year, title) VALUES (?, ?, ?)")
+        .bind(unit)
         .bind(year)
         .bind(format!(
             "Target Prioritas Pembangunan Zona Integritas Tahun {year}"
@@ -118,8 +120,9 @@ pub async fn insert_year(
             Some(id) => *id,
             None => {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO components (year, position, numeral, name) VALUES (?, ?, ?, ?) RETURNING id",
+                    "INSERT INTO components (unit_id, year, position, numeral, name) VALUES (?, ?, ?, ?, ?) RETURNING id",
                 )
+                .bind(unit)
                 .bind(year)
                 .bind(position)
                 .bind(&r.numeral)
@@ -179,10 +182,11 @@ pub async fn insert_year(
 /// units and optionally their assignments (active users only) into the new year `to`.
 pub async fn copy_year(
     conn: &mut SqliteConnection,
-    from: i64,
-    to: i64,
+    from: (i64, i64),
+    to: (i64, i64),
     with_assignments: bool,
 ) -> sqlx::Result<u64> {
+    let ((from_unit, from), (to_unit, to)) = (from, to);
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
@@ -200,9 +204,11 @@ pub async fn copy_year(
                 i.id AS i_id, i.text AS i_text, s.text AS s_text, s.authority_text AS authority
          FROM components c JOIN areas a ON a.component_id = c.id
          JOIN indicators i ON i.area_id = a.id JOIN action_steps s ON s.indicator_id = i.id
-         WHERE c.year = ? AND a.retired_at IS NULL AND i.retired_at IS NULL AND s.retired_at IS NULL
+         WHERE c.unit_id = ? AND c.year = ?
+           AND a.retired_at IS NULL AND i.retired_at IS NULL AND s.retired_at IS NULL
          ORDER BY c.position, a.position, i.position, s.position",
     )
+    .bind(from_unit)
     .bind(from)
     .fetch_all(&mut *conn)
     .await?;
@@ -260,7 +266,7 @@ pub async fn copy_year(
             questions: Vec::new(),
         });
     }
-    let n = insert_year(conn, to, &rows).await?;
+    let n = insert_year(conn, to_unit, to, &rows).await?;
     Ok(n)
 }
 
@@ -289,18 +295,25 @@ impl From<YearError> for crate::error::AppError {
     }
 }
 
-pub(crate) async fn year_exists(conn: &mut SqliteConnection, year: i64) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM target_years WHERE year = ?")
+pub(crate) async fn year_exists(
+    conn: &mut SqliteConnection,
+    unit: i64,
+    year: i64,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM target_years WHERE unit_id = ? AND year = ?")
+        .bind(unit)
         .bind(year)
         .fetch_one(conn)
         .await?;
     Ok(n > 0)
 }
 
-/// "Salin target": refuses an unknown source or a year that already has targets.
+/// "Salin target" within a unit: refuses an unknown source or a year that already
+/// has targets.
 pub async fn copy(
     db: &SqlitePool,
     actor: &Actor,
+    unit: i64,
     from: i64,
     to: i64,
     with_assignments: bool,
@@ -312,19 +325,19 @@ pub async fn copy(
     }
     // Checked under the write lock: two copies to one year cannot both pass.
     let mut tx = crate::db::write(db).await?;
-    if !year_exists(&mut tx, from).await? {
+    if !year_exists(&mut tx, unit, from).await? {
         return Err(YearError::Refused(format!(
             "Tahun sumber {from} tidak punya target."
         )));
     }
-    if year_exists(&mut tx, to).await? {
+    if year_exists(&mut tx, unit, to).await? {
         return Err(YearError::Taken(format!(
             "Tahun {to} sudah punya target; penyalinan ditolak agar tidak ada yang tertimpa."
         )));
     }
-    let n = copy_year(&mut tx, from, to, with_assignments).await?;
+    let n = copy_year(&mut tx, (unit, from), (unit, to), with_assignments).await?;
     tx.commit(
-        actor,
+        &actor.clone().in_unit(unit),
         Entry::new(
             Action::TargetsCopied,
             format!("Target {from} disalin ke {to} ({n} langkah aksi)"),
@@ -333,4 +346,70 @@ pub async fn copy(
     )
     .await?;
     Ok(n)
+}
+
+/// Copies a template unit's year to other units, all or none: refused when any
+/// target unit already has targets for the year. Assignments name one unit's people,
+/// so they are never copied across units. Returns the steps written per unit.
+pub async fn copy_to_units(
+    db: &SqlitePool,
+    actor: &Actor,
+    from: (&crate::tenant::UnitRef, i64),
+    to_year: i64,
+    to_units: &[crate::tenant::UnitRef],
+) -> Result<u64, YearError> {
+    let (from_unit, from_year) = from;
+    if !valid_year(to_year) {
+        return Err(YearError::Refused(format!(
+            "Tahun tujuan {to_year} harus antara 2000 dan 2100."
+        )));
+    }
+    if to_units.is_empty() {
+        return Err(YearError::Refused("Pilih paling sedikit satu unit tujuan.".into()));
+    }
+    let mut tx = crate::db::write(db).await?;
+    if !year_exists(&mut tx, from_unit.id, from_year).await? {
+        return Err(YearError::Refused(format!(
+            "Unit {} tidak punya target tahun {from_year}.",
+            from_unit.code
+        )));
+    }
+    let mut taken = Vec::new();
+    for u in to_units {
+        if u.id == from_unit.id && from_year == to_year {
+            return Err(YearError::Refused(format!(
+                "Unit {} adalah sumbernya sendiri untuk tahun yang sama.",
+                u.code
+            )));
+        }
+        if year_exists(&mut tx, u.id, to_year).await? {
+            taken.push(u.code.clone());
+        }
+    }
+    if !taken.is_empty() {
+        return Err(YearError::Taken(format!(
+            "Unit {} sudah punya target tahun {to_year}; tidak ada yang disalin agar tidak ada yang tertimpa.",
+            taken.join(", ")
+        )));
+    }
+    let mut per_unit = 0;
+    let mut entries = Vec::new();
+    for u in to_units {
+        per_unit = copy_year(&mut tx, (from_unit.id, from_year), (u.id, to_year), false).await?;
+        entries.push(u.code.clone());
+    }
+    tx.commit(
+        &actor.clone().instansi_wide(),
+        Entry::new(
+            Action::TargetsCopiedToUnits,
+            format!(
+                "Target {} {from_year} disalin ke {} unit untuk {to_year} ({per_unit} langkah aksi per unit)",
+                from_unit.code,
+                entries.len()
+            ),
+        )
+        .after(json!({"dari_unit": from_unit.code, "dari": from_year, "ke": to_year, "ke_unit": entries, "langkah": per_unit})),
+    )
+    .await?;
+    Ok(per_unit)
 }

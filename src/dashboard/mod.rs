@@ -111,23 +111,25 @@ pub(crate) fn item(r: &StepRow, note: String) -> ListItem {
 
 pub async fn compute(
     db: &SqlitePool,
+    unit: i64,
     period: Period,
     today: NaiveDate,
 ) -> AppResult<DashboardData> {
-    let rows = step::period_rows(db, period, None).await?;
+    let rows = step::period_rows(db, unit, period, None).await?;
     let prev = period.previous();
     let prev_exists: Option<i64> =
-        sqlx::query_scalar("SELECT year FROM target_years WHERE year = ?")
+        sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? AND year = ?")
+            .bind(unit)
             .bind(prev.year)
             .fetch_optional(db)
             .await?;
     let prev_rows = match prev_exists {
-        Some(_) => Some(step::period_rows(db, prev, None).await?),
+        Some(_) => Some(step::period_rows(db, unit, prev, None).await?),
         None => None,
     };
     let (weights, default_weights) = weights(db, period.year).await?;
     let estimates = estimate(&rows, &weights);
-    let deadline = periods::deadline(db, period).await?;
+    let deadline = periods::deadline(db, unit, period).await?;
     let past_deadline = deadline.is_some_and(|d| today > d);
 
     let mut components: Vec<ComponentStats> = Vec::new();
@@ -207,9 +209,10 @@ pub async fn compute(
          JOIN action_steps s ON s.id = sa.step_id
          JOIN indicators i ON i.id = s.indicator_id
          JOIN areas a ON a.id = i.area_id
-         JOIN components c ON c.id = a.component_id AND c.year = ?
+         JOIN components c ON c.id = a.component_id AND c.unit_id = ? AND c.year = ?
          ORDER BY u.display_name",
     )
+    .bind(unit)
     .bind(period.year)
     .fetch_all(db)
     .await?;
@@ -266,27 +269,37 @@ pub(crate) type CacheEntry = (i64, NaiveDate, Arc<DashboardData>, Arc<String>);
 
 #[derive(Default)]
 pub struct Cache {
-    pub(crate) entries: Mutex<HashMap<Period, CacheEntry>>,
+    pub(crate) entries: Mutex<HashMap<(i64, Period), CacheEntry>>,
     /// The target years, under the same stamp (copying or importing a year is audited).
-    pub(crate) years: Mutex<Option<(i64, Arc<Vec<i64>>)>>,
+    pub(crate) years: Mutex<HashMap<i64, (i64, Arc<Vec<i64>>)>>,
 }
 
-/// The newest audit id: changes whenever anything the dashboard shows changes.
-pub async fn stamp(state: &AppState) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
-        .fetch_one(&state.db)
-        .await
+/// The newest audit id of the unit or of the instansi as a whole: changes whenever
+/// anything the unit's dashboard shows changes (every such change is audited, with
+/// its unit, in the same transaction).
+pub async fn stamp(state: &AppState, unit: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT max(coalesce((SELECT max(id) FROM audit_log WHERE unit_id = ?), 0),
+                    coalesce((SELECT max(id) FROM audit_log WHERE unit_id IS NULL), 0))",
+    )
+    .bind(unit)
+    .fetch_one(&state.db)
+    .await
 }
 
-pub async fn cached_years(state: &AppState, stamp: i64) -> sqlx::Result<Arc<Vec<i64>>> {
+pub async fn cached_years(state: &AppState, unit: i64, stamp: i64) -> sqlx::Result<Arc<Vec<i64>>> {
     let cache = state.caches.get::<Cache>();
-    if let Some((s, years)) = cache.years.lock().expect("cache lock").as_ref()
+    if let Some((s, years)) = cache.years.lock().expect("cache lock").get(&unit)
         && *s == stamp
     {
         return Ok(years.clone());
     }
-    let years = Arc::new(crate::catalogue::target_years(&state.db).await?);
-    *cache.years.lock().expect("cache lock") = Some((stamp, years.clone()));
+    let years = Arc::new(crate::catalogue::target_years(&state.db, unit).await?);
+    let mut all = cache.years.lock().expect("cache lock");
+    if all.len() > 1024 {
+        all.clear();
+    }
+    all.insert(unit, (stamp, years.clone()));
     Ok(years)
 }
 
@@ -294,34 +307,39 @@ pub async fn cached_years(state: &AppState, stamp: i64) -> sqlx::Result<Arc<Vec<
 /// and day.
 pub async fn cached(
     state: &AppState,
+    unit: i64,
     period: Period,
     stamp: i64,
     years: &[i64],
 ) -> AppResult<(Arc<DashboardData>, Arc<String>)> {
     let today = periods::today();
     let cache = state.caches.get::<Cache>();
-    if let Some((s, d, data, body)) = cache.entries.lock().expect("cache lock").get(&period)
+    if let Some((s, d, data, body)) = cache
+        .entries
+        .lock()
+        .expect("cache lock")
+        .get(&(unit, period))
         && *s == stamp
         && *d == today
     {
         return Ok((data.clone(), body.clone()));
     }
-    let data = Arc::new(compute(&state.db, period, today).await?);
+    let data = Arc::new(compute(&state.db, unit, period, today).await?);
     let body = Arc::new(
         DashboardBody {
             periods: PeriodChoice::from_periods(period, periods::periods_of(years)),
             d: data.clone(),
-            lke: crate::lke::view::cached(state, period.year)
+            lke: crate::lke::view::cached(state, unit, period.year)
                 .await?
                 .map(|v| crate::lke::pages::panel(&v)),
         }
         .render()?,
     );
     let mut entries = cache.entries.lock().expect("cache lock");
-    if entries.len() > 64 {
+    if entries.len() > 1024 {
         entries.clear();
     }
-    entries.insert(period, (stamp, today, data.clone(), body.clone()));
+    entries.insert((unit, period), (stamp, today, data.clone(), body.clone()));
     Ok((data, body))
 }
 

@@ -80,13 +80,14 @@ pub struct DashboardQuery {
 
 pub(crate) async fn dashboard_page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     QueryData(q): QueryData<DashboardQuery>,
 ) -> AppResult<Response> {
-    let stamp = stamp(&state).await?;
-    let years = cached_years(&state, stamp).await?;
+    let stamp = stamp(&state, unit.id).await?;
+    let years = cached_years(&state, unit.id, stamp).await?;
     let period = periods::resolve_in(&years, q.periode.as_deref())?;
-    let (_, body) = cached(&state, period, stamp, &years).await?;
+    let (_, body) = cached(&state, unit.id, period, stamp, &years).await?;
     render(&DashboardPage {
         chrome,
         title: period.label(),
@@ -147,10 +148,11 @@ pub(crate) struct DrillPage {
 
 pub(crate) async fn drill_page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     QueryData(q): QueryData<DrillQuery>,
 ) -> AppResult<Response> {
-    let period = periods::resolve(&state.db, q.periode.as_deref()).await?;
+    let period = periods::resolve(&state.db, unit.id, q.periode.as_deref()).await?;
     let kriteria = q.kriteria.as_deref().unwrap_or("semua");
     let Some((_, kriteria_label)) = CRITERIA.iter().find(|(k, _)| *k == kriteria) else {
         return Err(AppError::NotFoundWith(
@@ -160,16 +162,21 @@ pub(crate) async fn drill_page(
     let pic = match q.pic.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => {
             let id = raw.parse::<i64>().map_err(|_| AppError::NotFound)?;
-            let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&state.db)
+            let name: String = sqlx::query_scalar(
+                "SELECT u.display_name FROM users u
+                 JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ?
+                 WHERE u.id = ?",
+            )
+            .bind(unit.id)
+            .bind(id)
+            .fetch_optional(&state.db)
                 .await?
                 .ok_or(AppError::NotFound)?;
             Some((id, name))
         }
         None => None,
     };
-    let rows = step::period_rows(&state.db, period, pic.as_ref().map(|p| p.0)).await?;
+    let rows = step::period_rows(&state.db, unit.id, period, pic.as_ref().map(|p| p.0)).await?;
     let komponen = q.komponen.as_deref().filter(|s| !s.is_empty());
     let area = q
         .area
@@ -177,7 +184,7 @@ pub(crate) async fn drill_page(
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<i64>().map_err(|_| AppError::NotFound))
         .transpose()?;
-    let past_deadline = periods::deadline(&state.db, period)
+    let past_deadline = periods::deadline(&state.db, unit.id, period)
         .await?
         .is_some_and(|d| periods::today() > d);
     let mut scope = Vec::new();

@@ -159,6 +159,7 @@ pub fn write_archive<W: Write + Seek>(
 
 pub(crate) async fn archive(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     Path(year): Path<String>,
 ) -> AppResult<Response> {
     let year = super::pages::parse_year(&year)?;
@@ -167,7 +168,7 @@ pub(crate) async fn archive(
             "Tahun {year} belum punya master LKE."
         )));
     };
-    let stored = super::store::stored(&state.db, year).await?;
+    let stored = super::store::stored(&state.db, unit.id, year).await?;
     #[derive(sqlx::FromRow)]
     struct Row {
         answer_id: i64,
@@ -182,8 +183,9 @@ pub(crate) async fn archive(
         "SELECT l.answer_id, e.id, e.label, e.url, e.stored_name, e.sha256, e.size
          FROM lke_answer_evidence l JOIN lke_answers a ON a.id = l.answer_id
          JOIN evidence e ON e.id = l.evidence_id
-         WHERE a.year = ? AND e.removed_at IS NULL ORDER BY e.id",
+         WHERE a.unit_id = ? AND a.year = ? AND e.removed_at IS NULL ORDER BY e.id",
     )
+    .bind(unit.id)
     .bind(year)
     .fetch_all(&state.db)
     .await?;
@@ -198,7 +200,7 @@ pub(crate) async fn archive(
             size: r.size,
         });
     }
-    let state_label = super::work::state(&state.db, year).await?.label();
+    let state_label = super::work::state(&state.db, unit.id, year).await?.label();
     let data_dir = state.config.data_dir.clone();
     crate::reports::archive::send_zip(&format!("lke-{year}-bukti-dukung.zip"), move |tmp| {
         write_archive(&master, &stored, &items, &state_label, &data_dir, tmp)

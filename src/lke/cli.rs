@@ -44,7 +44,17 @@ pub async fn run(data_dir: PathBuf, action: LkeAction) -> anyhow::Result<()> {
             file,
             tpi,
             by,
-        } => import_answers(&pool, year, &file, tpi.as_deref(), by.as_deref()).await,
+            unit,
+        } => {
+            import_answers(
+                &pool,
+                (unit.as_deref(), year),
+                &file,
+                tpi.as_deref(),
+                by.as_deref(),
+            )
+            .await
+        }
         LkeAction::Score { year, unit, json } => {
             let value = score_json(&pool, year, unit.as_deref()).await?;
             let text = if json {
@@ -91,21 +101,12 @@ pub async fn score_json(
     year: i64,
     unit: Option<&str>,
 ) -> anyhow::Result<serde_json::Value> {
+    let unit = crate::tenant::resolve_code(pool, unit).await?;
     // the same computation the pages show
-    let Some(v) = super::view::YearView::load(pool, year).await? else {
+    let Some(v) = super::view::YearView::load(pool, unit.id, year).await? else {
         return Err(no_master(pool, year).await?);
     };
-    let code: String = sqlx::query_scalar(
-        "SELECT code FROM units WHERE kind = 'instansi' AND retired_at IS NULL ORDER BY id LIMIT 1",
-    )
-    .fetch_optional(pool)
-    .await?
-    .unwrap_or_default();
-    if let Some(u) = unit
-        && u != code
-    {
-        return Err(UserError(format!("unit dengan kode \"{u}\" tidak ada")).into());
-    }
+    let code = unit.code;
     let side = |s: &score::Score| {
         json!({
             "total": s.total,
@@ -123,11 +124,12 @@ pub async fn score_json(
 
 async fn import_answers(
     pool: &sqlx::SqlitePool,
-    year: i64,
+    (unit, year): (Option<&str>, i64),
     file: &std::path::Path,
     tpi: Option<&str>,
     by: Option<&str>,
 ) -> anyhow::Result<()> {
+    let unit = crate::tenant::resolve_code(pool, unit).await?;
     let Some(master) = store::load_master(pool, year).await? else {
         return Err(no_master(pool, year).await?);
     };
@@ -135,7 +137,7 @@ async fn import_answers(
         .map_err(|e| UserError(format!("berkas {} tidak dapat dibaca: {e}", file.display())))?;
     let tpi_by = match tpi {
         Some(name) => {
-            let u = crate::cli::find_user(pool, name).await?;
+            let u = crate::cli::find_user(pool, unit.id, name).await?;
             if u.role != "penilai" || !u.active {
                 return Err(UserError(format!(
                     "\"{name}\" bukan akun penilai (TPI) yang aktif; jawaban TPI hanya dicatat atas nama penilai"
@@ -148,8 +150,8 @@ async fn import_answers(
     };
     let unit_by = match by {
         Some(name) => {
-            let u = crate::cli::find_user(pool, name).await?;
-            if u.role == "penilai" || !u.active {
+            let u = crate::cli::find_user(pool, unit.id, name).await?;
+            if u.role == "penilai" || u.role.is_empty() || !u.active {
                 return Err(UserError(format!(
                     "\"{name}\" tidak dapat tercatat sebagai pemberi jawaban unit (penilai atau nonaktif)"
                 ))
@@ -158,13 +160,16 @@ async fn import_answers(
             u.id
         }
         None => sqlx::query_scalar(
-            "SELECT id FROM users WHERE role = 'admin' AND active = 1 ORDER BY id LIMIT 1",
+            "SELECT u.id FROM users u LEFT JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ?
+             WHERE u.active = 1 AND (uu.role = 'admin' OR u.instansi_role = 'admin-instansi')
+             ORDER BY uu.role IS NULL, u.id LIMIT 1",
         )
+        .bind(unit.id)
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| UserError("belum ada akun admin aktif; sebutkan --by USERNAME".into()))?,
     };
-    let links = store::evidence_links_by_question(pool, year).await?;
+    let links = store::evidence_links_by_question(pool, unit.id, year).await?;
     let rows =
         workbook::read(&master, &bytes, true, tpi_by.is_some(), &links).map_err(|errors| {
             UserError(format!(
@@ -172,7 +177,14 @@ async fn import_answers(
                 errors.join("\n  ")
             ))
         })?;
-    let done = workbook::store_rows(pool, &Actor::cli(), year, &rows, Some(unit_by), tpi_by)
+    let done = workbook::store_rows(
+        pool,
+        &Actor::cli(),
+        (unit.id, year),
+        &rows,
+        Some(unit_by),
+        tpi_by,
+    )
         .await?
         .map_err(UserError)?;
     println!(

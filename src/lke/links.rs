@@ -95,6 +95,7 @@ pub async fn step_questions(db: &SqlitePool, step_id: i64) -> sqlx::Result<Vec<(
 /// The steps serving each question of a year: question id → [(step id, code)].
 pub async fn steps_by_question(
     db: &SqlitePool,
+    unit: i64,
     year: i64,
 ) -> sqlx::Result<std::collections::HashMap<i64, Vec<(i64, String)>>> {
     let rows: Vec<(i64, i64, String, i64, i64, i64)> = sqlx::query_as(
@@ -102,9 +103,10 @@ pub async fn steps_by_question(
          FROM lke_step_questions l JOIN action_steps s ON s.id = l.step_id
          JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
          JOIN components c ON c.id = a.component_id
-         WHERE l.year = ? AND s.retired_at IS NULL
+         WHERE c.unit_id = ? AND l.year = ? AND s.retired_at IS NULL
          ORDER BY c.position, a.position, i.position, s.position",
     )
+    .bind(unit)
     .bind(year)
     .fetch_all(db)
     .await?;

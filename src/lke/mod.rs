@@ -27,6 +27,9 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(pages::UPLOAD_MAX_BYTES + 64 * 1024)
 }
 
+/// The LKE master is the instansi's, per year: only its admins change it.
+const INSTANSI_ADMIN: Access = Access::Instansi(&[crate::tenant::InstansiRole::Admin]);
+
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
     let admin = Access::Roles(&[Role::Admin]);
@@ -68,7 +71,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(
             "POST",
             "/lke/{tahun}/kelompok/{id}",
-            admin,
+            INSTANSI_ADMIN,
             post(pages::group_submit),
         ),
         Route::new(
@@ -155,11 +158,11 @@ pub fn routes() -> Vec<Route> {
             admin,
             post(pages::predicate_submit),
         ),
-        Route::new("GET", "/admin/lke", admin, get(pages::master_page)),
+        Route::new("GET", "/admin/lke", INSTANSI_ADMIN, get(pages::master_page)),
         Route::new(
             "POST",
             "/admin/lke",
-            admin,
+            INSTANSI_ADMIN,
             post(pages::master_submit).layer(upload_limit()),
         ),
     ]

@@ -38,9 +38,14 @@ impl NextPage {
     }
 }
 
-async fn notes_of(db: &sqlx::SqlitePool, year: i64) -> sqlx::Result<(Option<String>, Vec<String>)> {
+async fn notes_of(
+    db: &sqlx::SqlitePool,
+    unit: i64,
+    year: i64,
+) -> sqlx::Result<(Option<String>, Vec<String>)> {
     let row: Option<(String, String)> =
-        sqlx::query_as("SELECT predicate, notes FROM unit_predicates WHERE year = ?")
+        sqlx::query_as("SELECT predicate, notes FROM unit_predicates WHERE unit_id = ? AND year = ?")
+            .bind(unit)
             .bind(year)
             .fetch_optional(db)
             .await?;
@@ -62,13 +67,18 @@ async fn notes_of(db: &sqlx::SqlitePool, year: i64) -> sqlx::Result<(Option<Stri
     })
 }
 
-async fn indicator_options(db: &sqlx::SqlitePool, year: i64) -> sqlx::Result<Vec<SelectOption>> {
+async fn indicator_options(
+    db: &sqlx::SqlitePool,
+    unit: i64,
+    year: i64,
+) -> sqlx::Result<Vec<SelectOption>> {
     let rows: Vec<(i64, String, i64, i64, String)> = sqlx::query_as(
         "SELECT i.id, c.numeral, a.position, i.position, i.text FROM indicators i
          JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-         WHERE c.year = ? AND i.retired_at IS NULL AND a.retired_at IS NULL
+         WHERE c.unit_id = ? AND c.year = ? AND i.retired_at IS NULL AND a.retired_at IS NULL
          ORDER BY c.position, a.position, i.position",
     )
+    .bind(unit)
     .bind(year)
     .fetch_all(db)
     .await?;
@@ -88,15 +98,19 @@ async fn indicator_options(db: &sqlx::SqlitePool, year: i64) -> sqlx::Result<Vec
 async fn page(
     state: &AppState,
     chrome: Chrome,
+    unit: i64,
     year: i64,
     failed: Option<(usize, String, String, Vec<String>)>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let (predicate, notes) = notes_of(&state.db, year).await?;
+    let (predicate, notes) = notes_of(&state.db, unit, year).await?;
     let made: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT n.note, s.id, s.text FROM lke_note_steps n JOIN action_steps s ON s.id = n.step_id
-         WHERE n.year = ? ORDER BY s.id",
+         JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
+         JOIN components c ON c.id = a.component_id
+         WHERE c.unit_id = ? AND n.year = ? ORDER BY s.id",
     )
+    .bind(unit)
     .bind(year)
     .fetch_all(&state.db)
     .await?;
@@ -119,7 +133,7 @@ async fn page(
             year,
             predicate,
             notes,
-            indicators: indicator_options(&state.db, year + 1).await?,
+            indicators: indicator_options(&state.db, unit, year + 1).await?,
             failed,
             chrome,
         },
@@ -128,11 +142,12 @@ async fn page(
 
 pub(crate) async fn next_page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     Path(year): Path<String>,
 ) -> AppResult<Response> {
     let year = super::pages::parse_year(&year)?;
-    page(&state, chrome, year, None, StatusCode::OK).await
+    page(&state, chrome, unit.id, year, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]
@@ -146,13 +161,14 @@ pub struct NoteStepInput {
 
 pub(crate) async fn note_to_step(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     Acting { actor, .. }: Acting,
     Path(year): Path<String>,
     Form(input): Form<NoteStepInput>,
 ) -> AppResult<Response> {
     let year = super::pages::parse_year(&year)?;
-    let (_, notes) = notes_of(&state.db, year).await?;
+    let (_, notes) = notes_of(&state.db, unit.id, year).await?;
     let Some(index) = input
         .catatan
         .trim()
@@ -177,9 +193,10 @@ pub(crate) async fn note_to_step(
             sqlx::query_scalar(
                 "SELECT i.id FROM indicators i JOIN areas a ON a.id = i.area_id
              JOIN components c ON c.id = a.component_id
-             WHERE i.id = ? AND c.year = ? AND i.retired_at IS NULL",
+             WHERE i.id = ? AND c.unit_id = ? AND c.year = ? AND i.retired_at IS NULL",
             )
             .bind(id)
+            .bind(unit.id)
             .bind(year + 1)
             .fetch_optional(&state.db)
             .await?
@@ -193,6 +210,7 @@ pub(crate) async fn note_to_step(
         return page(
             &state,
             chrome,
+            unit.id,
             year,
             Some((index, input.teks.clone(), input.kewenangan.clone(), errors)),
             StatusCode::BAD_REQUEST,
@@ -243,6 +261,7 @@ pub(crate) async fn note_to_step(
 /// questions that have no unit answer yet; a draft scores nothing until confirmed.
 pub(crate) async fn carry_drafts(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     Acting { user, actor }: Acting,
     Path(year): Path<String>,
     Form(_): Form<crate::web::Empty>,
@@ -257,10 +276,10 @@ pub(crate) async fn carry_drafts(
             year - 1
         )));
     };
-    let last = super::store::stored(&state.db, year - 1).await?;
+    let last = super::store::stored(&state.db, unit.id, year - 1).await?;
     let at = crate::fmt::now_stamp();
     let mut tx = crate::db::write(&state.db).await?;
-    let (unit_locked, _) = super::work::locks(&mut tx, year).await?;
+    let (unit_locked, _) = super::work::locks(&mut tx, unit.id, year).await?;
     if unit_locked {
         return Err(AppError::Conflict(
             "Penilaian mandiri sudah dikirim ke TPI; jawaban unit terkunci.".into(),
@@ -281,11 +300,12 @@ pub(crate) async fn carry_drafts(
             continue;
         }
         let new_id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO lke_answers (year, question_id, side, version, answer, note, evidence,
-                                      answered_by, answered_at, draft_from)
-             VALUES (?, ?, 'unit', 1, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (year, question_id, side) DO NOTHING RETURNING id",
+            "INSERT INTO lke_answers (unit_id, year, question_id, side, version, answer, note,
+                                      evidence, answered_by, answered_at, draft_from)
+             VALUES (?, ?, ?, 'unit', 1, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (unit_id, year, question_id, side) DO NOTHING RETURNING id",
         )
+        .bind(unit.id)
         .bind(year)
         .bind(q.id)
         .bind(&old.answer)

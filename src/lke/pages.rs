@@ -34,9 +34,14 @@ pub(crate) fn parse_year(raw: &str) -> AppResult<i64> {
         .ok_or(AppError::NotFound)
 }
 
-async fn year_view(state: &AppState, year: &str) -> AppResult<std::sync::Arc<YearView>> {
+async fn year_view(
+    state: &AppState,
+    user: &CurrentUser,
+    year: &str,
+) -> AppResult<std::sync::Arc<YearView>> {
     let year = parse_year(year)?;
-    view::cached(state, year).await?.ok_or_else(|| {
+    let unit = user.unit.as_ref().ok_or(AppError::NotFound)?.id;
+    view::cached(state, unit, year).await?.ok_or_else(|| {
         AppError::NotFoundWith(format!(
             "Tahun {year} belum punya master LKE. Admin dapat memuatnya di halaman Master LKE."
         ))
@@ -220,7 +225,7 @@ pub(crate) async fn year_page(
     user: CurrentUser,
     Path(year): Path<String>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     let body = match v.body.get() {
         Some(b) => b.clone(),
         None => {
@@ -280,18 +285,21 @@ fn year_body(v: &YearView) -> YearBody {
 // The workbook
 
 pub(crate) async fn workbook_download(
+    user: CurrentUser,
     State(state): State<AppState>,
     Path(year): Path<String>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
-    let links = store::evidence_links(&state.db, v.master.year).await?;
+    let v = year_view(&state, &user, &year).await?;
+    let links = store::evidence_links(&state.db, v.unit_id, v.master.year).await?;
     let base = state
         .config
         .public_url
         .as_ref()
         .map(|u| u.as_str().trim_end_matches('/').to_string());
-    let (unit_name, _) = crate::web::chrome::header_names(&state).await?;
-    let state_label = super::work::state(&state.db, v.master.year).await?.label();
+    let unit_name = user.unit.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+    let state_label = super::work::state(&state.db, v.unit_id, v.master.year)
+        .await?
+        .label();
     let bytes = workbook::build(
         &v.master,
         &unit_name,
@@ -323,7 +331,7 @@ pub(crate) async fn import_form(
     user: CurrentUser,
     Path(year): Path<String>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     render(&ImportPage {
         chrome,
         year: v.master.year,
@@ -340,7 +348,7 @@ pub(crate) async fn import_submit(
     Path(year): Path<String>,
     request: Request,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     let year = v.master.year;
     let tpi = user.role == Role::Penilai;
     let fail = |status: StatusCode, errors: Vec<String>| {
@@ -369,7 +377,7 @@ pub(crate) async fn import_submit(
             vec!["Pilih berkas XLSX lembar kerja yang akan diimpor.".into()],
         );
     }
-    let links = store::evidence_links_by_question(&state.db, year).await?;
+    let links = store::evidence_links_by_question(&state.db, v.unit_id, year).await?;
     let rows = match workbook::read(&v.master, &upload.file, !tpi, tpi, &links) {
         Ok(rows) => rows,
         Err(errors) => return fail(StatusCode::BAD_REQUEST, errors),
@@ -382,7 +390,7 @@ pub(crate) async fn import_submit(
     if let Err(locked) = workbook::store_rows(
         &state.db,
         &Actor::user(&user, Some(ip)),
-        year,
+        (v.unit_id, year),
         &rows,
         unit_by,
         tpi_by,
@@ -484,7 +492,7 @@ pub(crate) async fn groups_page(
     user: CurrentUser,
     Path(year): Path<String>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     render(&GroupsPage {
         year: v.master.year,
         groups: group_rows(&v),
@@ -503,7 +511,7 @@ pub(crate) async fn group_submit(
     Path((year, id)): Path<(String, String)>,
     crate::web::Form(form): crate::web::Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     let id = crate::web::parse_id(&id)?;
     let Some(group) = v.master.groups.iter().find(|g| g.id == id) else {
         return Err(AppError::NotFound);
@@ -617,8 +625,8 @@ pub const PREDICATES: [(&str, &str); 3] = [
     ("TIDAK", "Tidak memperoleh predikat"),
 ];
 
-async fn predicate_rows(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<PredicateRow>> {
-    Ok(store::predicates(db)
+async fn predicate_rows(db: &sqlx::SqlitePool, unit: i64) -> sqlx::Result<Vec<PredicateRow>> {
+    Ok(store::predicates(db, unit)
         .await?
         .into_iter()
         .map(|p| PredicateRow {
@@ -635,11 +643,12 @@ async fn predicate_rows(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<PredicateRow>
 
 pub(crate) async fn predicates_page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
 ) -> AppResult<Response> {
     render(&PredicatesPage {
         chrome,
-        rows: predicate_rows(&state.db).await?,
+        rows: predicate_rows(&state.db, unit.id).await?,
         form_year: String::new(),
         form_predicate: "WBK".into(),
         form_score: String::new(),
@@ -650,6 +659,7 @@ pub(crate) async fn predicates_page(
 
 pub(crate) async fn predicate_submit(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     ClientIp(ip): ClientIp,
@@ -693,7 +703,7 @@ pub(crate) async fn predicate_submit(
             StatusCode::BAD_REQUEST,
             &PredicatesPage {
                 chrome,
-                rows: predicate_rows(&state.db).await?,
+                rows: predicate_rows(&state.db, unit.id).await?,
                 form_year: field("tahun"),
                 form_predicate: predicate,
                 form_score: score_raw,
@@ -705,6 +715,7 @@ pub(crate) async fn predicate_submit(
     store::save_predicate(
         &state.db,
         &Actor::user(&user, Some(ip)),
+        unit.id,
         user.id,
         &store::Predicate {
             year,

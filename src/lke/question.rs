@@ -26,9 +26,15 @@ use crate::web::{Acting, Chrome, Form, QueryData, SelectOption, render, render_s
 
 pub const NOTE_MAX: usize = 4000;
 
-pub(crate) async fn year_view(state: &AppState, year: &str) -> AppResult<std::sync::Arc<YearView>> {
+/// The year's view for the request's unit: its answers, not another unit's.
+pub(crate) async fn year_view(
+    state: &AppState,
+    user: &CurrentUser,
+    year: &str,
+) -> AppResult<std::sync::Arc<YearView>> {
     let year = parse_year(year)?;
-    view::cached(state, year)
+    let unit = user.unit.as_ref().ok_or(AppError::NotFound)?.id;
+    view::cached(state, unit, year)
         .await?
         .ok_or_else(|| AppError::NotFoundWith(format!("Tahun {year} belum punya master LKE.")))
 }
@@ -135,9 +141,12 @@ pub struct SheetQuery {
 }
 
 /// The PIC choices: active staff, as on the assignment pages.
-pub(crate) async fn staff_options(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<SelectOption>> {
+pub(crate) async fn staff_options(
+    db: &sqlx::SqlitePool,
+    unit: i64,
+) -> sqlx::Result<Vec<SelectOption>> {
     Ok(crate::assign::user_options(
-        &crate::assign::assignable_users(db).await?,
+        &crate::assign::assignable_users(db, unit).await?,
         None,
     ))
 }
@@ -149,7 +158,7 @@ pub(crate) async fn sheet_page(
     Path(year): Path<String>,
     QueryData(q): QueryData<SheetQuery>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     sheet_of(
         &state,
         chrome,
@@ -184,7 +193,7 @@ async fn sheet_of(
     status: StatusCode,
 ) -> AppResult<Response> {
     let year = v.master.year;
-    let pics = work::pics(&state.db, year).await?;
+    let pics = work::pics(&state.db, v.unit_id, year).await?;
     let mut nodes = Vec::new();
     for n in &v.master.nodes {
         let depth = n.depth();
@@ -241,8 +250,9 @@ async fn sheet_of(
         });
     }
     let has_previous: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM lke_answers WHERE year = ? AND side = 'unit')",
+        "SELECT EXISTS (SELECT 1 FROM lke_answers WHERE unit_id = ? AND year = ? AND side = 'unit')",
     )
+    .bind(v.unit_id)
     .bind(year - 1)
     .fetch_one(&state.db)
     .await?;
@@ -251,11 +261,11 @@ async fn sheet_of(
         &SheetPage {
             year,
             own: OWN_COMPUTATION,
-            state: work::state(&state.db, year).await?,
+            state: work::state(&state.db, v.unit_id, year).await?,
             nodes,
             only_mine,
             can_assign: user.is(&[Role::Admin, Role::Pimpinan]),
-            staff: staff_options(&state.db).await?,
+            staff: staff_options(&state.db, v.unit_id).await?,
             is_admin: user.role == Role::Admin,
             is_penilai: user.role == Role::Penilai,
             has_previous,
@@ -434,12 +444,17 @@ fn period_for(year: i64) -> Period {
 
 pub(crate) async fn linked_steps(
     db: &sqlx::SqlitePool,
+    unit: i64,
     year: i64,
     question_id: i64,
 ) -> sqlx::Result<Vec<StepLink>> {
     let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT step_id FROM lke_step_questions WHERE year = ? AND question_id = ?",
+        "SELECT l.step_id FROM lke_step_questions l
+         JOIN action_steps s ON s.id = l.step_id JOIN indicators i ON i.id = s.indicator_id
+         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+         WHERE c.unit_id = ? AND l.year = ? AND l.question_id = ?",
     )
+    .bind(unit)
     .bind(year)
     .bind(question_id)
     .fetch_all(db)
@@ -448,7 +463,7 @@ pub(crate) async fn linked_steps(
         return Ok(Vec::new());
     }
     let period = period_for(year);
-    let rows = crate::step::period_rows(db, period, None).await?;
+    let rows = crate::step::period_rows(db, unit, period, None).await?;
     let evidence: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT id, step_id, label FROM evidence WHERE removed_at IS NULL AND step_id IN ({})
          ORDER BY semester, id",
@@ -493,14 +508,14 @@ async fn question_page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let year = v.master.year;
-    let ys = work::state(&state.db, year).await?;
+    let ys = work::state(&state.db, v.unit_id, year).await?;
     // straight from the database: the cached view may be a moment old after a save
-    let (unit, tpi) = store::stored_of(&state.db, year, q.id).await?;
+    let (unit, tpi) = store::stored_of(&state.db, v.unit_id, year, q.id).await?;
     let links = match &unit {
         Some(u) => store::evidence_links_of(&state.db, u.id).await?,
         None => Vec::new(),
     };
-    let pics = work::pics_of(&state.db, year, q.id).await?;
+    let pics = work::pics_of(&state.db, v.unit_id, year, q.id).await?;
     let is_pic = pics.iter().any(|(id, _)| *id == user.id);
     let unit_refusal = if !work::may_answer_unit(user, is_pic) {
         None
@@ -512,7 +527,7 @@ async fn question_page(
     let can_unit = work::may_answer_unit(user, is_pic) && !ys.unit_locked();
     let gave = {
         let mut conn = state.db.acquire().await?;
-        work::gave_unit_answer(&mut conn, year, q.id, user.id).await?
+        work::gave_unit_answer(&mut conn, (v.unit_id, year), q.id, user.id).await?
     };
     let tpi_refusal = if !work::may_evaluate(user) {
         None
@@ -531,7 +546,7 @@ async fn question_page(
         unit_form.version = unit.as_ref().map_or(0, |u| u.version);
     }
     let tpi_form = e.tpi_form.unwrap_or_else(|| form_of(q, tpi.as_ref(), &[]));
-    let mut steps = linked_steps(&state.db, year, q.id).await?;
+    let mut steps = linked_steps(&state.db, v.unit_id, year, q.id).await?;
     for s in &mut steps {
         for ev in &mut s.evidence {
             ev.2 = unit_form.evidence_ids.contains(&ev.0);
@@ -635,7 +650,7 @@ async fn question_page(
         can_tpi,
         tpi_refusal,
         can_assign: user.is(&[Role::Admin, Role::Pimpinan]),
-        staff: staff_options(&state.db).await?,
+        staff: staff_options(&state.db, v.unit_id).await?,
         pics,
         steps,
         group,
@@ -681,7 +696,7 @@ pub(crate) async fn show(
     user: CurrentUser,
     Path((year, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     let q = question(&v, &id)?;
     question_page(
         &state,
@@ -710,7 +725,7 @@ pub struct AnswerInput {
 /// lengths, the evidence items (which must be active evidence of this year's steps).
 async fn check_input(
     db: &sqlx::SqlitePool,
-    year: i64,
+    (unit, year): (i64, i64),
     q: &Question,
     input: &AnswerInput,
     side: Side,
@@ -756,9 +771,10 @@ async fn check_input(
                 "SELECT count(*) FROM evidence e JOIN action_steps s ON s.id = e.step_id
                  JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
                  JOIN components c ON c.id = a.component_id
-                 WHERE e.removed_at IS NULL AND c.year = ? AND e.id IN ({})",
+                 WHERE e.removed_at IS NULL AND c.unit_id = ? AND c.year = ? AND e.id IN ({})",
                 ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
             )))
+            .bind(unit)
             .bind(year)
             .fetch_one(db)
             .await?;
@@ -830,7 +846,7 @@ async fn save(
     Form(input): Form<AnswerInput>,
     side: Side,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     let q = question(&v, &id)?;
     let year = v.master.year;
     // who may write this side at all (the role); the holding, locks and self-evaluation
@@ -857,7 +873,7 @@ async fn save(
         }
         e
     };
-    let (values, ids) = match check_input(&state.db, year, q, &input, side).await? {
+    let (values, ids) = match check_input(&state.db, (v.unit_id, year), q, &input, side).await? {
         Ok(v) => v,
         Err(errors) => {
             let e = fail_with(errors, expected.unwrap_or(0));
@@ -870,18 +886,18 @@ async fn save(
         ));
     };
     let mut tx = crate::db::write(&state.db).await?;
-    let (unit_locked, tpi_locked) = work::locks(&mut tx, year).await?;
+    let (unit_locked, tpi_locked) = work::locks(&mut tx, v.unit_id, year).await?;
     let refusal = match side {
         Side::Unit if unit_locked => Some(work::UNIT_LOCKED),
         Side::Unit
-            if user.role != Role::Admin && !work::holds(&mut tx, year, q.id, user.id).await? =>
+            if user.role != Role::Admin && !work::holds(&mut tx, (v.unit_id, year), q.id, user.id).await? =>
         {
             return Err(AppError::ForbiddenWith(
                 "Hanya PIC soal ini dan admin unit yang dapat mengubah jawaban unit.".into(),
             ));
         }
         Side::Tpi if tpi_locked => Some(work::TPI_LOCKED),
-        Side::Tpi if work::gave_unit_answer(&mut tx, year, q.id, user.id).await? => {
+        Side::Tpi if work::gave_unit_answer(&mut tx, (v.unit_id, year), q.id, user.id).await? => {
             return Err(AppError::ForbiddenWith(work::SELF_EVALUATION.into()));
         }
         _ => None,
@@ -894,7 +910,7 @@ async fn save(
     let at = crate::fmt::now_stamp();
     match store::write_answer(
         &mut tx,
-        (year, q.id, side),
+        (v.unit_id, year, q.id, side),
         &values,
         Some(expected),
         user.id,
@@ -904,7 +920,7 @@ async fn save(
     {
         Err(_newer) => {
             tx.rollback().await?;
-            let (unit, tpi) = store::stored_of(&state.db, year, q.id).await?;
+            let (unit, tpi) = store::stored_of(&state.db, v.unit_id, year, q.id).await?;
             let newer = match side {
                 Side::Unit => unit,
                 Side::Tpi => tpi,
@@ -1016,17 +1032,21 @@ pub struct PicInput {
 async fn assign_questions(
     state: &AppState,
     actor: &crate::audit::Actor,
-    year: i64,
+    (unit, year): (i64, i64),
     questions: &[i64],
     user_id: i64,
     add: bool,
     by: i64,
 ) -> AppResult<usize> {
-    let ok: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE id = ? AND role = 'staf' AND active = 1")
-            .bind(user_id)
-            .fetch_optional(&state.db)
-            .await?;
+    let ok: Option<i64> = sqlx::query_scalar(
+        "SELECT u.id FROM users u
+         JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ? AND uu.role = 'staf'
+         WHERE u.id = ? AND u.active = 1",
+    )
+    .bind(unit)
+    .bind(user_id)
+    .fetch_optional(&state.db)
+    .await?;
     if ok.is_none() {
         return Err(AppError::BadRequest(
             "Pilih akun staf yang aktif sebagai PIC.".into(),
@@ -1038,9 +1058,10 @@ async fn assign_questions(
     for q in questions {
         let done = if add {
             sqlx::query(
-                "INSERT OR IGNORE INTO lke_assignments (year, question_id, user_id, assigned_by, assigned_at)
-                 VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO lke_assignments (unit_id, year, question_id, user_id, assigned_by, assigned_at)
+                 VALUES (?, ?, ?, ?, ?, ?)",
             )
+            .bind(unit)
             .bind(year)
             .bind(q)
             .bind(user_id)
@@ -1050,8 +1071,9 @@ async fn assign_questions(
             .await?
         } else {
             sqlx::query(
-                "DELETE FROM lke_assignments WHERE year = ? AND question_id = ? AND user_id = ?",
+                "DELETE FROM lke_assignments WHERE unit_id = ? AND year = ? AND question_id = ? AND user_id = ?",
             )
+            .bind(unit)
             .bind(year)
             .bind(q)
             .bind(user_id)
@@ -1085,12 +1107,21 @@ pub(crate) async fn set_pic(
     Path((year, id)): Path<(String, String)>,
     Form(input): Form<PicInput>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     let q = question(&v, &id)?;
     let uid = crate::web::parse_id(&input.user_id)
         .map_err(|_| AppError::BadRequest("Pilih akun staf yang aktif sebagai PIC.".into()))?;
     let add = input.aksi != "lepas";
-    assign_questions(&state, &actor, v.master.year, &[q.id], uid, add, user.id).await?;
+    assign_questions(
+        &state,
+        &actor,
+        (v.unit_id, v.master.year),
+        &[q.id],
+        uid,
+        add,
+        user.id,
+    )
+    .await?;
     Ok(Redirect::to(&format!(
         "/lke/{}/soal/{}?pesan={}",
         v.master.year,
@@ -1115,7 +1146,7 @@ pub(crate) async fn assign_node(
     Path(year): Path<String>,
     Form(input): Form<AreaAssignInput>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
+    let v = year_view(&state, &user, &year).await?;
     let node = crate::web::parse_id(&input.node_id)
         .ok()
         .and_then(|id| v.master.node(id));
@@ -1151,7 +1182,7 @@ pub(crate) async fn assign_node(
     assign_questions(
         &state,
         &actor,
-        v.master.year,
+        (v.unit_id, v.master.year),
         &questions,
         uid,
         true,
@@ -1171,21 +1202,26 @@ pub type MyQuestions = (i64, Vec<(i64, String, bool)>);
 /// The questions a person holds in the newest LKE year, for Tugas saya.
 pub async fn my_questions(
     db: &sqlx::SqlitePool,
+    unit: i64,
     user_id: i64,
 ) -> sqlx::Result<Option<MyQuestions>> {
-    let year: Option<i64> =
-        sqlx::query_scalar("SELECT max(year) FROM lke_assignments WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_one(db)
-            .await?;
-    let Some(year) = year else { return Ok(None) };
-    let rows: Vec<(i64, String, bool)> = sqlx::query_as(
-        "SELECT q.id, q.text, EXISTS (SELECT 1 FROM lke_answers a WHERE a.year = q.year
-                AND a.question_id = q.id AND a.side = 'unit' AND a.answer IS NOT NULL AND a.draft_from IS NULL)
-         FROM lke_assignments s JOIN lke_questions q ON q.year = s.year AND q.id = s.question_id
-         WHERE s.user_id = ? AND s.year = ? ORDER BY q.excel_row",
+    let year: Option<i64> = sqlx::query_scalar(
+        "SELECT max(year) FROM lke_assignments WHERE user_id = ? AND unit_id = ?",
     )
     .bind(user_id)
+    .bind(unit)
+    .fetch_one(db)
+    .await?;
+    let Some(year) = year else { return Ok(None) };
+    let rows: Vec<(i64, String, bool)> = sqlx::query_as(
+        "SELECT q.id, q.text, EXISTS (SELECT 1 FROM lke_answers a WHERE a.unit_id = s.unit_id
+                AND a.year = q.year AND a.question_id = q.id AND a.side = 'unit'
+                AND a.answer IS NOT NULL AND a.draft_from IS NULL)
+         FROM lke_assignments s JOIN lke_questions q ON q.year = s.year AND q.id = s.question_id
+         WHERE s.user_id = ? AND s.unit_id = ? AND s.year = ? ORDER BY q.excel_row",
+    )
+    .bind(user_id)
+    .bind(unit)
     .bind(year)
     .fetch_all(db)
     .await?;
@@ -1216,12 +1252,13 @@ pub(crate) struct NotesPage {
 }
 
 pub(crate) async fn notes_page(
+    user: CurrentUser,
     State(state): State<AppState>,
     chrome: Chrome,
     Path(year): Path<String>,
 ) -> AppResult<Response> {
-    let v = year_view(&state, &year).await?;
-    let stored = store::stored(&state.db, v.master.year).await?;
+    let v = year_view(&state, &user, &year).await?;
+    let stored = store::stored(&state.db, v.unit_id, v.master.year).await?;
     let rows = v
         .master
         .questions

@@ -268,10 +268,11 @@ pub async fn has_answers(conn: &mut SqliteConnection, year: i64) -> sqlx::Result
 /// out, so they score as unanswered).
 pub async fn answers(
     db: &SqlitePool,
+    unit: i64,
     master: &Master,
     side: Side,
 ) -> sqlx::Result<HashMap<i64, Answer>> {
-    Ok(answers_from(master, &stored(db, master.year).await?, side))
+    Ok(answers_from(master, &stored(db, unit, master.year).await?, side))
 }
 
 /// The same, from answers already read with [`stored`].
@@ -293,10 +294,12 @@ pub fn answers_from(
 }
 
 /// Whether the unit held WBK before `year` (from its predicate record).
-pub async fn wbk_held_before(db: &SqlitePool, year: i64) -> sqlx::Result<bool> {
+pub async fn wbk_held_before(db: &SqlitePool, unit: i64, year: i64) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM unit_predicates WHERE year < ? AND predicate IN ('WBK', 'WBBM')",
+        "SELECT count(*) FROM unit_predicates
+         WHERE unit_id = ? AND year < ? AND predicate IN ('WBK', 'WBBM')",
     )
+    .bind(unit)
     .bind(year)
     .fetch_one(db)
     .await?;
@@ -333,8 +336,12 @@ pub struct Input {
 }
 
 /// Every current answer of a year, both sides, by (question, side).
-pub async fn stored(db: &SqlitePool, year: i64) -> sqlx::Result<HashMap<(i64, Side), Stored>> {
-    Ok(stored_where(db, "a.year = ?", &[year])
+pub async fn stored(
+    db: &SqlitePool,
+    unit: i64,
+    year: i64,
+) -> sqlx::Result<HashMap<(i64, Side), Stored>> {
+    Ok(stored_where(db, "a.unit_id = ? AND a.year = ?", &[unit, year])
         .await?
         .into_iter()
         .map(|s| ((s.question_id, s.side), s))
@@ -344,10 +351,16 @@ pub async fn stored(db: &SqlitePool, year: i64) -> sqlx::Result<HashMap<(i64, Si
 /// Both sides' current answers to one question.
 pub async fn stored_of(
     db: &SqlitePool,
+    unit: i64,
     year: i64,
     question_id: i64,
 ) -> sqlx::Result<(Option<Stored>, Option<Stored>)> {
-    let rows = stored_where(db, "a.year = ? AND a.question_id = ?", &[year, question_id]).await?;
+    let rows = stored_where(
+        db,
+        "a.unit_id = ? AND a.year = ? AND a.question_id = ?",
+        &[unit, year, question_id],
+    )
+    .await?;
     let pick = |side| rows.iter().find(|s| s.side == side).cloned();
     Ok((pick(Side::Unit), pick(Side::Tpi)))
 }
@@ -423,7 +436,7 @@ pub struct Written {
 /// current version refuses the save with `Err(current version)`.
 pub async fn write_answer(
     conn: &mut SqliteConnection,
-    (year, question_id, side): (i64, i64, Side),
+    (unit, year, question_id, side): (i64, i64, i64, Side),
     input: &Input,
     expected: Option<i64>,
     user_id: i64,
@@ -443,13 +456,15 @@ pub async fn write_answer(
     let c: Current = sqlx::query_as(
         "SELECT a.version, a.answer, a.note, a.evidence, a.seen_unit_version, a.draft_from,
                 (SELECT u.version FROM lke_answers u
-                  WHERE u.year = ?1 AND u.question_id = ?2 AND u.side = 'unit') AS unit_version
+                  WHERE u.unit_id = ?4 AND u.year = ?1 AND u.question_id = ?2
+                    AND u.side = 'unit') AS unit_version
          FROM (SELECT 1) LEFT JOIN lke_answers a
-           ON a.year = ?1 AND a.question_id = ?2 AND a.side = ?3",
+           ON a.unit_id = ?4 AND a.year = ?1 AND a.question_id = ?2 AND a.side = ?3",
     )
     .bind(year)
     .bind(question_id)
     .bind(side.as_str())
+    .bind(unit)
     .fetch_one(&mut *conn)
     .await?;
     let before = c.version.map(|version| Before {
@@ -488,16 +503,17 @@ pub async fn write_answer(
         }));
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO lke_answers (year, question_id, side, version, answer, note, evidence, answered_by,
-                                  answered_at, seen_unit_version, draft_from)
-         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, NULL)
-         ON CONFLICT (year, question_id, side) DO UPDATE SET
+        "INSERT INTO lke_answers (unit_id, year, question_id, side, version, answer, note, evidence,
+                                  answered_by, answered_at, seen_unit_version, draft_from)
+         VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, NULL)
+         ON CONFLICT (unit_id, year, question_id, side) DO UPDATE SET
              version = version + 1, answer = excluded.answer, note = excluded.note,
              evidence = excluded.evidence, answered_by = excluded.answered_by,
              answered_at = excluded.answered_at, seen_unit_version = excluded.seen_unit_version,
              draft_from = NULL
          RETURNING id",
     )
+    .bind(unit)
     .bind(year)
     .bind(question_id)
     .bind(side.as_str())
@@ -533,27 +549,30 @@ pub async fn append_history(conn: &mut SqliteConnection, answer_id: i64) -> sqlx
 async fn links_where(
     db: &SqlitePool,
     filter: &str,
-    key: i64,
+    keys: &[i64],
 ) -> sqlx::Result<Vec<(i64, i64, i64, String)>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT l.answer_id, a.question_id, e.id, e.label FROM lke_answer_evidence l
          JOIN lke_answers a ON a.id = l.answer_id
          JOIN evidence e ON e.id = l.evidence_id
          WHERE {filter} AND e.removed_at IS NULL ORDER BY e.id"
-    )))
-    .bind(key)
-    .fetch_all(db)
-    .await
+    )));
+    let mut q = q;
+    for k in keys {
+        q = q.bind(*k);
+    }
+    q.fetch_all(db).await
 }
 
 /// The evidence items linked to each unit answer of a year: answer id →
 /// (evidence id, label).
 pub async fn evidence_links(
     db: &SqlitePool,
+    unit: i64,
     year: i64,
 ) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
     let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
-    for (a, _, e, label) in links_where(db, "a.year = ?", year).await? {
+    for (a, _, e, label) in links_where(db, "a.unit_id = ? AND a.year = ?", &[unit, year]).await? {
         out.entry(a).or_default().push((e, label));
     }
     Ok(out)
@@ -562,10 +581,11 @@ pub async fn evidence_links(
 /// The same links keyed by question id, for reading a workbook back.
 pub async fn evidence_links_by_question(
     db: &SqlitePool,
+    unit: i64,
     year: i64,
 ) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
     let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
-    for (_, q, e, label) in links_where(db, "a.year = ?", year).await? {
+    for (_, q, e, label) in links_where(db, "a.unit_id = ? AND a.year = ?", &[unit, year]).await? {
         out.entry(q).or_default().push((e, label));
     }
     Ok(out)
@@ -576,7 +596,7 @@ pub async fn evidence_links_of(
     db: &SqlitePool,
     answer_id: i64,
 ) -> sqlx::Result<Vec<(i64, String)>> {
-    Ok(links_where(db, "l.answer_id = ?", answer_id)
+    Ok(links_where(db, "l.answer_id = ?", &[answer_id])
         .await?
         .into_iter()
         .map(|(_, _, e, label)| (e, label))
@@ -592,10 +612,12 @@ pub struct Predicate {
     pub notes: String,
 }
 
-pub async fn predicates(db: &SqlitePool) -> sqlx::Result<Vec<Predicate>> {
+pub async fn predicates(db: &SqlitePool, unit: i64) -> sqlx::Result<Vec<Predicate>> {
     let rows: Vec<(i64, String, Option<f64>, String)> = sqlx::query_as(
-        "SELECT year, predicate, tpn_score, notes FROM unit_predicates ORDER BY year DESC",
+        "SELECT year, predicate, tpn_score, notes FROM unit_predicates WHERE unit_id = ?
+         ORDER BY year DESC",
     )
+    .bind(unit)
     .fetch_all(db)
     .await?;
     Ok(rows
@@ -657,23 +679,27 @@ pub async fn save_group(
 pub async fn save_predicate(
     db: &SqlitePool,
     actor: &crate::audit::Actor,
+    unit: i64,
     user_id: i64,
     p: &Predicate,
 ) -> sqlx::Result<()> {
     use crate::audit::{Action, Entry};
     let mut tx = crate::db::write(db).await?;
-    let before: Option<(String, Option<f64>, String)> =
-        sqlx::query_as("SELECT predicate, tpn_score, notes FROM unit_predicates WHERE year = ?")
-            .bind(p.year)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let before: Option<(String, Option<f64>, String)> = sqlx::query_as(
+        "SELECT predicate, tpn_score, notes FROM unit_predicates WHERE unit_id = ? AND year = ?",
+    )
+    .bind(unit)
+    .bind(p.year)
+    .fetch_optional(&mut *tx)
+    .await?;
     sqlx::query(
-        "INSERT INTO unit_predicates (year, predicate, tpn_score, notes, recorded_by, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (year) DO UPDATE SET predicate = excluded.predicate,
+        "INSERT INTO unit_predicates (unit_id, year, predicate, tpn_score, notes, recorded_by, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (unit_id, year) DO UPDATE SET predicate = excluded.predicate,
              tpn_score = excluded.tpn_score, notes = excluded.notes,
              recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
     )
+    .bind(unit)
     .bind(p.year)
     .bind(&p.predicate)
     .bind(p.tpn_score)
@@ -684,7 +710,7 @@ pub async fn save_predicate(
     .await?;
     let json = |(predicate, score, notes): (String, Option<f64>, String)| serde_json::json!({"predikat": predicate, "nilai_tpn": score, "catatan": notes});
     tx.commit(
-        actor,
+        &actor.clone().in_unit(unit),
         Entry::new(
             Action::PredicateSet,
             format!("Predikat tahun {}: {}", p.year, p.predicate),

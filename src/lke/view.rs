@@ -16,6 +16,8 @@ use crate::AppState;
 use crate::score::decimal;
 
 pub struct YearView {
+    /// The unit whose answers these are.
+    pub unit_id: i64,
     pub master: Master,
     pub plan: ScoringPlan,
     pub stored: HashMap<(i64, Side), Stored>,
@@ -41,17 +43,17 @@ pub struct YearView {
 }
 
 impl YearView {
-    pub async fn load(db: &SqlitePool, year: i64) -> sqlx::Result<Option<YearView>> {
+    pub async fn load(db: &SqlitePool, unit_id: i64, year: i64) -> sqlx::Result<Option<YearView>> {
         let Some(master) = store::load_master(db, year).await? else {
             return Ok(None);
         };
         let plan = ScoringPlan::new(&master);
-        let stored = store::stored(db, year).await?;
+        let stored = store::stored(db, unit_id, year).await?;
         let unit_answers = store::answers_from(&master, &stored, Side::Unit);
         let tpi_answers = store::answers_from(&master, &stored, Side::Tpi);
         let unit = plan.score(&unit_answers);
         let tpi = plan.score(&tpi_answers);
-        let wbk_held = store::wbk_held_before(db, year).await?;
+        let wbk_held = store::wbk_held_before(db, unit_id, year).await?;
         let ready_tpi = readiness::readiness_with(&master, &plan, &tpi, wbk_held);
         let ready_unit = readiness::readiness_with(&master, &plan, &unit, wbk_held);
         let gains_side = if tpi_answers.is_empty() {
@@ -64,11 +66,12 @@ impl YearView {
             Side::Tpi => &tpi_answers,
         });
         Ok(Some(YearView {
+            unit_id,
             years: store::years(db).await?,
-            state_label: super::work::state(db, year).await?.label(),
+            state_label: super::work::state(db, unit_id, year).await?.label(),
             body: std::sync::OnceLock::new(),
             stored,
-            steps: super::links::steps_by_question(db, year).await?,
+            steps: super::links::steps_by_question(db, unit_id, year).await?,
             master,
             plan,
             unit_answers,
@@ -130,26 +133,31 @@ pub fn points(v: f64) -> String {
 
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<i64, (i64, Arc<YearView>)>>,
+    entries: Mutex<HashMap<(i64, i64), (i64, Arc<YearView>)>>,
 }
 
-/// The year's view, recomputed when anything audited changed since.
-pub async fn cached(state: &AppState, year: i64) -> sqlx::Result<Option<Arc<YearView>>> {
-    let stamp = crate::dashboard::stamp(state).await?;
+/// The unit's view of a year, recomputed when anything audited for the unit (or the
+/// instansi) changed since.
+pub async fn cached(
+    state: &AppState,
+    unit: i64,
+    year: i64,
+) -> sqlx::Result<Option<Arc<YearView>>> {
+    let stamp = crate::dashboard::stamp(state, unit).await?;
     let cache = state.caches.get::<Cache>();
-    if let Some((s, v)) = cache.entries.lock().expect("cache lock").get(&year)
+    if let Some((s, v)) = cache.entries.lock().expect("cache lock").get(&(unit, year))
         && *s == stamp
     {
         return Ok(Some(v.clone()));
     }
-    let Some(view) = YearView::load(&state.db, year).await? else {
+    let Some(view) = YearView::load(&state.db, unit, year).await? else {
         return Ok(None);
     };
     let view = Arc::new(view);
     let mut entries = cache.entries.lock().expect("cache lock");
-    if entries.len() > 16 {
+    if entries.len() > 64 {
         entries.clear();
     }
-    entries.insert(year, (stamp, view.clone()));
+    entries.insert((unit, year), (stamp, view.clone()));
     Ok(Some(view))
 }

@@ -45,7 +45,7 @@ impl YearState {
     }
 }
 
-pub async fn state(db: &SqlitePool, year: i64) -> sqlx::Result<YearState> {
+pub async fn state(db: &SqlitePool, unit: i64, year: i64) -> sqlx::Result<YearState> {
     type Row = (
         Option<String>,
         Option<String>,
@@ -60,8 +60,9 @@ pub async fn state(db: &SqlitePool, year: i64) -> sqlx::Result<YearState> {
          FROM lke_year_state s
          LEFT JOIN users us ON us.id = s.unit_submitted_by
          LEFT JOIN users tf ON tf.id = s.tpi_final_by
-         WHERE s.year = ?",
+         WHERE s.unit_id = ? AND s.year = ?",
     )
+    .bind(unit)
     .bind(year)
     .fetch_optional(db)
     .await?;
@@ -78,10 +79,16 @@ pub async fn state(db: &SqlitePool, year: i64) -> sqlx::Result<YearState> {
 }
 
 /// The locks as they stand inside a write transaction: (unit locked, TPI locked).
-pub async fn locks(conn: &mut SqliteConnection, year: i64) -> sqlx::Result<(bool, bool)> {
+pub async fn locks(
+    conn: &mut SqliteConnection,
+    unit: i64,
+    year: i64,
+) -> sqlx::Result<(bool, bool)> {
     let row: Option<(bool, bool)> = sqlx::query_as(
-        "SELECT unit_submitted_at IS NOT NULL, tpi_final_at IS NOT NULL FROM lke_year_state WHERE year = ?",
+        "SELECT unit_submitted_at IS NOT NULL, tpi_final_at IS NOT NULL FROM lke_year_state
+         WHERE unit_id = ? AND year = ?",
     )
+    .bind(unit)
     .bind(year)
     .fetch_optional(conn)
     .await?;
@@ -89,17 +96,22 @@ pub async fn locks(conn: &mut SqliteConnection, year: i64) -> sqlx::Result<(bool
 }
 
 /// The PICs of every question of a year: question id → [(user id, display name)].
-pub async fn pics(db: &SqlitePool, year: i64) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
-    pics_where(db, year, None).await
+pub async fn pics(
+    db: &SqlitePool,
+    unit: i64,
+    year: i64,
+) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
+    pics_where(db, unit, year, None).await
 }
 
 /// The PICs of one question: [(user id, display name)].
 pub async fn pics_of(
     db: &SqlitePool,
+    unit: i64,
     year: i64,
     question_id: i64,
 ) -> sqlx::Result<Vec<(i64, String)>> {
-    Ok(pics_where(db, year, Some(question_id))
+    Ok(pics_where(db, unit, year, Some(question_id))
         .await?
         .remove(&question_id)
         .unwrap_or_default())
@@ -107,16 +119,19 @@ pub async fn pics_of(
 
 async fn pics_where(
     db: &SqlitePool,
+    unit: i64,
     year: i64,
     question_id: Option<i64>,
 ) -> sqlx::Result<HashMap<i64, Vec<(i64, String)>>> {
     let rows: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT a.question_id, u.id, u.display_name FROM lke_assignments a
          JOIN users u ON u.id = a.user_id
-         WHERE a.year = ?1 AND (?2 IS NULL OR a.question_id = ?2) ORDER BY u.display_name",
+         WHERE a.unit_id = ?3 AND a.year = ?1 AND (?2 IS NULL OR a.question_id = ?2)
+         ORDER BY u.display_name",
     )
     .bind(year)
     .bind(question_id)
+    .bind(unit)
     .fetch_all(db)
     .await?;
     let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
@@ -129,13 +144,15 @@ async fn pics_where(
 /// Whether a user holds a question (checked inside the write).
 pub async fn holds(
     conn: &mut SqliteConnection,
-    year: i64,
+    (unit, year): (i64, i64),
     question_id: i64,
     user_id: i64,
 ) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM lke_assignments WHERE year = ? AND question_id = ? AND user_id = ?",
+        "SELECT count(*) FROM lke_assignments
+         WHERE unit_id = ? AND year = ? AND question_id = ? AND user_id = ?",
     )
+    .bind(unit)
     .bind(year)
     .bind(question_id)
     .bind(user_id)
@@ -148,14 +165,16 @@ pub async fn holds(
 /// evaluate it.
 pub async fn gave_unit_answer(
     conn: &mut SqliteConnection,
-    year: i64,
+    (unit, year): (i64, i64),
     question_id: i64,
     user_id: i64,
 ) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM lke_answer_history h JOIN lke_answers a ON a.id = h.answer_id
-         WHERE a.year = ? AND a.question_id = ? AND a.side = 'unit' AND h.answered_by = ?",
+         WHERE a.unit_id = ? AND a.year = ? AND a.question_id = ? AND a.side = 'unit'
+           AND h.answered_by = ?",
     )
+    .bind(unit)
     .bind(year)
     .bind(question_id)
     .bind(user_id)
@@ -246,7 +265,7 @@ async fn lock_request(
     Form(input): Form<ReasonInput>,
     lock: Lock,
 ) -> AppResult<Response> {
-    let v = super::question::year_view(&state, &year).await?;
+    let v = super::question::year_view(&state, &acting.user, &year).await?;
     let errors = check_request(lock, &input);
     if !errors.is_empty() {
         // the worksheet again, with the message and the reason as typed
@@ -263,7 +282,14 @@ async fn lock_request(
         )
         .await;
     }
-    change_lock(&state, &acting, v.master.year, lock, input.alasan.trim()).await
+    change_lock(
+        &state,
+        &acting,
+        (v.unit_id, v.master.year),
+        lock,
+        input.alasan.trim(),
+    )
+    .await
 }
 
 pub(crate) async fn submit(
@@ -309,18 +335,19 @@ pub(crate) async fn reopen_tpi(
 async fn change_lock(
     state: &AppState,
     acting: &Acting,
-    year: i64,
+    (unit, year): (i64, i64),
     lock: Lock,
     reason: &str,
 ) -> AppResult<Response> {
     let mut tx = crate::db::write(&state.db).await?;
-    let (unit_locked, tpi_locked) = locks(&mut tx, year).await?;
+    let (unit_locked, tpi_locked) = locks(&mut tx, unit, year).await?;
     let (ok, refusal, sql, summary, flash) = match lock {
         Lock::UnitSubmit => (
             !unit_locked,
             "Penilaian mandiri sudah dikirim ke TPI.",
-            "INSERT INTO lke_year_state (year, unit_submitted_at, unit_submitted_by) VALUES (?1, ?2, ?3)
-             ON CONFLICT (year) DO UPDATE SET unit_submitted_at = ?2, unit_submitted_by = ?3",
+            "INSERT INTO lke_year_state (unit_id, year, unit_submitted_at, unit_submitted_by)
+             VALUES (?4, ?1, ?2, ?3)
+             ON CONFLICT (unit_id, year) DO UPDATE SET unit_submitted_at = ?2, unit_submitted_by = ?3",
             format!("Penilaian mandiri LKE {year} dikirim ke TPI"),
             "lke-dikirim",
         ),
@@ -331,7 +358,8 @@ async fn change_lock(
             } else {
                 "Penilaian mandiri belum dikirim ke TPI."
             },
-            "UPDATE lke_year_state SET unit_submitted_at = NULL, unit_submitted_by = NULL WHERE year = ?1",
+            "UPDATE lke_year_state SET unit_submitted_at = NULL, unit_submitted_by = NULL
+             WHERE year = ?1 AND unit_id = ?4 AND ?2 IS NOT NULL AND ?3 IS NOT NULL",
             format!("Penilaian mandiri LKE {year} dibuka kembali: {reason}"),
             "lke-dibuka",
         ),
@@ -342,14 +370,15 @@ async fn change_lock(
             } else {
                 "Unit belum mengirim penilaian mandiri ke TPI."
             },
-            "UPDATE lke_year_state SET tpi_final_at = ?2, tpi_final_by = ?3 WHERE year = ?1",
+            "UPDATE lke_year_state SET tpi_final_at = ?2, tpi_final_by = ?3 WHERE year = ?1 AND unit_id = ?4",
             format!("Penilaian TPI LKE {year} dinyatakan final"),
             "tpi-final",
         ),
         Lock::TpiReopen => (
             tpi_locked,
             "Penilaian TPI belum final.",
-            "UPDATE lke_year_state SET tpi_final_at = NULL, tpi_final_by = NULL WHERE year = ?1",
+            "UPDATE lke_year_state SET tpi_final_at = NULL, tpi_final_by = NULL
+             WHERE year = ?1 AND unit_id = ?4 AND ?2 IS NOT NULL AND ?3 IS NOT NULL",
             format!("Penilaian TPI LKE {year} dibuka kembali: {reason}"),
             "tpi-dibuka",
         ),
@@ -362,6 +391,7 @@ async fn change_lock(
         .bind(year)
         .bind(crate::fmt::now_stamp())
         .bind(acting.user.id)
+        .bind(unit)
         .execute(&mut *tx)
         .await?;
     tx.commit(
@@ -387,7 +417,7 @@ pub(crate) async fn set_deadlines(
     Path(year): Path<String>,
     Form(input): Form<DeadlineInput>,
 ) -> AppResult<Response> {
-    let v = super::question::year_view(&state, &year).await?;
+    let v = super::question::year_view(&state, &acting.user, &year).await?;
     let year = v.master.year;
     let mut errors = Vec::new();
     let mut parse = |raw: &str, what: &str| -> Option<String> {
@@ -423,12 +453,14 @@ pub(crate) async fn set_deadlines(
     }
     let mut tx = crate::db::write(&state.db).await?;
     sqlx::query(
-        "INSERT INTO lke_year_state (year, unit_deadline, tpi_deadline) VALUES (?1, ?2, ?3)
-         ON CONFLICT (year) DO UPDATE SET unit_deadline = ?2, tpi_deadline = ?3",
+        "INSERT INTO lke_year_state (unit_id, year, unit_deadline, tpi_deadline)
+         VALUES (?4, ?1, ?2, ?3)
+         ON CONFLICT (unit_id, year) DO UPDATE SET unit_deadline = ?2, tpi_deadline = ?3",
     )
     .bind(year)
     .bind(&unit)
     .bind(&tpi)
+    .bind(v.unit_id)
     .execute(&mut *tx)
     .await?;
     tx.commit(

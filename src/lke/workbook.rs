@@ -361,7 +361,7 @@ pub struct Imported {
 pub async fn store_rows(
     pool: &sqlx::SqlitePool,
     actor: &crate::audit::Actor,
-    year: i64,
+    (unit, year): (i64, i64),
     rows: &[RowRead],
     unit_by: Option<i64>,
     tpi_by: Option<i64>,
@@ -369,7 +369,7 @@ pub async fn store_rows(
     use crate::audit::{Action, Entry};
     let at = crate::fmt::now_stamp();
     let mut tx = crate::db::write(pool).await?;
-    let (unit_locked, tpi_locked) = super::work::locks(&mut tx, year).await?;
+    let (unit_locked, tpi_locked) = super::work::locks(&mut tx, unit, year).await?;
     if unit_by.is_some() && unit_locked {
         return Ok(Err(format!(
             "LKE {year}: {} Lembar kerja tidak diimpor.",
@@ -393,7 +393,7 @@ pub async fn store_rows(
             };
             if let Ok(super::store::Written { changed: true, .. }) = super::store::write_answer(
                 &mut tx,
-                (year, r.question_id, side),
+                (unit, year, r.question_id, side),
                 input,
                 None,
                 by,
@@ -406,7 +406,7 @@ pub async fn store_rows(
         }
     }
     tx.commit(
-        actor,
+        &actor.clone().in_unit(unit),
         Entry::new(
             Action::LkeAnswersImported,
             format!(

@@ -181,11 +181,12 @@ pub fn write_archive<W: Write + Seek>(
 
 pub(crate) async fn archive(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     user: CurrentUser,
     QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
-    let period = resolve_period(&state, &q).await?;
-    let report = load(&state.db, period, &user).await?;
+    let period = resolve_period(&state, unit.id, &q).await?;
+    let report = load(&state.db, unit.id, period, &user).await?;
     let data_dir = state.config.data_dir.clone();
     let own = report.own_only;
     send_zip(&file_name(period, own, "zip"), move |tmp| {

@@ -84,12 +84,13 @@ pub fn build_csv(report: &Report, base: &str) -> anyhow::Result<Vec<u8>> {
 
 pub(crate) async fn csv_report(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     user: CurrentUser,
     headers: HeaderMap,
     QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
-    let period = resolve_period(&state, &q).await?;
-    let report = load(&state.db, period, &user).await?;
+    let period = resolve_period(&state, unit.id, &q).await?;
+    let report = load(&state.db, unit.id, period, &user).await?;
     let bytes = build_csv(&report, &base_url(&state, &headers))?;
     Ok(attachment(
         Body::from(bytes),

@@ -70,9 +70,14 @@ pub struct Report {
     pub own_only: bool,
 }
 
-pub async fn load(db: &SqlitePool, period: Period, user: &CurrentUser) -> sqlx::Result<Report> {
+pub async fn load(
+    db: &SqlitePool,
+    unit: i64,
+    period: Period,
+    user: &CurrentUser,
+) -> sqlx::Result<Report> {
     let own_only = user.role == Role::Staf;
-    let rows = step::period_rows(db, period, own_only.then_some(user.id)).await?;
+    let rows = step::period_rows(db, unit, period, own_only.then_some(user.id)).await?;
     let items: Vec<EvidenceView> = sqlx::query_as(
         "SELECT e.id, e.step_id, e.semester, e.kind, e.label, e.url, e.stored_name,
                 e.media_type, e.size, e.sha256, e.replaces_id, u.display_name AS uploaded_by,
@@ -81,10 +86,11 @@ pub async fn load(db: &SqlitePool, period: Period, user: &CurrentUser) -> sqlx::
          JOIN action_steps s ON s.id = e.step_id
          JOIN indicators i ON i.id = s.indicator_id
          JOIN areas a ON a.id = i.area_id
-         JOIN components c ON c.id = a.component_id AND c.year = ?
+         JOIN components c ON c.id = a.component_id AND c.unit_id = ? AND c.year = ?
          WHERE e.semester = ? AND e.removed_at IS NULL
          ORDER BY e.id",
     )
+    .bind(unit)
     .bind(period.year)
     .bind(period.semester)
     .fetch_all(db)
@@ -172,12 +178,13 @@ impl PrintPage {
 
 pub(crate) async fn print_view(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
-    let period = resolve_period(&state, &q).await?;
-    let report = load(&state.db, period, &user).await?;
+    let period = resolve_period(&state, unit.id, &q).await?;
+    let report = load(&state.db, unit.id, period, &user).await?;
     render(&PrintPage {
         chrome,
         period,
@@ -198,14 +205,15 @@ pub(crate) struct ReportsPage {
 
 pub(crate) async fn index(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
-    let period = resolve_period(&state, &q).await?;
+    let period = resolve_period(&state, unit.id, &q).await?;
     render(&ReportsPage {
         chrome,
-        periods: PeriodChoice::load(&state.db, period).await?,
+        periods: PeriodChoice::load(&state.db, unit.id, period).await?,
         period,
         own_only: user.role == Role::Staf,
     })

@@ -277,19 +277,24 @@ pub fn build_xlsx(
     wb.save_to_buffer()
 }
 
-pub(crate) async fn resolve_period(state: &AppState, q: &PeriodQuery) -> AppResult<Period> {
-    periods::resolve(&state.db, q.periode.as_deref()).await
+pub(crate) async fn resolve_period(
+    state: &AppState,
+    unit: i64,
+    q: &PeriodQuery,
+) -> AppResult<Period> {
+    periods::resolve(&state.db, unit, q.periode.as_deref()).await
 }
 
 pub(crate) async fn xlsx(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     headers: HeaderMap,
     QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
-    let period = resolve_period(&state, &q).await?;
-    let report = load(&state.db, period, &user).await?;
+    let period = resolve_period(&state, unit.id, &q).await?;
+    let report = load(&state.db, unit.id, period, &user).await?;
     let (weights, _) = crate::score::weights(&state.db, period.year).await?;
     let bytes = build_xlsx(
         &report,

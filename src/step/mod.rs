@@ -47,6 +47,8 @@ pub struct StepContext {
     pub numeral: String,
     pub component_name: String,
     pub year: i64,
+    /// The work unit whose targets hold the step.
+    pub unit_id: i64,
     /// The step, its indicator or its area is retired: kept for history, no new work.
     pub retired: bool,
     /// The user who asked holds this step (read in the same query).
@@ -67,10 +69,12 @@ pub fn step_code(numeral: &str, area: i64, indicator: i64, step: i64) -> String 
     )
 }
 
-/// A step in its catalogue context, and whether `user_id` holds it: one query for
-/// everything a request about a step needs to decide rights.
+/// A step of the unit in its catalogue context, and whether `user_id` holds it: one
+/// query for everything a request about a step needs to decide rights. Another
+/// unit's step is `None`, like one that does not exist.
 pub async fn context(
     db: &SqlitePool,
+    unit: i64,
     step_id: i64,
     user_id: i64,
 ) -> sqlx::Result<Option<StepContext>> {
@@ -78,7 +82,7 @@ pub async fn context(
         "SELECT s.id, s.position, s.text, s.authority_text,
                 i.id AS indicator_id, i.position AS i_pos, i.text AS indicator_text,
                 a.id AS area_id, a.position AS a_pos, a.name AS area_name,
-                c.id AS component_id, c.numeral, c.name AS component_name, c.year,
+                c.id AS component_id, c.numeral, c.name AS component_name, c.year, c.unit_id,
                 (s.retired_at IS NOT NULL OR i.retired_at IS NOT NULL OR a.retired_at IS NOT NULL) AS retired,
                 EXISTS (SELECT 1 FROM step_assignments sa
                          WHERE sa.step_id = s.id AND sa.user_id = ?2) AS assigned
@@ -86,10 +90,11 @@ pub async fn context(
          JOIN indicators i ON i.id = s.indicator_id
          JOIN areas a ON a.id = i.area_id
          JOIN components c ON c.id = a.component_id
-         WHERE s.id = ?1",
+         WHERE s.id = ?1 AND c.unit_id = ?3",
     )
     .bind(step_id)
     .bind(user_id)
+    .bind(unit)
     .fetch_optional(db)
     .await
 }
@@ -204,6 +209,7 @@ impl StepRow {
 /// With `only_user`, just the steps assigned to that user.
 pub async fn period_rows(
     db: &SqlitePool,
+    unit: i64,
     period: Period,
     only_user: Option<i64>,
 ) -> sqlx::Result<Vec<StepRow>> {
@@ -233,7 +239,7 @@ pub async fn period_rows(
               SELECT r2.id FROM reviews r2
                WHERE r2.step_id = s.id AND r2.semester = ?2 AND r2.progress_version = p.version
                ORDER BY r2.id DESC LIMIT 1)
-         WHERE c.year = ?1
+         WHERE c.unit_id = ?4 AND c.year = ?1
            AND a.retired_at IS NULL AND i.retired_at IS NULL AND s.retired_at IS NULL
            AND (?3 IS NULL OR EXISTS (SELECT 1 FROM step_assignments x
                                        WHERE x.step_id = s.id AND x.user_id = ?3))
@@ -242,6 +248,7 @@ pub async fn period_rows(
     .bind(period.year)
     .bind(period.semester)
     .bind(only_user)
+    .bind(unit)
     .fetch_all(db)
     .await
 }

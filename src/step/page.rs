@@ -266,7 +266,7 @@ pub(crate) async fn step_period(
             Ok(Period::parse_key(raw).expect("checked"))
         }
         Some(raw) => {
-            let p = periods::resolve(db, Some(raw)).await?;
+            let p = periods::resolve(db, ctx.unit_id, Some(raw)).await?;
             if p.year != ctx.year {
                 return Err(AppError::NotFoundWith(format!(
                     "Langkah aksi ini termasuk target tahun {}; periode {} bukan miliknya.",
@@ -276,7 +276,7 @@ pub(crate) async fn step_period(
             }
             Ok(p)
         }
-        None => Ok(match periods::default_period(db).await? {
+        None => Ok(match periods::default_period(db, ctx.unit_id).await? {
             Some(p) if p.year == ctx.year => p,
             _ => Period::new(ctx.year, 2),
         }),
@@ -289,7 +289,8 @@ pub async fn load_step(
     raw_id: &str,
 ) -> AppResult<(StepContext, Rights)> {
     let id = parse_id(raw_id)?;
-    let ctx = crate::step::context(&state.db, id, user.id)
+    let unit = user.unit.as_ref().ok_or(AppError::NotFound)?.id;
+    let ctx = crate::step::context(&state.db, unit, id, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let rights = crate::step::rights(user, &ctx);
@@ -439,7 +440,7 @@ impl StepPage {
             None => Vec::new(),
         };
         let evidence = evidence::list_for(db, step_id, period.semester).await?;
-        let deadline = periods::deadline(db, period)
+        let deadline = periods::deadline(db, ctx.unit_id, period)
             .await?
             .map(crate::fmt::date_id);
         let form = match &progress {

@@ -157,7 +157,7 @@ impl Waiting {
 
 /// Every step whose latest progress save or resubmission has no verdict yet, oldest
 /// first (an evidence change alone does not enter it).
-pub async fn waiting(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<Waiting>> {
+pub async fn waiting(db: &sqlx::SqlitePool, unit: i64) -> sqlx::Result<Vec<Waiting>> {
     sqlx::query_as(
         "SELECT s.id AS step_id, c.year, p.semester, c.numeral, a.position AS a_pos,
                 i.position AS i_pos, s.position AS s_pos, s.text,
@@ -178,10 +178,11 @@ pub async fn waiting(db: &sqlx::SqlitePool) -> sqlx::Result<Vec<Waiting>> {
                WHERE r2.step_id = p.step_id AND r2.semester = p.semester
                  AND r2.progress_version = p.version
                ORDER BY r2.id DESC LIMIT 1)
-         WHERE s.retired_at IS NULL AND i.retired_at IS NULL AND a.retired_at IS NULL
+         WHERE c.unit_id = ? AND s.retired_at IS NULL AND i.retired_at IS NULL AND a.retired_at IS NULL
            AND (r.id IS NULL OR EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id))
          ORDER BY since, s.id, p.semester",
     )
+    .bind(unit)
     .fetch_all(db)
     .await
 }
@@ -202,10 +203,11 @@ pub struct QueueQuery {
 
 pub(crate) async fn queue_page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     QueryData(q): QueryData<QueueQuery>,
 ) -> AppResult<Response> {
-    let all = waiting(&state.db).await?;
+    let all = waiting(&state.db, unit.id).await?;
     let page = crate::web::Pager::page_from(q.halaman.as_deref());
     let pager = crate::web::Pager::new(page, 50, all.len() as i64, "/reviu".into());
     let rows = all
@@ -230,11 +232,12 @@ pub struct NextQuery {
 /// "Berikutnya": the oldest waiting step other than the one just seen.
 pub(crate) async fn next(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     QueryData(q): QueryData<NextQuery>,
 ) -> AppResult<Response> {
     let from = q.dari.as_deref().and_then(|s| s.parse::<i64>().ok());
     let period = q.periode.as_deref().and_then(Period::parse_key);
-    let next = waiting(&state.db)
+    let next = waiting(&state.db, unit.id)
         .await?
         .into_iter()
         .find(|w| !(Some(w.step_id) == from && Some(w.period()) == period));

@@ -56,12 +56,13 @@ pub(crate) fn attention_rank(r: &StepRow) -> u8 {
 
 pub(crate) async fn my_tasks(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
     chrome: Chrome,
     user: CurrentUser,
     QueryData(q): QueryData<PeriodQuery>,
 ) -> AppResult<Response> {
-    let period = periods::resolve(&state.db, q.periode.as_deref()).await?;
-    let rows = crate::step::period_rows(&state.db, period, Some(user.id)).await?;
+    let period = periods::resolve(&state.db, unit.id, q.periode.as_deref()).await?;
+    let rows = crate::step::period_rows(&state.db, unit.id, period, Some(user.id)).await?;
     let total = rows.len();
     let attention = rows.iter().filter(|r| attention_rank(r) <= 1).count();
     let mut groups: Vec<TaskGroup> = Vec::new();
@@ -79,17 +80,18 @@ pub(crate) async fn my_tasks(
         // stable: LKE order within the same urgency
         g.rows.sort_by_key(attention_rank);
     }
-    let deadline = periods::deadline(&state.db, period).await?;
+    let deadline = periods::deadline(&state.db, unit.id, period).await?;
     // a person with nothing here is told where their steps are
     let elsewhere: Vec<(i64, i64)> = if total == 0 {
         sqlx::query_as(
             "SELECT c.year, count(*) FROM step_assignments sa
              JOIN action_steps s ON s.id = sa.step_id JOIN indicators i ON i.id = s.indicator_id
              JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-             WHERE sa.user_id = ? AND s.retired_at IS NULL
+             WHERE sa.user_id = ? AND c.unit_id = ? AND s.retired_at IS NULL
              GROUP BY c.year ORDER BY c.year DESC",
         )
         .bind(user.id)
+        .bind(unit.id)
         .fetch_all(&state.db)
         .await?
     } else {
@@ -97,7 +99,7 @@ pub(crate) async fn my_tasks(
     };
     render(&TasksPage {
         chrome,
-        periods: PeriodChoice::load(&state.db, period).await?,
+        periods: PeriodChoice::load(&state.db, unit.id, period).await?,
         period,
         groups,
         total,
@@ -111,6 +113,6 @@ pub(crate) async fn my_tasks(
             })
             .unwrap_or_default(),
         elsewhere,
-        lke: crate::lke::question::my_questions(&state.db, user.id).await?,
+        lke: crate::lke::question::my_questions(&state.db, unit.id, user.id).await?,
     })
 }

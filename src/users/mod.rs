@@ -42,8 +42,11 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    /// The instansi-wide role, else the role in the unit the page is about ("" for none).
     pub role: String,
+    /// The unit the page is about, when the account holds a role there.
     pub unit_id: Option<i64>,
+    /// Every unit role of the account, e.g. "balitnak (staf), bbpt (penilai)".
     pub unit_name: Option<String>,
     pub active: bool,
     pub must_change_password: bool,
@@ -53,7 +56,13 @@ pub struct User {
 
 impl User {
     pub fn role_label(&self) -> &'static str {
-        Role::parse(&self.role).map(Role::label).unwrap_or("?")
+        crate::tenant::InstansiRole::parse(&self.role)
+            .map(|r| r.label())
+            .or_else(|| Role::parse(&self.role).map(Role::label))
+            .unwrap_or("—")
+    }
+    pub fn is_instansi(&self) -> bool {
+        crate::tenant::InstansiRole::parse(&self.role).is_some()
     }
     pub fn created_label(&self) -> String {
         crate::fmt::stored_datetime_id(&self.created_at)
@@ -69,30 +78,60 @@ impl User {
     }
 }
 
-pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id,
-        un.name AS unit_name, u.active, u.must_change_password, u.created_at, u.updated_at
-    FROM users u LEFT JOIN units un ON un.id = u.unit_id";
+/// The first bind is the unit whose role is read into `role`.
+pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name,
+        COALESCE(u.instansi_role, uu.role, '') AS role, uu.unit_id,
+        (SELECT group_concat(w.code || ' (' || x.role || ')', ', ') FROM user_units x
+           JOIN work_units w ON w.id = x.unit_id WHERE x.user_id = u.id) AS unit_name,
+        u.active, u.must_change_password, u.created_at, u.updated_at
+    FROM users u LEFT JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ?";
 
-pub async fn get(db: &SqlitePool, id: i64) -> sqlx::Result<Option<User>> {
+pub async fn get(db: &SqlitePool, unit: i64, id: i64) -> sqlx::Result<Option<User>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = ?")))
+        .bind(unit)
         .bind(id)
         .fetch_optional(db)
         .await
 }
 
-pub async fn by_username(db: &SqlitePool, username: &str) -> sqlx::Result<Option<User>> {
+pub async fn by_username(db: &SqlitePool, unit: i64, username: &str) -> sqlx::Result<Option<User>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{USER_SELECT} WHERE u.username = ?"
     )))
+    .bind(unit)
     .bind(username.trim())
     .fetch_optional(db)
     .await
 }
 
-pub async fn list(db: &SqlitePool, limit: i64, offset: i64) -> sqlx::Result<Vec<User>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{USER_SELECT} ORDER BY u.active DESC, u.username LIMIT ? OFFSET ?"
+/// The accounts an admin manages from a unit: its members (for an instansi admin,
+/// every account).
+const LISTED: &str = "(?2 OR (uu.role IS NOT NULL AND u.instansi_role IS NULL))";
+
+pub async fn count(db: &SqlitePool, unit: i64, all: bool) -> sqlx::Result<i64> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM users u LEFT JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ?1
+         WHERE {LISTED}"
     )))
+    .bind(unit)
+    .bind(all)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn list(
+    db: &SqlitePool,
+    unit: i64,
+    all: bool,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{} WHERE {LISTED} ORDER BY u.active DESC, u.username LIMIT ?3 OFFSET ?4",
+        USER_SELECT.replace("uu.unit_id = ?", "uu.unit_id = ?1")
+    )))
+    .bind(unit)
+    .bind(all)
     .bind(limit)
     .bind(offset)
     .fetch_all(db)
@@ -146,8 +185,9 @@ pub enum SaveError {
 pub struct NewUser {
     pub username: String,
     pub display_name: String,
+    /// An instansi role, or a unit role held in every unit of `units`.
     pub role: String,
-    pub unit_id: Option<i64>,
+    pub units: Vec<i64>,
     pub password: String,
     pub password_confirm: String,
     pub must_change_password: bool,
@@ -179,39 +219,102 @@ pub(crate) fn check_display_name(name: &str, errors: &mut FieldErrors) {
     }
 }
 
-pub(crate) async fn check_unit(
+/// Checks the role and the units it is held in: an instansi role needs none, a unit
+/// role at least one existing unit; only an instansi admin gives instansi roles.
+pub(crate) async fn check_role(
     db: &mut SqliteConnection,
-    unit_id: Option<i64>,
+    role: &str,
+    units: &[i64],
+    may_instansi: bool,
     errors: &mut FieldErrors,
 ) -> sqlx::Result<()> {
-    if let Some(id) = unit_id {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = ?")
-            .bind(id)
-            .fetch_optional(db)
-            .await?;
-        if exists.is_none() {
-            errors.add("unit_id", "Unit yang dipilih tidak ada.");
+    match crate::tenant::AnyRole::parse(role) {
+        None => errors.add(
+            "role",
+            format!("Pilih peran: {}.", crate::tenant::AnyRole::NAMES),
+        ),
+        Some(crate::tenant::AnyRole::Instansi(_)) if !may_instansi => errors.add(
+            "role",
+            "Hanya admin instansi yang dapat memberi peran tingkat instansi.",
+        ),
+        Some(crate::tenant::AnyRole::Instansi(_)) => {}
+        Some(crate::tenant::AnyRole::Unit(_)) => {
+            if units.is_empty() {
+                errors.add("unit_id", "Pilih unit kerja tempat peran ini berlaku.");
+            }
+            for id in units {
+                let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM work_units WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *db)
+                    .await?;
+                if exists.is_none() {
+                    errors.add("unit_id", "Unit kerja yang dipilih tidak ada.");
+                }
+            }
         }
     }
     Ok(())
 }
 
+/// Gives the account its role: the instansi role on the account, or the unit role in
+/// each unit (replacing the role it had there).
+async fn give_role(
+    conn: &mut SqliteConnection,
+    id: i64,
+    role: &str,
+    units: &[i64],
+) -> sqlx::Result<()> {
+    match crate::tenant::AnyRole::parse(role) {
+        Some(crate::tenant::AnyRole::Instansi(r)) => {
+            sqlx::query("UPDATE users SET instansi_role = ? WHERE id = ?")
+                .bind(r.as_str())
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Some(crate::tenant::AnyRole::Unit(r)) => {
+            for unit in units {
+                sqlx::query(
+                    "INSERT INTO user_units (user_id, unit_id, role) VALUES (?, ?, ?)
+                     ON CONFLICT (user_id, unit_id) DO UPDATE SET role = excluded.role",
+                )
+                .bind(id)
+                .bind(unit)
+                .bind(r.as_str())
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 /// Creates an account (validated, hashed, audited) in one transaction.
-pub async fn create(db: &SqlitePool, actor: &Actor, new: NewUser) -> Result<i64, SaveError> {
+pub async fn create(
+    db: &SqlitePool,
+    actor: &Actor,
+    new: NewUser,
+    may_instansi: bool,
+) -> Result<i64, SaveError> {
     let username = new.username.trim().to_lowercase();
     let display_name = new.display_name.trim().to_string();
     let mut errors = FieldErrors::default();
     check_username(&username, &mut errors);
     check_display_name(&display_name, &mut errors);
-    if Role::parse(&new.role).is_none() {
-        errors.add("role", "Pilih peran: admin, pimpinan, staf, atau penilai.");
-    }
     if let Err(msg) = password::check_rules(&new.password, &username) {
         errors.add("password", msg);
     } else if new.password != new.password_confirm {
         errors.add("password_confirm", "Konfirmasi kata sandi tidak sama.");
     }
-    check_unit(&mut *db.acquire().await?, new.unit_id, &mut errors).await?;
+    check_role(
+        &mut *db.acquire().await?,
+        &new.role,
+        &new.units,
+        may_instansi,
+        &mut errors,
+    )
+    .await?;
     if !errors.is_empty() {
         return Err(SaveError::Invalid(errors));
     }
@@ -229,13 +332,11 @@ pub async fn create(db: &SqlitePool, actor: &Actor, new: NewUser) -> Result<i64,
     let hash = password::hash(new.password).await?;
     let mut tx = crate::db::write(db).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, role, unit_id, password_hash, must_change_password)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO users (username, display_name, password_hash, must_change_password)
+         VALUES (?, ?, ?, ?) RETURNING id",
     )
     .bind(&username)
     .bind(&display_name)
-    .bind(&new.role)
-    .bind(new.unit_id)
     .bind(&hash)
     .bind(new.must_change_password)
     .fetch_one(&mut *tx)
@@ -246,54 +347,76 @@ pub async fn create(db: &SqlitePool, actor: &Actor, new: NewUser) -> Result<i64,
         )),
         e => SaveError::Db(e),
     })?;
+    give_role(&mut tx, id, &new.role, &new.units).await?;
     tx.commit(actor, Entry::new(Action::UserCreated, format!("Akun {username} ({}) dibuat", new.role))
             .object("user", id)
-            .after(json!({"username": username, "nama": display_name, "peran": new.role, "unit_id": new.unit_id}))).await?;
+            .after(json!({"username": username, "nama": display_name, "peran": new.role, "unit_id": new.units}))).await?;
     Ok(id)
 }
 
 pub struct Changes {
     pub display_name: String,
+    /// An instansi role, a role in `unit_id`, or "" for no role there.
     pub role: String,
-    pub unit_id: Option<i64>,
+    /// The unit the change is made from.
+    pub unit_id: i64,
     pub active: bool,
-    /// Who takes over the person's steps when they stop being staff.
+    /// Who takes over the person's steps of the unit when they stop being its staff.
     pub handover_to: Option<i64>,
 }
 
-pub(crate) const LAST_ADMIN: &str = "Akun ini adalah admin aktif terakhir: tidak dapat dinonaktifkan atau diubah perannya. Jadikan pengguna lain admin terlebih dahulu.";
+pub(crate) const LAST_ADMIN: &str = "Akun ini adalah admin instansi aktif terakhir: tidak dapat dinonaktifkan atau diubah perannya. Jadikan pengguna lain admin instansi terlebih dahulu.";
 
-/// Changes an account; refuses to leave the tracker without an active admin.
-pub async fn update(db: &SqlitePool, actor: &Actor, id: i64, ch: Changes) -> Result<(), SaveError> {
-    let Some(before) = get(db, id).await? else {
+/// Changes an account from a unit's page; refuses to leave the instansi without an
+/// active instansi admin. Only an instansi admin changes instansi roles.
+pub async fn update(
+    db: &SqlitePool,
+    actor: &Actor,
+    id: i64,
+    ch: Changes,
+    may_instansi: bool,
+) -> Result<(), SaveError> {
+    let Some(before) = get(db, ch.unit_id, id).await? else {
         return Err(SaveError::Conflict("Pengguna tidak ditemukan.".into()));
     };
+    if before.is_instansi() && !may_instansi {
+        return Err(SaveError::Conflict(
+            "Akun tingkat instansi hanya dapat diubah oleh admin instansi.".into(),
+        ));
+    }
     let display_name = ch.display_name.trim().to_string();
     let mut errors = FieldErrors::default();
     check_display_name(&display_name, &mut errors);
-    if Role::parse(&ch.role).is_none() {
-        errors.add("role", "Pilih peran: admin, pimpinan, staf, atau penilai.");
-    }
     let mut tx = crate::db::write(db).await?;
-    check_unit(&mut tx, ch.unit_id, &mut errors).await?;
+    if !ch.role.is_empty() {
+        check_role(&mut tx, &ch.role, &[ch.unit_id], may_instansi, &mut errors).await?;
+    }
     if !errors.is_empty() {
         return Err(SaveError::Invalid(errors));
     }
+    let in_unit = "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+                   JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+                   WHERE c.unit_id = ?";
     // Only staff are PICs: leaving the staf role hands the person's steps over first.
     let mut handed_over = None;
     if before.role == "staf" && ch.role != "staf" {
-        let held: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM step_assignments WHERE user_id = ?")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let held: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM step_assignments WHERE user_id = ? AND step_id IN ({in_unit})"
+        )))
+        .bind(id)
+        .bind(ch.unit_id)
+        .fetch_one(&mut *tx)
+        .await?;
         if held > 0 {
             let Some(to) = ch.handover_to else {
                 return Err(SaveError::HoldsSteps(held));
             };
             let receiver: Option<String> = sqlx::query_scalar(
-                "SELECT username FROM users WHERE id = ? AND id != ? AND active = 1 AND role = 'staf'",
+                "SELECT u.username FROM users u
+                 JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ? AND uu.role = 'staf'
+                 WHERE u.id = ? AND u.id != ? AND u.active = 1",
             )
+            .bind(ch.unit_id)
             .bind(to)
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -303,34 +426,45 @@ pub async fn update(db: &SqlitePool, actor: &Actor, id: i64, ch: Changes) -> Res
                 e.add("alihkan_ke", "Pilih penerima: akun staf lain yang aktif.");
                 return Err(SaveError::Invalid(e));
             };
-            sqlx::query(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT OR IGNORE INTO step_assignments (step_id, user_id)
-                 SELECT step_id, ? FROM step_assignments WHERE user_id = ?",
-            )
+                 SELECT step_id, ? FROM step_assignments WHERE user_id = ? AND step_id IN ({in_unit})"
+            )))
             .bind(to)
             .bind(id)
+            .bind(ch.unit_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM step_assignments WHERE user_id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM step_assignments WHERE user_id = ? AND step_id IN ({in_unit})"
+            )))
+            .bind(id)
+            .bind(ch.unit_id)
+            .execute(&mut *tx)
+            .await?;
             handed_over = Some((held, receiver));
         }
     }
-    let removes_admin =
-        before.role == "admin" && before.active && (ch.role != "admin" || !ch.active);
+    let new_instansi = match crate::tenant::AnyRole::parse(&ch.role) {
+        Some(crate::tenant::AnyRole::Instansi(r)) => Some(r.as_str()),
+        _ if may_instansi => None,
+        // a unit admin leaves an instansi role as it is (they cannot see one anyway)
+        _ => crate::tenant::InstansiRole::parse(&before.role).map(|r| r.as_str()),
+    };
+    let removes_admin = before.role == "admin-instansi"
+        && before.active
+        && (new_instansi != Some("admin-instansi") || !ch.active);
     // The guard sits in the UPDATE itself, so two admins demoting each other at once
     // cannot both succeed.
     let done = sqlx::query(
-        "UPDATE users SET display_name = ?, role = ?, unit_id = ?, active = ?,
+        "UPDATE users SET display_name = ?, instansi_role = ?, active = ?,
                 updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
          WHERE id = ?
-           AND (? = 0 OR (SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND id != ?) > 0)",
+           AND (? = 0 OR (SELECT count(*) FROM users
+                           WHERE instansi_role = 'admin-instansi' AND active = 1 AND id != ?) > 0)",
     )
     .bind(&display_name)
-    .bind(&ch.role)
-    .bind(ch.unit_id)
+    .bind(new_instansi)
     .bind(ch.active)
     .bind(id)
     .bind(removes_admin)
@@ -341,10 +475,22 @@ pub async fn update(db: &SqlitePool, actor: &Actor, id: i64, ch: Changes) -> Res
     if done == 0 {
         return Err(SaveError::Conflict(LAST_ADMIN.into()));
     }
+    match Role::parse(&ch.role) {
+        Some(_) => give_role(&mut tx, id, &ch.role, &[ch.unit_id]).await?,
+        None if ch.role.is_empty() => {
+            sqlx::query("DELETE FROM user_units WHERE user_id = ? AND unit_id = ?")
+                .bind(id)
+                .bind(ch.unit_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        None => {}
+    }
     if !ch.active {
         session::end_all_for_user(&mut tx, id).await?;
     }
     let after: User = sqlx::query_as(sqlx::AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = ?")))
+        .bind(ch.unit_id)
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
@@ -377,7 +523,7 @@ pub async fn set_password(
     new_password: &str,
     must_change: bool,
 ) -> Result<(), SaveError> {
-    let Some(user) = get(db, id).await? else {
+    let Some(user) = get(db, 0, id).await? else {
         return Err(SaveError::Conflict("Pengguna tidak ditemukan.".into()));
     };
     let mut errors = FieldErrors::default();
@@ -405,7 +551,9 @@ pub async fn set_password(
 /// password that must be replaced at first sign-in. Returns the password to show once.
 pub async fn ensure_admin(db: &SqlitePool) -> anyhow::Result<Option<String>> {
     let admins: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")
+        sqlx::query_scalar(
+            "SELECT count(*) FROM users WHERE instansi_role = 'admin-instansi' AND active = 1",
+        )
             .fetch_one(db)
             .await?;
     if admins > 0 {
@@ -415,9 +563,9 @@ pub async fn ensure_admin(db: &SqlitePool) -> anyhow::Result<Option<String>> {
     let hash = password::hash(pw.clone()).await?;
     let mut tx = crate::db::write(db).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, role, password_hash, must_change_password)
-         VALUES ('admin', 'Administrator', 'admin', ?1, 1)
-         ON CONFLICT (username) DO UPDATE SET role = 'admin', active = 1, password_hash = ?1,
+        "INSERT INTO users (username, display_name, instansi_role, password_hash, must_change_password)
+         VALUES ('admin', 'Administrator', 'admin-instansi', ?1, 1)
+         ON CONFLICT (username) DO UPDATE SET instansi_role = 'admin-instansi', active = 1, password_hash = ?1,
              must_change_password = 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
          RETURNING id",
     )

@@ -33,13 +33,22 @@ pub struct RoleOption {
     pub selected: bool,
 }
 
+/// The units an admin gives roles in: every unit for an instansi admin, else their own.
 pub(crate) async fn unit_options(
     db: &SqlitePool,
+    admin: &CurrentUser,
     selected: Option<i64>,
 ) -> sqlx::Result<Vec<UnitOption>> {
-    let units: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM units ORDER BY id")
-        .fetch_all(db)
-        .await?;
+    let current = admin.unit.as_ref().map_or(0, |u| u.id);
+    let units: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name || ' (' || code || ')' FROM work_units
+         WHERE (? OR id = ?) AND retired_at IS NULL ORDER BY code",
+    )
+    .bind(admin.is_instansi_admin())
+    .bind(current)
+    .fetch_all(db)
+    .await?;
+    let selected = selected.or(Some(current));
     Ok(units
         .into_iter()
         .map(|(id, name)| UnitOption {
@@ -50,15 +59,38 @@ pub(crate) async fn unit_options(
         .collect())
 }
 
-pub(crate) fn role_options(selected: &str) -> Vec<RoleOption> {
-    Role::ALL
-        .iter()
-        .map(|r| RoleOption {
-            value: r.as_str(),
-            label: r.label(),
-            selected: r.as_str() == selected,
-        })
-        .collect()
+/// The roles an admin gives: the instansi roles only by an instansi admin.
+pub(crate) fn role_options(selected: &str, admin: &CurrentUser) -> Vec<RoleOption> {
+    use crate::tenant::InstansiRole;
+    let mut out: Vec<RoleOption> = Vec::new();
+    if admin.is_instansi_admin() {
+        for r in [InstansiRole::Admin, InstansiRole::Pimpinan] {
+            out.push(RoleOption {
+                value: r.as_str(),
+                label: r.label(),
+                selected: r.as_str() == selected,
+            });
+        }
+    }
+    out.extend(Role::ALL.iter().map(|r| RoleOption {
+        value: r.as_str(),
+        label: r.label(),
+        selected: r.as_str() == selected,
+    }));
+    out
+}
+
+/// An account the admin may manage from this unit; anything else is not found.
+async fn visible(state: &AppState, admin: &CurrentUser, raw: &str) -> AppResult<User> {
+    let unit = admin.unit.as_ref().ok_or(AppError::NotFound)?.id;
+    let user = get(&state.db, unit, parse_id(raw)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if admin.is_instansi_admin() || (user.unit_id.is_some() && !user.is_instansi()) {
+        Ok(user)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 #[derive(Template)]
@@ -78,19 +110,20 @@ pub(crate) const PAGE_SIZE: i64 = 25;
 
 pub(crate) async fn list_page(
     State(state): State<AppState>,
+    unit: crate::tenant::Unit,
+    admin: CurrentUser,
     chrome: Chrome,
     QueryData(q): QueryData<PageQuery>,
 ) -> AppResult<Response> {
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&state.db)
-        .await?;
+    let all = admin.is_instansi_admin();
+    let total = count(&state.db, unit.id, all).await?;
     let pager = Pager::new(
         Pager::page_from(q.halaman.as_deref()),
         PAGE_SIZE,
         total,
         "/admin/pengguna".into(),
     );
-    let users = list(&state.db, PAGE_SIZE, pager.offset()).await?;
+    let users = list(&state.db, unit.id, all, PAGE_SIZE, pager.offset()).await?;
     render(&ListPage {
         chrome,
         users,
@@ -120,7 +153,7 @@ pub(crate) fn parse_unit(raw: &str, errors: &mut FieldErrors) -> Option<i64> {
     match raw.parse::<i64>() {
         Ok(id) => Some(id),
         Err(_) => {
-            errors.add("unit_id", "Unit yang dipilih tidak ada.");
+            errors.add("unit_id", "Unit kerja yang dipilih tidak ada.");
             None
         }
     }
@@ -157,15 +190,19 @@ impl FormPage {
     }
 }
 
-pub(crate) async fn new_form(State(state): State<AppState>, chrome: Chrome) -> AppResult<Response> {
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    chrome: Chrome,
+) -> AppResult<Response> {
     render(&FormPage {
         chrome,
         user: None,
         username: String::new(),
         display_name: String::new(),
         active: true,
-        roles: role_options("staf"),
-        units: unit_options(&state.db, None).await?,
+        roles: role_options("staf", &admin),
+        units: unit_options(&state.db, &admin, None).await?,
         errors: FieldErrors::default(),
         reset_errors: FieldErrors::default(),
         conflict: None,
@@ -183,6 +220,13 @@ pub(crate) async fn create_submit(
 ) -> AppResult<Response> {
     let mut pre = FieldErrors::default();
     let unit_id = parse_unit(&form.unit_id, &mut pre);
+    // a unit admin gives roles in their own unit only
+    if let Some(u) = unit_id
+        && !admin.is_instansi_admin()
+        && admin.unit.as_ref().map(|x| x.id) != Some(u)
+    {
+        pre.add("unit_id", "Unit kerja yang dipilih tidak ada.");
+    }
     let result = if pre.is_empty() {
         create(
             &state.db,
@@ -191,11 +235,12 @@ pub(crate) async fn create_submit(
                 username: form.username.clone(),
                 display_name: form.display_name.clone(),
                 role: form.role.clone(),
-                unit_id,
+                units: unit_id.into_iter().collect(),
                 password: form.password.clone(),
                 password_confirm: form.password_confirm.clone(),
                 must_change_password: true,
             },
+            admin.is_instansi_admin(),
         )
         .await
     } else {
@@ -217,8 +262,8 @@ pub(crate) async fn create_submit(
             username: form.username,
             display_name: form.display_name,
             active: true,
-            roles: role_options(&form.role),
-            units: unit_options(&state.db, unit_id).await?,
+            roles: role_options(&form.role, &admin),
+            units: unit_options(&state.db, &admin, unit_id).await?,
             errors,
             reset_errors: FieldErrors::default(),
             conflict,
@@ -230,19 +275,18 @@ pub(crate) async fn create_submit(
 
 pub(crate) async fn edit_form(
     State(state): State<AppState>,
+    admin: CurrentUser,
     chrome: Chrome,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let user = get(&state.db, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = visible(&state, &admin, &id).await?;
     render(&FormPage {
         chrome,
         username: user.username.clone(),
         display_name: user.display_name.clone(),
         active: user.active,
-        roles: role_options(&user.role),
-        units: unit_options(&state.db, user.unit_id).await?,
+        roles: role_options(&user.role, &admin),
+        units: unit_options(&state.db, &admin, None).await?,
         failures: crate::auth::throttle::recent_failures(&state.db, &user.username).await?,
         user: Some(user),
         errors: FieldErrors::default(),
@@ -259,9 +303,7 @@ pub(crate) async fn unlock_submit(
     Path(id): Path<String>,
     _confirmed: Form<crate::web::Empty>,
 ) -> AppResult<Response> {
-    let user = get(&state.db, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = visible(&state, &admin, &id).await?;
     let mut tx = crate::db::write(&state.db).await?;
     let ip = actor.ip.clone().unwrap_or_default();
     crate::auth::throttle::record(
@@ -295,11 +337,14 @@ pub(crate) async fn edit_submit(
     Path(id): Path<String>,
     Form(form): Form<UserForm>,
 ) -> AppResult<Response> {
-    let user = get(&state.db, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = visible(&state, &admin, &id).await?;
     let mut pre = FieldErrors::default();
-    let unit_id = parse_unit(&form.unit_id, &mut pre);
+    let current = admin.unit.as_ref().map_or(0, |u| u.id);
+    // the role is changed in the unit chosen (an instansi admin may pick any)
+    let unit_id = parse_unit(&form.unit_id, &mut pre).unwrap_or(current);
+    if unit_id != current && !admin.is_instansi_admin() {
+        pre.add("unit_id", "Unit kerja yang dipilih tidak ada.");
+    }
     let active = form.active.is_some();
     let result = if pre.is_empty() {
         update(
@@ -313,6 +358,7 @@ pub(crate) async fn edit_submit(
                 active,
                 handover_to: form.alihkan_ke.trim().parse().ok(),
             },
+            admin.is_instansi_admin(),
         )
         .await
     } else {
@@ -332,7 +378,7 @@ pub(crate) async fn edit_submit(
         Err(SaveError::HoldsSteps(n)) => {
             handover = Some(HandoverOffer {
                 held: n,
-                receivers: crate::assign::assignable_users(&state.db)
+                receivers: crate::assign::assignable_users(&state.db, unit_id)
                     .await?
                     .into_iter()
                     .filter(|(uid, _, _)| *uid != user.id)
@@ -359,8 +405,8 @@ pub(crate) async fn edit_submit(
             username: user.username.clone(),
             display_name: form.display_name,
             active,
-            roles: role_options(&form.role),
-            units: unit_options(&state.db, unit_id).await?,
+            roles: role_options(&form.role, &admin),
+            units: unit_options(&state.db, &admin, Some(unit_id)).await?,
             user: Some(user),
             errors,
             reset_errors: FieldErrors::default(),
@@ -386,9 +432,7 @@ pub(crate) async fn reset_submit(
     Path(id): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
-    let user = get(&state.db, parse_id(&id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = visible(&state, &admin, &id).await?;
     let result = if form.password != form.password_confirm {
         let mut e = FieldErrors::default();
         e.add("password_confirm", "Konfirmasi kata sandi tidak sama.");
@@ -415,8 +459,8 @@ pub(crate) async fn reset_submit(
                 username: user.username.clone(),
                 display_name: user.display_name.clone(),
                 active: user.active,
-                roles: role_options(&user.role),
-                units: unit_options(&state.db, user.unit_id).await?,
+                roles: role_options(&user.role, &admin),
+                units: unit_options(&state.db, &admin, None).await?,
                 user: Some(user),
                 errors: FieldErrors::default(),
                 reset_errors,

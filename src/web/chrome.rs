@@ -28,6 +28,10 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     /// A confirmation after a redirect, from a fixed list (never user text).
     pub flash: Option<Flash>,
+    /// The units the person may switch to; empty when they have only one.
+    pub units: Vec<crate::tenant::UnitRef>,
+    /// The code of the unit shown, for the switcher's selection.
+    pub unit_code: String,
 }
 
 impl Chrome {
@@ -46,7 +50,14 @@ impl Chrome {
     }
 
     pub fn role_label(&self) -> &'static str {
-        self.user.as_ref().map(|u| u.role.label()).unwrap_or("")
+        match &self.user {
+            Some(u) if u.read_only || u.unit.is_none() => {
+                u.instansi_role.map(|r| r.label()).unwrap_or("")
+            }
+            Some(u) if u.is_instansi_admin() => "Admin instansi",
+            Some(u) => u.role.label(),
+            None => "",
+        }
     }
 }
 
@@ -70,14 +81,17 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
         add("/penugasan", "Penugasan");
         add("/audit", "Jejak Audit");
     }
-    if user.is(&[Role::Admin]) {
+    if user.is(&[Role::Admin]) && !user.read_only {
         add("/admin/pengguna", "Pengguna");
         add("/admin/target", "Kelola Target");
-        add("/admin/unit", "Unit");
         add("/admin/periode", "Periode");
+        add("/admin/predikat", "Predikat");
+    }
+    if user.is_instansi_admin() {
+        add("/admin/unit-kerja", "Unit Kerja");
+        add("/admin/unit", "Pemegang Kewenangan");
         add("/admin/bobot", "Bobot");
         add("/admin/lke", "Master LKE");
-        add("/admin/predikat", "Predikat");
     }
     nav
 }
@@ -108,6 +122,7 @@ pub enum Flash {
     TargetDisalin,
     TargetDiimpor,
     UnitOrganisasiDisimpan,
+    UnitKerjaDisimpan,
     LkeDiimpor,
     KelompokDisimpan,
     PredikatDisimpan,
@@ -126,7 +141,7 @@ pub enum Flash {
 }
 
 impl Flash {
-    pub const ALL: [Flash; 38] = [
+    pub const ALL: [Flash; 39] = [
         Flash::SignedOut,
         Flash::Unlocked,
         Flash::PasswordChanged,
@@ -150,6 +165,7 @@ impl Flash {
         Flash::TargetDisalin,
         Flash::TargetDiimpor,
         Flash::UnitOrganisasiDisimpan,
+        Flash::UnitKerjaDisimpan,
         Flash::LkeDiimpor,
         Flash::KelompokDisimpan,
         Flash::PredikatDisimpan,
@@ -192,6 +208,7 @@ impl Flash {
             Flash::TargetDisalin => "target-disalin",
             Flash::TargetDiimpor => "target-diimpor",
             Flash::UnitOrganisasiDisimpan => "unit-organisasi-disimpan",
+            Flash::UnitKerjaDisimpan => "unit-kerja-disimpan",
             Flash::LkeDiimpor => "lke-diimpor",
             Flash::KelompokDisimpan => "kelompok-disimpan",
             Flash::PredikatDisimpan => "predikat-disimpan",
@@ -238,7 +255,8 @@ impl Flash {
             Flash::TargetDisimpan => "Perubahan target telah disimpan.",
             Flash::TargetDisalin => "Target telah disalin ke tahun baru, tanpa progres.",
             Flash::TargetDiimpor => "Target telah diimpor.",
-            Flash::UnitOrganisasiDisimpan => "Perubahan unit telah disimpan.",
+            Flash::UnitOrganisasiDisimpan => "Perubahan pemegang kewenangan telah disimpan.",
+            Flash::UnitKerjaDisimpan => "Unit kerja telah disimpan.",
             Flash::LkeDiimpor => "Jawaban LKE dari lembar kerja telah disimpan.",
             Flash::KelompokDisimpan => {
                 "Rumus kelompok jumlah telah disimpan; nilai dihitung ulang."
@@ -278,8 +296,22 @@ impl FromRequestParts<AppState> for Chrome {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
-        let (unit_name, ministry_name) = header_names(state).await?;
         let user = parts.extensions.get::<CurrentUser>().cloned();
+        let ministry_name = header_names(state).await?;
+        let unit_name = user
+            .as_ref()
+            .and_then(|u| u.unit.as_ref())
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        let unit_code = user
+            .as_ref()
+            .and_then(|u| u.unit.as_ref())
+            .map(|u| u.code.clone())
+            .unwrap_or_default();
+        let units = match &user {
+            Some(u) if u.unit_count > 1 => crate::tenant::openable(&state.db, u).await?,
+            _ => Vec::new(),
+        };
         let flash = parts.uri.query().and_then(|q| {
             url::form_urlencoded::parse(q.as_bytes())
                 .find(|(k, _)| k == "pesan")
@@ -290,36 +322,25 @@ impl FromRequestParts<AppState> for Chrome {
             ministry_name,
             csrf: user
                 .as_ref()
-                .map(|u| u.csrf_token.clone())
+                .map(crate::auth::csrf::form_token)
                 .unwrap_or_default(),
             nav: nav_for(user.as_ref()),
             user,
             flash,
+            units,
+            unit_code,
         })
     }
 }
 
-/// The unit's and the ministry's names for the header, read once and kept until the
-/// units change (the units pages clear them).
-pub async fn header_names(state: &AppState) -> sqlx::Result<(String, String)> {
-    if let Some(names) = state.header_names.read().expect("names lock").clone() {
-        return Ok(names);
+/// The instansi's name for the header, read once and kept until it changes.
+pub async fn header_names(state: &AppState) -> sqlx::Result<String> {
+    if let Some(name) = state.header_names.read().expect("names lock").clone() {
+        return Ok(name);
     }
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT kind, name FROM units WHERE kind IN ('instansi', 'pusat') AND retired_at IS NULL
-         ORDER BY id",
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let find = |kind: &str| {
-        rows.iter()
-            .find(|(k, _)| k == kind)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default()
-    };
-    let names = (find("instansi"), find("pusat"));
-    *state.header_names.write().expect("names lock") = Some(names.clone());
-    Ok(names)
+    let name = crate::tenant::instansi_name(&state.db).await?;
+    *state.header_names.write().expect("names lock") = Some(name.clone());
+    Ok(name)
 }
 
 #[cfg(test)]

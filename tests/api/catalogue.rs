@@ -383,7 +383,7 @@ async fn pages_show_the_catalogue() {
         assert!(page.contains(name), "{name} on the overview");
     }
 
-    let cat = zi_tracker::catalogue::load(app.db(), 2021)
+    let cat = zi_tracker::catalogue::load(app.db(), 1, 2021)
         .await
         .unwrap()
         .unwrap();

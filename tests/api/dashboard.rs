@@ -67,6 +67,7 @@ async fn dashboard_counts_the_semester_beside_the_previous_one() {
     let (app, pimpinan, staf, _) = seeded().await;
     let d = zi_tracker::dashboard::compute(
         app.db(),
+        1,
         zi_tracker::periods::Period::new(2021, 2),
         chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
     )
@@ -144,6 +145,7 @@ async fn the_estimate_follows_the_rule_the_page_explains() {
     // (0.5 + 0 + 0.6 + 0.25) / 4 = 0.3375 × 5 = 1.6875. Other components: 0.
     let d = zi_tracker::dashboard::compute(
         app.db(),
+        1,
         zi_tracker::periods::Period::new(2021, 2),
         chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
     )
@@ -362,11 +364,12 @@ async fn user_text_on_the_cached_dashboard_is_escaped() {
             username: "jahil".into(),
             display_name: "<script>alert(1)</script>".into(),
             role: "staf".into(),
-            unit_id: None,
+            units: vec![1],
             password: crate::helpers::PASSWORD.into(),
             password_confirm: crate::helpers::PASSWORD.into(),
             must_change_password: false,
         },
+        true,
     )
     .await
     .unwrap();

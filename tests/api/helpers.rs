@@ -170,9 +170,17 @@ impl TestApp {
         .unwrap()
     }
 
-    /// Creates an account with the given role straight in the database.
+    /// Creates an account with the given role straight in the database: "admin" as
+    /// the instansi's admin (as every admin of the single-unit releases became), any
+    /// other role in the first unit.
     pub async fn create_user(&self, role: &str) -> (i64, String) {
-        let username = unique(role);
+        let role = if role == "admin" { "admin-instansi" } else { role };
+        self.create_user_in(role, &[1]).await
+    }
+
+    /// Creates an account with a role held in the given units (ids).
+    pub async fn create_user_in(&self, role: &str, units: &[i64]) -> (i64, String) {
+        let username = unique(role.trim_end_matches("-instansi"));
         let id = zi_tracker::users::create(
             self.db(),
             &zi_tracker::audit::Actor::cli(),
@@ -180,11 +188,12 @@ impl TestApp {
                 username: username.clone(),
                 display_name: format!("Pengguna {username}"),
                 role: role.into(),
-                unit_id: None,
+                units: units.to_vec(),
                 password: PASSWORD.into(),
                 password_confirm: PASSWORD.into(),
                 must_change_password: false,
             },
+            true,
         )
         .await
         .expect("create user");

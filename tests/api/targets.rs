@@ -1,7 +1,7 @@
 use crate::helpers::{location, run_cli, spawn_app};
 
 async fn export(app: &crate::helpers::TestApp, year: i64) -> String {
-    let cat = zi_tracker::catalogue::load(app.db(), year)
+    let cat = zi_tracker::catalogue::load(app.db(), 1, year)
         .await
         .unwrap()
         .unwrap();
@@ -9,7 +9,7 @@ async fn export(app: &crate::helpers::TestApp, year: i64) -> String {
 }
 
 async fn years(app: &crate::helpers::TestApp) -> Vec<i64> {
-    zi_tracker::catalogue::target_years(app.db()).await.unwrap()
+    zi_tracker::catalogue::target_years(app.db(), 1).await.unwrap()
 }
 
 #[tokio::test]
@@ -162,6 +162,7 @@ async fn copy_then_edit_reorder_and_retire_leaving_2021_untouched() {
     assert_eq!(res.status(), 303);
     let d = zi_tracker::dashboard::compute(
         app.db(),
+        1,
         zi_tracker::periods::Period::new(2022, 2),
         chrono::NaiveDate::from_ymd_opt(2022, 8, 1).unwrap(),
     )
@@ -443,14 +444,14 @@ DROP TABLE seed_rows;
         .unwrap();
 
     let reference = spawn_app().await;
-    let cat_2021 = zi_tracker::catalogue::load(&pool, 2021)
+    let cat_2021 = zi_tracker::catalogue::load(&pool, 1, 2021)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
         zi_tracker::catalogue::to_csv(&cat_2021).unwrap(),
         zi_tracker::catalogue::to_csv(
-            &zi_tracker::catalogue::load(reference.db(), 2021)
+            &zi_tracker::catalogue::load(reference.db(), 1, 2021)
                 .await
                 .unwrap()
                 .unwrap()
@@ -458,7 +459,7 @@ DROP TABLE seed_rows;
         .unwrap(),
         "2021 is exactly as without the new file"
     );
-    let cat_2022 = zi_tracker::catalogue::load(&pool, 2022)
+    let cat_2022 = zi_tracker::catalogue::load(&pool, 1, 2022)
         .await
         .unwrap()
         .unwrap();

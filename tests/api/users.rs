@@ -233,11 +233,12 @@ async fn user_list_is_paginated() {
                 username: format!("akun-{i:02}"),
                 display_name: format!("Akun {i:02}"),
                 role: "staf".into(),
-                unit_id: None,
+                units: vec![1],
                 password: PASSWORD.into(),
                 password_confirm: PASSWORD.into(),
                 must_change_password: false,
             },
+            true,
         )
         .await
         .unwrap();
@@ -279,11 +280,12 @@ async fn accounts_created_at_the_same_time_all_land() {
                     username: format!("serentak{i}"),
                     display_name: format!("Serentak {i}"),
                     role: "staf".into(),
-                    unit_id: Some(1),
+                    units: vec![1],
                     password: PASSWORD.into(),
                     password_confirm: PASSWORD.into(),
                     must_change_password: false,
                 },
+                true,
             )
             .await
         }));

@@ -32,13 +32,13 @@ async fn main() {
         .await
         .unwrap()
         .expect("master");
-    let unit = store::answers(&db, &master, store::Side::Unit)
+    let unit = store::answers(&db, 1, &master, store::Side::Unit)
         .await
         .unwrap();
-    let tpi = store::answers(&db, &master, store::Side::Tpi)
+    let tpi = store::answers(&db, 1, &master, store::Side::Tpi)
         .await
         .unwrap();
-    let held = store::wbk_held_before(&db, year).await.unwrap();
+    let held = store::wbk_held_before(&db, 1, year).await.unwrap();
     let started = Instant::now();
     let plan = ScoringPlan::new(&master);
     let plan_us = started.elapsed().as_secs_f64() * 1e6;

@@ -65,8 +65,10 @@ ALTER TABLE users_new RENAME TO users;
 ALTER TABLE sessions ADD COLUMN unit_id INTEGER REFERENCES work_units(id);
 
 -- Target years and their components belong to a unit.
+-- Seed migrations written for a single unit (INSERT without unit_id) load into the
+-- first unit, hence the default.
 CREATE TABLE target_years_new (
-    unit_id    INTEGER NOT NULL REFERENCES work_units(id),
+    unit_id    INTEGER NOT NULL DEFAULT 1 REFERENCES work_units(id),
     year       INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
     title      TEXT    NOT NULL,
     created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
@@ -79,7 +81,7 @@ ALTER TABLE target_years_new RENAME TO target_years;
 
 CREATE TABLE components_new (
     id       INTEGER PRIMARY KEY,
-    unit_id  INTEGER NOT NULL,
+    unit_id  INTEGER NOT NULL DEFAULT 1,
     year     INTEGER NOT NULL,
     position INTEGER NOT NULL CHECK (position BETWEEN 1 AND 6),
     numeral  TEXT    NOT NULL CHECK (numeral IN ('I', 'II', 'III', 'IV', 'V', 'VI')),

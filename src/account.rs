@@ -178,12 +178,11 @@ async fn login_submit(
         id: i64,
         password_hash: String,
     }
-    let candidate: Option<Candidate> = sqlx::query_as(
-        "SELECT id, password_hash FROM users WHERE username = ? AND active = 1",
-    )
-    .bind(&username)
-    .fetch_optional(&state.db)
-    .await?;
+    let candidate: Option<Candidate> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = ? AND active = 1")
+            .bind(&username)
+            .fetch_optional(&state.db)
+            .await?;
     let verified = state
         .hasher
         .verify(
@@ -224,9 +223,8 @@ async fn login_submit(
                 Entry::new(Action::Login, format!("{username} masuk")).object("user", c.id),
             )
             .await?;
-            // the home page sends each person to their start in their unit
             let target = if next.is_empty() {
-                "/".to_string()
+                landing(crate::tenant::first_role(&state.db, c.id).await?).to_string()
             } else {
                 next
             };

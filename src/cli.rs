@@ -414,7 +414,11 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
             };
             let mut unit_ids = Vec::new();
             for code in codes {
-                unit_ids.push(crate::tenant::resolve_code(&pool, code.as_deref()).await?.id);
+                unit_ids.push(
+                    crate::tenant::resolve_code(&pool, code.as_deref())
+                        .await?
+                        .id,
+                );
             }
             let display_name = name.unwrap_or_else(|| username.clone());
             users::create(
@@ -596,7 +600,7 @@ async fn targets_command(data_dir: PathBuf, action: TargetsAction) -> anyhow::Re
             Ok(bytes) => {
                 let unit = crate::tenant::resolve_code(&pool, unit.as_deref()).await?;
                 crate::catalogue::import(&pool, &Actor::cli(), unit.id, year, &bytes)
-                .await
+                    .await
                     .map(|n| println!("Target tahun {year} diimpor: {n} langkah aksi."))
                     .map_err(year_error)
             }
@@ -642,7 +646,11 @@ async fn copy_targets(
         "Target {} {from} disalin ke {to} untuk {} unit ({}): {n} langkah aksi per unit, tanpa progres.",
         source.code,
         targets.len(),
-        targets.iter().map(|t| t.code.as_str()).collect::<Vec<_>>().join(", ")
+        targets
+            .iter()
+            .map(|t| t.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(())
 }

@@ -340,7 +340,15 @@ async fn lke_answers(
             evidence: String::new(),
         };
         // without an expected version a write is never refused
-        let _ = write_answer(&mut tx, (1, year, q.id, Side::Unit), &unit, None, unit_by, &at).await?;
+        let _ = write_answer(
+            &mut tx,
+            (1, year, q.id, Side::Unit),
+            &unit,
+            None,
+            unit_by,
+            &at,
+        )
+        .await?;
         let _ = write_answer(&mut tx, (1, year, q.id, Side::Tpi), &tpi, None, tpi_by, &at).await?;
     }
     tx.commit_unaudited().await?;

@@ -117,14 +117,12 @@ pub(crate) async fn deadline_submit(
     };
     let before = deadline(&state.db, unit.id, period).await?;
     let mut tx = crate::db::write(&state.db).await?;
-    sqlx::query(
-        "DELETE FROM period_deadlines WHERE unit_id IS ? AND year = ? AND semester = ?",
-    )
-    .bind(scope)
-    .bind(period.year)
-    .bind(period.semester)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("DELETE FROM period_deadlines WHERE unit_id IS ? AND year = ? AND semester = ?")
+        .bind(scope)
+        .bind(period.year)
+        .bind(period.semester)
+        .execute(&mut *tx)
+        .await?;
     if let Some(d) = date {
         sqlx::query(
             "INSERT INTO period_deadlines (unit_id, year, semester, deadline) VALUES (?, ?, ?, ?)",

@@ -30,13 +30,23 @@ pub fn routes() -> Vec<Route> {
             admin,
             post(deadlines::deadline_submit),
         ),
-        Route::new("GET", "/admin/bobot", INSTANSI_ADMIN, get(weights::weights_page)),
+        Route::new(
+            "GET",
+            "/admin/bobot",
+            INSTANSI_ADMIN,
+            get(weights::weights_page),
+        ),
         Route::new(
             "GET",
             "/audit",
             Access::Roles(&[Role::Admin, Role::Pimpinan]),
             get(audit::audit_page),
         ),
-        Route::new("POST", "/admin/bobot", INSTANSI_ADMIN, post(weights::weights_submit)),
+        Route::new(
+            "POST",
+            "/admin/bobot",
+            INSTANSI_ADMIN,
+            post(weights::weights_submit),
+        ),
     ]
 }

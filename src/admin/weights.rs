@@ -33,17 +33,15 @@ async fn component_names(
     unit: i64,
     year: i64,
 ) -> sqlx::Result<HashMap<String, String>> {
-    Ok(
-        sqlx::query_as::<_, (String, String)>(
-            "SELECT numeral, name FROM components WHERE unit_id = ? AND year = ?",
-        )
-        .bind(unit)
-        .bind(year)
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .collect(),
+    Ok(sqlx::query_as::<_, (String, String)>(
+        "SELECT numeral, name FROM components WHERE unit_id = ? AND year = ?",
     )
+    .bind(unit)
+    .bind(year)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .collect())
 }
 
 #[derive(Template)]
@@ -101,7 +99,8 @@ pub(crate) async fn weights_submit(
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let year =
-        crate::catalogue::year_or_latest(&state.db, unit.id, form.get("tahun").map(String::as_str)).await?;
+        crate::catalogue::year_or_latest(&state.db, unit.id, form.get("tahun").map(String::as_str))
+            .await?;
     let mut errors = Vec::new();
     let mut values = Vec::new();
     for n in NUMERALS {

@@ -46,7 +46,10 @@ struct SessionRow {
 /// The user behind a session cookie, if the session is live and the account active,
 /// with the unit the session last opened. The unit and the role in it are resolved
 /// afterwards (`tenant::resolve`).
-pub async fn lookup(state: &AppState, raw: &str) -> sqlx::Result<Option<(CurrentUser, Option<i64>)>> {
+pub async fn lookup(
+    state: &AppState,
+    raw: &str,
+) -> sqlx::Result<Option<(CurrentUser, Option<i64>)>> {
     let id_hash = hash_id(raw);
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.expires_at,

@@ -65,9 +65,16 @@ pub(crate) async fn copy_submit(
     let from = input.dari.trim().parse::<i64>().unwrap_or(0);
     let with = input.penugasan.is_some();
     let result = match input.ke.trim().parse::<i64>() {
-        Ok(to) => copy(&state.db, &Actor::user(&user, Some(ip)), unit.id, from, to, with)
-            .await
-            .map(|n| (to, n)),
+        Ok(to) => copy(
+            &state.db,
+            &Actor::user(&user, Some(ip)),
+            unit.id,
+            from,
+            to,
+            with,
+        )
+        .await
+        .map(|n| (to, n)),
         Err(_) => Err(YearError::Refused(
             "Tahun tujuan harus berupa angka tahun, mis. 2022.".into(),
         )),
@@ -154,7 +161,15 @@ pub(crate) async fn import_submit(
             vec!["Pilih berkas CSV yang akan diimpor.".into()],
         );
     }
-    match import(&state.db, &Actor::user(&user, Some(ip)), unit.id, year, &bytes).await {
+    match import(
+        &state.db,
+        &Actor::user(&user, Some(ip)),
+        unit.id,
+        year,
+        &bytes,
+    )
+    .await
+    {
         Ok(_) => Ok(
             Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-diimpor"))
                 .into_response(),

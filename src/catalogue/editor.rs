@@ -140,13 +140,13 @@ pub(crate) async fn back_to_item(
 ) -> sqlx::Result<String> {
     let sql = match kind {
         Kind::Area => {
-            "SELECT c.numeral FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ? AND c.unit_id = ?"
+            "SELECT c.numeral FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ?"
         }
         Kind::Indicator => {
-            "SELECT c.numeral FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ? AND c.unit_id = ?"
+            "SELECT c.numeral FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ?"
         }
         Kind::Step => {
-            "SELECT c.numeral FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ? AND c.unit_id = ?"
+            "SELECT c.numeral FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ?"
         }
     };
     let numeral: Option<String> = sqlx::query_scalar(sql).bind(id).fetch_optional(db).await?;

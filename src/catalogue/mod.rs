@@ -192,8 +192,8 @@ pub async fn load(db: &SqlitePool, unit: i64, year: i64) -> sqlx::Result<Option<
         sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? AND year = ?")
             .bind(unit)
             .bind(year)
-        .fetch_optional(db)
-        .await?;
+            .fetch_optional(db)
+            .await?;
     if exists.is_none() {
         return Ok(None);
     }
@@ -298,8 +298,8 @@ pub async fn year_or_latest(db: &SqlitePool, unit: i64, asked: Option<&str>) -> 
         )
         .bind(unit)
         .fetch_one(db)
-            .await?
-            .ok_or_else(|| AppError::NotFoundWith("Belum ada tahun target sama sekali.".into()))?,
+        .await?
+        .ok_or_else(|| AppError::NotFoundWith("Belum ada tahun target sama sekali.".into()))?,
     };
     let exists: Option<i64> =
         sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? AND year = ?")

@@ -9,8 +9,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
-use crate::tenant::Unit;
 use crate::error::{AppError, AppResult};
+use crate::tenant::Unit;
 use crate::web::{Chrome, QueryData, render};
 
 // ---------------------------------------------------------------------------

@@ -300,11 +300,12 @@ pub(crate) async fn year_exists(
     unit: i64,
     year: i64,
 ) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM target_years WHERE unit_id = ? AND year = ?")
-        .bind(unit)
-        .bind(year)
-        .fetch_one(conn)
-        .await?;
+    let n: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM target_years WHERE unit_id = ? AND year = ?")
+            .bind(unit)
+            .bind(year)
+            .fetch_one(conn)
+            .await?;
     Ok(n > 0)
 }
 
@@ -365,7 +366,9 @@ pub async fn copy_to_units(
         )));
     }
     if to_units.is_empty() {
-        return Err(YearError::Refused("Pilih paling sedikit satu unit tujuan.".into()));
+        return Err(YearError::Refused(
+            "Pilih paling sedikit satu unit tujuan.".into(),
+        ));
     }
     let mut tx = crate::db::write(db).await?;
     if !year_exists(&mut tx, from_unit.id, from_year).await? {

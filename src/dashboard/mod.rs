@@ -265,13 +265,16 @@ pub async fn compute(
 /// Dashboards computed per period, valid while the newest audit entry (every change
 /// the dashboard shows is audited in the same transaction) and the date stay the same.
 /// (newest audit id, date, data, the rendered body)
+/// A unit's target years under the stamp they were read at.
+pub(crate) type YearsEntry = (i64, Arc<Vec<i64>>);
+
 pub(crate) type CacheEntry = (i64, NaiveDate, Arc<DashboardData>, Arc<String>);
 
 #[derive(Default)]
 pub struct Cache {
     pub(crate) entries: Mutex<HashMap<(i64, Period), CacheEntry>>,
     /// The target years, under the same stamp (copying or importing a year is audited).
-    pub(crate) years: Mutex<HashMap<i64, (i64, Arc<Vec<i64>>)>>,
+    pub(crate) years: Mutex<HashMap<i64, YearsEntry>>,
 }
 
 /// The newest audit id of the unit or of the instansi as a whole: changes whenever

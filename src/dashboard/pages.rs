@@ -170,8 +170,8 @@ pub(crate) async fn drill_page(
             .bind(unit.id)
             .bind(id)
             .fetch_optional(&state.db)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            .await?
+            .ok_or(AppError::NotFound)?;
             Some((id, name))
         }
         None => None,

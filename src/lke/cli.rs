@@ -185,8 +185,8 @@ async fn import_answers(
         Some(unit_by),
         tpi_by,
     )
-        .await?
-        .map_err(UserError)?;
+    .await?
+    .map_err(UserError)?;
     println!(
         "Jawaban LKE {year} dimuat: {} jawaban unit dan {} jawaban TPI berubah ({} baris terisi).",
         done.unit,

@@ -43,12 +43,13 @@ async fn notes_of(
     unit: i64,
     year: i64,
 ) -> sqlx::Result<(Option<String>, Vec<String>)> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT predicate, notes FROM unit_predicates WHERE unit_id = ? AND year = ?")
-            .bind(unit)
-            .bind(year)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT predicate, notes FROM unit_predicates WHERE unit_id = ? AND year = ?",
+    )
+    .bind(unit)
+    .bind(year)
+    .fetch_optional(db)
+    .await?;
     Ok(match row {
         Some((p, notes)) => (
             Some(p),

@@ -296,7 +296,11 @@ pub(crate) async fn workbook_download(
         .public_url
         .as_ref()
         .map(|u| u.as_str().trim_end_matches('/').to_string());
-    let unit_name = user.unit.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+    let unit_name = user
+        .unit
+        .as_ref()
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
     let state_label = super::work::state(&state.db, v.unit_id, v.master.year)
         .await?
         .label();

@@ -890,7 +890,8 @@ async fn save(
     let refusal = match side {
         Side::Unit if unit_locked => Some(work::UNIT_LOCKED),
         Side::Unit
-            if user.role != Role::Admin && !work::holds(&mut tx, (v.unit_id, year), q.id, user.id).await? =>
+            if user.role != Role::Admin
+                && !work::holds(&mut tx, (v.unit_id, year), q.id, user.id).await? =>
         {
             return Err(AppError::ForbiddenWith(
                 "Hanya PIC soal ini dan admin unit yang dapat mengubah jawaban unit.".into(),

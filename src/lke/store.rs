@@ -272,7 +272,11 @@ pub async fn answers(
     master: &Master,
     side: Side,
 ) -> sqlx::Result<HashMap<i64, Answer>> {
-    Ok(answers_from(master, &stored(db, unit, master.year).await?, side))
+    Ok(answers_from(
+        master,
+        &stored(db, unit, master.year).await?,
+        side,
+    ))
 }
 
 /// The same, from answers already read with [`stored`].
@@ -341,11 +345,13 @@ pub async fn stored(
     unit: i64,
     year: i64,
 ) -> sqlx::Result<HashMap<(i64, Side), Stored>> {
-    Ok(stored_where(db, "a.unit_id = ? AND a.year = ?", &[unit, year])
-        .await?
-        .into_iter()
-        .map(|s| ((s.question_id, s.side), s))
-        .collect())
+    Ok(
+        stored_where(db, "a.unit_id = ? AND a.year = ?", &[unit, year])
+            .await?
+            .into_iter()
+            .map(|s| ((s.question_id, s.side), s))
+            .collect(),
+    )
 }
 
 /// Both sides' current answers to one question.

@@ -131,18 +131,17 @@ pub fn points(v: f64) -> String {
     decimal(readiness::round2(v), 2)
 }
 
+/// (unit, year)
+type UnitYear = (i64, i64);
+
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<(i64, i64), (i64, Arc<YearView>)>>,
+    entries: Mutex<HashMap<UnitYear, (i64, Arc<YearView>)>>,
 }
 
 /// The unit's view of a year, recomputed when anything audited for the unit (or the
 /// instansi) changed since.
-pub async fn cached(
-    state: &AppState,
-    unit: i64,
-    year: i64,
-) -> sqlx::Result<Option<Arc<YearView>>> {
+pub async fn cached(state: &AppState, unit: i64, year: i64) -> sqlx::Result<Option<Arc<YearView>>> {
     let stamp = crate::dashboard::stamp(state, unit).await?;
     let cache = state.caches.get::<Cache>();
     if let Some((s, v)) = cache.entries.lock().expect("cache lock").get(&(unit, year))

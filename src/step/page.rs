@@ -334,11 +334,13 @@ impl StepPage {
         .await?;
         let (pic_options, unit_options) = if rights.assign {
             let users: Vec<(i64, String, String)> = sqlx::query_as(
-                "SELECT id, display_name, role FROM users
-                 WHERE active = 1 AND role = 'staf'
-                   AND id NOT IN (SELECT user_id FROM step_assignments WHERE step_id = ?)
-                 ORDER BY display_name",
+                "SELECT u.id, u.display_name, uu.role FROM users u
+                 JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ? AND uu.role = 'staf'
+                 WHERE u.active = 1
+                   AND u.id NOT IN (SELECT user_id FROM step_assignments WHERE step_id = ?)
+                 ORDER BY u.display_name",
             )
+            .bind(ctx.unit_id)
             .bind(step_id)
             .fetch_all(db)
             .await?;

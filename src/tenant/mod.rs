@@ -91,16 +91,20 @@ const UNIT_SELECT: &str = "SELECT w.id, w.code, w.name, p.code AS parent_code,
     FROM work_units w LEFT JOIN work_units p ON p.id = w.parent_id";
 
 pub async fn list(db: &SqlitePool) -> sqlx::Result<Vec<WorkUnit>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT_SELECT} ORDER BY w.code")))
-        .fetch_all(db)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{UNIT_SELECT} ORDER BY w.code"
+    )))
+    .fetch_all(db)
+    .await
 }
 
 pub async fn by_code(db: &SqlitePool, code: &str) -> sqlx::Result<Option<WorkUnit>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{UNIT_SELECT} WHERE w.code = ?")))
-        .bind(code.trim())
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{UNIT_SELECT} WHERE w.code = ?"
+    )))
+    .bind(code.trim())
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn instansi_name(db: &SqlitePool) -> sqlx::Result<String> {
@@ -198,7 +202,9 @@ pub async fn add(
         .fetch_one(&mut *tx)
         .await?;
     if taken {
-        return Err(AddError::Invalid(format!("kode unit \"{code}\" sudah dipakai")));
+        return Err(AddError::Invalid(format!(
+            "kode unit \"{code}\" sudah dipakai"
+        )));
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO work_units (code, name, parent_id) VALUES (?, ?, ?) RETURNING id",
@@ -210,9 +216,12 @@ pub async fn add(
     .await?;
     tx.commit(
         actor,
-        Entry::new(Action::WorkUnitAdded, format!("Unit kerja {code} ditambahkan: {name}"))
-            .object("unit_kerja", id)
-            .after(json!({"kode": code, "nama": name, "induk": parent})),
+        Entry::new(
+            Action::WorkUnitAdded,
+            format!("Unit kerja {code} ditambahkan: {name}"),
+        )
+        .object("unit_kerja", id)
+        .after(json!({"kode": code, "nama": name, "induk": parent})),
     )
     .await?;
     Ok(id)
@@ -240,7 +249,12 @@ impl From<AddError> for anyhow::Error {
 }
 
 /// Renames a unit (its code stays).
-pub async fn rename(db: &SqlitePool, actor: &Actor, code: &str, name: &str) -> Result<(), AddError> {
+pub async fn rename(
+    db: &SqlitePool,
+    actor: &Actor,
+    code: &str,
+    name: &str,
+) -> Result<(), AddError> {
     let name = check_name(name).map_err(AddError::Invalid)?;
     let mut tx = crate::db::write(db).await?;
     let row: Option<(i64, String)> =
@@ -258,9 +272,12 @@ pub async fn rename(db: &SqlitePool, actor: &Actor, code: &str, name: &str) -> R
         .await?;
     tx.commit(
         actor,
-        Entry::new(Action::WorkUnitChanged, format!("Unit kerja {code} berganti nama: {name}"))
-            .object("unit_kerja", id)
-            .change(json!({"nama": before}), json!({"nama": name})),
+        Entry::new(
+            Action::WorkUnitChanged,
+            format!("Unit kerja {code} berganti nama: {name}"),
+        )
+        .object("unit_kerja", id)
+        .change(json!({"nama": before}), json!({"nama": name})),
     )
     .await?;
     Ok(())
@@ -280,14 +297,19 @@ pub async fn retire(db: &SqlitePool, actor: &Actor, code: &str) -> Result<(), Ad
     if retired {
         return Err(AddError::Invalid(format!("unit \"{code}\" sudah nonaktif")));
     }
-    sqlx::query("UPDATE work_units SET retired_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE work_units SET retired_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit(
         actor,
-        Entry::new(Action::WorkUnitRetired, format!("Unit kerja {code} dinonaktifkan"))
-            .object("unit_kerja", id),
+        Entry::new(
+            Action::WorkUnitRetired,
+            format!("Unit kerja {code} dinonaktifkan"),
+        )
+        .object("unit_kerja", id),
     )
     .await?;
     Ok(())
@@ -356,11 +378,12 @@ pub async fn resolve(
         LEFT JOIN user_units uu ON uu.unit_id = w.id AND uu.user_id = ?";
     let named: Option<Opened> = match (prefix, session_unit) {
         (Some(code), _) => {
-            let found: Option<Opened> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{OPEN} WHERE w.code = ?")))
-                .bind(user.id)
-                .bind(code)
-                .fetch_optional(db)
-                .await?;
+            let found: Option<Opened> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("{OPEN} WHERE w.code = ?")))
+                    .bind(user.id)
+                    .bind(code)
+                    .fetch_optional(db)
+                    .await?;
             match found {
                 Some(o) if effective(user.instansi_role, o.role.as_deref()).is_some() => Some(o),
                 _ => return Err(AppError::NotFound),
@@ -374,25 +397,24 @@ pub async fn resolve(
             .filter(|o: &Opened| effective(user.instansi_role, o.role.as_deref()).is_some()),
         (None, None) => None,
     };
-    let opened = match named {
-        Some(o) => Some(o),
-        None if user.instansi_role.is_some() => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{OPEN} ORDER BY w.retired_at IS NOT NULL, uu.role IS NULL, w.id LIMIT 1"
-            )))
-            .bind(user.id)
-            .fetch_optional(db)
-            .await?
-        }
-        None => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let opened =
+        match named {
+            Some(o) => Some(o),
+            None if user.instansi_role.is_some() => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{OPEN} ORDER BY w.retired_at IS NOT NULL, uu.role IS NULL, w.id LIMIT 1"
+                )))
+                .bind(user.id)
+                .fetch_optional(db)
+                .await?
+            }
+            None => sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{OPEN} WHERE uu.role IS NOT NULL ORDER BY w.retired_at IS NOT NULL, w.code LIMIT 1"
             )))
             .bind(user.id)
             .fetch_optional(db)
-            .await?
-        }
-    };
+            .await?,
+        };
     user.unit_count = if user.instansi_role.is_some() {
         sqlx::query_scalar("SELECT count(*) FROM work_units")
             .fetch_one(db)
@@ -417,12 +439,34 @@ pub async fn resolve(
     Ok(())
 }
 
+/// The role a person starts in after sign-in: in their first unit (an instansi admin
+/// is admin everywhere, an instansi leader reads).
+pub async fn first_role(db: &SqlitePool, user_id: i64) -> sqlx::Result<Role> {
+    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT u.instansi_role,
+                (SELECT uu.role FROM user_units uu JOIN work_units w ON w.id = uu.unit_id
+                  WHERE uu.user_id = u.id ORDER BY w.retired_at IS NOT NULL, w.code LIMIT 1)
+         FROM users u WHERE u.id = ?",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await?;
+    let (instansi, role) = row.unwrap_or((None, None));
+    Ok(effective(
+        instansi.as_deref().and_then(InstansiRole::parse),
+        role.as_deref(),
+    )
+    .map_or(Role::Staf, |(r, _)| r))
+}
+
 /// The units a person may open, for the header's switcher.
 pub async fn openable(db: &SqlitePool, user: &CurrentUser) -> sqlx::Result<Vec<UnitRef>> {
     if user.instansi_role.is_some() {
-        sqlx::query_as("SELECT id, code, name FROM work_units ORDER BY retired_at IS NOT NULL, code")
-            .fetch_all(db)
-            .await
+        sqlx::query_as(
+            "SELECT id, code, name FROM work_units ORDER BY retired_at IS NOT NULL, code",
+        )
+        .fetch_all(db)
+        .await
     } else {
         sqlx::query_as(
             "SELECT w.id, w.code, w.name FROM user_units uu JOIN work_units w ON w.id = uu.unit_id
@@ -491,7 +535,10 @@ mod tests {
             AnyRole::parse("admin-instansi"),
             Some(AnyRole::Instansi(InstansiRole::Admin))
         );
-        assert_eq!(AnyRole::parse("penilai"), Some(AnyRole::Unit(Role::Penilai)));
+        assert_eq!(
+            AnyRole::parse("penilai"),
+            Some(AnyRole::Unit(Role::Penilai))
+        );
         assert_eq!(AnyRole::parse("instansi"), None);
     }
 

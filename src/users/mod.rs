@@ -243,10 +243,11 @@ pub(crate) async fn check_role(
                 errors.add("unit_id", "Pilih unit kerja tempat peran ini berlaku.");
             }
             for id in units {
-                let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM work_units WHERE id = ?")
-                    .bind(id)
-                    .fetch_optional(&mut *db)
-                    .await?;
+                let exists: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM work_units WHERE id = ?")
+                        .bind(id)
+                        .fetch_optional(&mut *db)
+                        .await?;
                 if exists.is_none() {
                     errors.add("unit_id", "Unit kerja yang dipilih tidak ada.");
                 }
@@ -550,12 +551,11 @@ pub async fn set_password(
 /// First run: with no active admin, create (or revive) `admin` with a random
 /// password that must be replaced at first sign-in. Returns the password to show once.
 pub async fn ensure_admin(db: &SqlitePool) -> anyhow::Result<Option<String>> {
-    let admins: i64 =
-        sqlx::query_scalar(
-            "SELECT count(*) FROM users WHERE instansi_role = 'admin-instansi' AND active = 1",
-        )
-            .fetch_one(db)
-            .await?;
+    let admins: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE instansi_role = 'admin-instansi' AND active = 1",
+    )
+    .fetch_one(db)
+    .await?;
     if admins > 0 {
         return Ok(None);
     }

@@ -219,7 +219,8 @@ pub(crate) async fn create_submit(
     Form(form): Form<UserForm>,
 ) -> AppResult<Response> {
     let mut pre = FieldErrors::default();
-    let unit_id = parse_unit(&form.unit_id, &mut pre);
+    // without a choice, the role is held in the unit the admin is working in
+    let unit_id = parse_unit(&form.unit_id, &mut pre).or(admin.unit.as_ref().map(|u| u.id));
     // a unit admin gives roles in their own unit only
     if let Some(u) = unit_id
         && !admin.is_instansi_admin()

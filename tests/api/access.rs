@@ -1,4 +1,5 @@
-//! Every route × every role (and anonymous): allowed, 403, or sent to sign in.
+//! Every route × every role (and anonymous): allowed, 403, or sent to sign in; and
+//! every route as each role of one unit against another unit's items: not found.
 //! A route the app has but this table lacks fails the test.
 
 use std::collections::HashMap;
@@ -11,11 +12,15 @@ enum Who {
     Public,
     /// Any signed-in user.
     SignedIn,
-    /// Only these roles.
+    /// Only these roles. "admin" stands for the unit's admin and the instansi's;
+    /// "pimpinan" for the unit's leader and, on GET, the instansi's (who only reads).
     Roles(&'static [&'static str]),
+    /// Only the instansi's admin.
+    Instansi,
 }
 
 const ADMIN: Who = Who::Roles(&["admin"]);
+const INSTANSI: Who = Who::Instansi;
 
 /// (method, route pattern, who may use it). Path parameters are filled in by `sample`.
 const TABLE: &[(&str, &str, Who)] = &[
@@ -56,7 +61,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/laporan/target.csv", Who::SignedIn),
     ("GET", "/laporan/cetak", Who::SignedIn),
     ("GET", "/laporan/bukti.zip", Who::SignedIn),
-    ("GET", "/admin/bobot", ADMIN),
+    ("GET", "/admin/bobot", INSTANSI),
     ("GET", "/admin/target", ADMIN),
     ("POST", "/admin/target/{jenis}/baru", ADMIN),
     ("GET", "/admin/target/{jenis}/{id}", ADMIN),
@@ -67,12 +72,12 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/admin/target-salin", ADMIN),
     ("GET", "/admin/target-impor", ADMIN),
     ("POST", "/admin/target-impor", ADMIN),
-    ("GET", "/admin/unit", ADMIN),
-    ("POST", "/admin/unit", ADMIN),
-    ("GET", "/admin/unit/{id}", ADMIN),
-    ("POST", "/admin/unit/{id}", ADMIN),
-    ("POST", "/admin/unit/{id}/status", ADMIN),
-    ("POST", "/admin/bobot", ADMIN),
+    ("GET", "/admin/unit", INSTANSI),
+    ("POST", "/admin/unit", INSTANSI),
+    ("GET", "/admin/unit/{id}", INSTANSI),
+    ("POST", "/admin/unit/{id}", INSTANSI),
+    ("POST", "/admin/unit/{id}/status", INSTANSI),
+    ("POST", "/admin/bobot", INSTANSI),
     // The staff member of this test is assigned to the sample step; other staff
     // would get 403 from the step's own rights.
     ("GET", "/langkah/{id}", Who::SignedIn),
@@ -135,7 +140,7 @@ const TABLE: &[(&str, &str, Who)] = &[
         Who::Roles(&["admin", "penilai"]),
     ),
     ("GET", "/lke/{tahun}/kelompok", Who::SignedIn),
-    ("POST", "/lke/{tahun}/kelompok/{id}", ADMIN),
+    ("POST", "/lke/{tahun}/kelompok/{id}", INSTANSI),
     ("GET", "/lke/{tahun}/soal", Who::SignedIn),
     ("GET", "/lke/{tahun}/soal/{id}", Who::SignedIn),
     (
@@ -175,13 +180,41 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/lke/{tahun}/tindak-lanjut", ADMIN),
     ("GET", "/admin/predikat", ADMIN),
     ("POST", "/admin/predikat", ADMIN),
-    ("GET", "/admin/lke", ADMIN),
-    ("POST", "/admin/lke", ADMIN),
+    ("GET", "/admin/lke", INSTANSI),
+    ("POST", "/admin/lke", INSTANSI),
+    ("GET", "/unit/pilih", Who::SignedIn),
+    ("GET", "/admin/unit-kerja", INSTANSI),
+    ("POST", "/admin/unit-kerja", INSTANSI),
+    ("POST", "/admin/unit-kerja/{kode}/nama", INSTANSI),
+    ("POST", "/admin/unit-kerja/{kode}/nonaktif", INSTANSI),
     // sign-out last: it ends the session the other rows use
     ("POST", "/logout", Who::SignedIn),
 ];
 
-const ROLES: [&str; 4] = ["admin", "pimpinan", "staf", "penilai"];
+/// "admin" is the instansi's admin; "admin-unit" the first unit's.
+const ROLES: [&str; 6] = [
+    "admin",
+    "admin-unit",
+    "pimpinan-instansi",
+    "pimpinan",
+    "staf",
+    "penilai",
+];
+
+/// Whether `role` may use a route: the table's rule, read for the roles per unit.
+fn may(who: Who, role: &str, method: &str, path: &str) -> bool {
+    let read_only_post_ok = matches!(path, "/akun/kata-sandi" | "/logout");
+    match (who, role) {
+        (Who::Public, _) => true,
+        (Who::Instansi, r) => r == "admin",
+        // the instansi's leader reads every unit and changes nothing
+        (_, "pimpinan-instansi") if method == "POST" && !read_only_post_ok => false,
+        (Who::SignedIn, _) => true,
+        (Who::Roles(roles), "admin-unit") => roles.contains(&"admin"),
+        (Who::Roles(roles), "pimpinan-instansi") => roles.contains(&"pimpinan"),
+        (Who::Roles(roles), r) => roles.contains(&r),
+    }
+}
 
 async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> String {
     let component: i64 = sqlx::query_scalar("SELECT min(id) FROM components")
@@ -225,7 +258,9 @@ async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> Strin
             .replace("{id}", &id.to_string()),
         None => pattern
             .replace("{name}", "style.css")
-            .replace("{tahun}", "2026"),
+            .replace("{tahun}", "2026")
+            // an unknown code: the form is refused without retiring the unit in use
+            .replace("{kode}", "tidak-ada"),
     }
 }
 
@@ -363,10 +398,7 @@ async fn every_route_for_every_role() {
                     "{role} {method} {path} was refused but changed data"
                 );
             }
-            let allowed = match who {
-                Who::Public | Who::SignedIn => true,
-                Who::Roles(roles) => roles.contains(role),
-            };
+            let allowed = may(*who, role, method, pattern);
             if allowed {
                 assert!(
                     matches!(outcome, Outcome::Allowed),
@@ -690,7 +722,7 @@ async fn duties_stay_separate() {
     let body = res.text().await.unwrap();
     assert!(body.contains("masih PIC 1 langkah aksi"), "warned");
     assert!(body.contains("name=\"alihkan_ke\""), "offered a handover");
-    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+    let role: String = sqlx::query_scalar("SELECT role FROM user_units WHERE user_id = ?")
         .bind(staf.user_id)
         .fetch_one(app.db())
         .await

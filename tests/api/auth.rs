@@ -667,7 +667,7 @@ async fn cli_manages_accounts() {
         None,
     );
     assert!(!st.success());
-    assert!(err.contains("admin aktif terakhir"), "{err}");
+    assert!(err.contains("admin instansi aktif terakhir"), "{err}");
     let (st, _, _) = run_cli(
         &[
             "user",

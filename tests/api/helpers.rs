@@ -173,14 +173,19 @@ impl TestApp {
     /// Creates an account with the given role straight in the database: "admin" as
     /// the instansi's admin (as every admin of the single-unit releases became), any
     /// other role in the first unit.
+    /// "admin-unit" is an admin of the first unit only.
     pub async fn create_user(&self, role: &str) -> (i64, String) {
-        let role = if role == "admin" { "admin-instansi" } else { role };
-        self.create_user_in(role, &[1]).await
+        match role {
+            "admin" => self.create_user_in("admin-instansi", &[]).await,
+            "admin-unit" => self.create_user_in("admin", &[1]).await,
+            "pimpinan-instansi" => self.create_user_in("pimpinan-instansi", &[]).await,
+            _ => self.create_user_in(role, &[1]).await,
+        }
     }
 
     /// Creates an account with a role held in the given units (ids).
     pub async fn create_user_in(&self, role: &str, units: &[i64]) -> (i64, String) {
-        let username = unique(role.trim_end_matches("-instansi"));
+        let username = unique(role);
         let id = zi_tracker::users::create(
             self.db(),
             &zi_tracker::audit::Actor::cli(),

@@ -120,8 +120,8 @@ async fn the_score_prints_in_its_documented_shape() {
     // the TPI has answered one question; the unit nothing yet
     let (tpi, _) = app.create_user("penilai").await;
     sqlx::query(
-        "INSERT INTO lke_answers (year, question_id, side, version, answer, answered_by, answered_at)
-         VALUES (2026, 1, 'tpi', 1, 'Ya', ?, '2026-05-01T00:00:00Z')",
+        "INSERT INTO lke_answers (unit_id, year, question_id, side, version, answer, answered_by, answered_at)
+         VALUES (1, 2026, 1, 'tpi', 1, 'Ya', ?, '2026-05-01T00:00:00Z')",
     )
     .bind(tpi)
     .execute(app.db())

@@ -240,11 +240,14 @@ async fn nobody_evaluates_an_answer_they_gave() {
     let admin = app.signed_in("admin").await;
     // an admin answers for the unit, and later becomes a penilai
     assert_eq!(answer_unit(&admin, 1, 0, "Ya", "").await.status(), 303);
-    sqlx::query("UPDATE users SET role = 'penilai' WHERE id = ?")
-        .bind(admin.user_id)
-        .execute(app.db())
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE users SET instansi_role = NULL WHERE id = ?1;
+         INSERT INTO user_units (user_id, unit_id, role) VALUES (?1, 1, 'penilai')",
+    )
+    .bind(admin.user_id)
+    .execute(app.db())
+    .await
+    .unwrap();
     let before = fingerprint(app.db()).await;
     let res = answer_tpi(&admin, 1, 0, "Ya", "").await;
     assert_eq!(res.status(), 403);

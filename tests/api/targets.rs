@@ -9,7 +9,9 @@ async fn export(app: &crate::helpers::TestApp, year: i64) -> String {
 }
 
 async fn years(app: &crate::helpers::TestApp) -> Vec<i64> {
-    zi_tracker::catalogue::target_years(app.db(), 1).await.unwrap()
+    zi_tracker::catalogue::target_years(app.db(), 1)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -503,14 +505,11 @@ async fn units_are_managed_and_name_the_header() {
         .await;
     assert_eq!(res.status(), 409);
 
-    // renaming the unit itself changes every page's header
+    // renaming the work unit changes every page's header (its code stays)
     let res = admin
         .post(
-            "/admin/unit/1",
-            &[
-                ("name", "Balai Penelitian Ternak Ciawi"),
-                ("kind", "instansi"),
-            ],
+            "/admin/unit-kerja/balitnak/nama",
+            &[("name", "Balai Penelitian Ternak Ciawi")],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -538,11 +537,11 @@ async fn units_are_managed_and_name_the_header() {
     let (_, list) = admin.get_text("/admin/unit").await;
     assert!(list.contains("Nonaktif"));
     let actions: Vec<String> =
-        sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE 'unit_%' ORDER BY id")
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE '%unit_%' ORDER BY id")
             .fetch_all(app.db())
             .await
             .unwrap();
-    assert_eq!(actions, ["unit_added", "unit_changed", "unit_retired"]);
+    assert_eq!(actions, ["unit_added", "work_unit_changed", "unit_retired"]);
 }
 
 #[tokio::test]

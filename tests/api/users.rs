@@ -95,7 +95,7 @@ async fn admin_edits_deactivates_and_resets_and_the_last_admin_stays() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+    let role: String = sqlx::query_scalar("SELECT role FROM user_units WHERE user_id = ?")
         .bind(staff.user_id)
         .fetch_one(app.db())
         .await
@@ -126,7 +126,7 @@ async fn admin_edits_deactivates_and_resets_and_the_last_admin_stays() {
             .unwrap()
             .contains("Nama lengkap wajib diisi.")
     );
-    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+    let role: String = sqlx::query_scalar("SELECT role FROM user_units WHERE user_id = ?")
         .bind(staff.user_id)
         .fetch_one(app.db())
         .await
@@ -183,7 +183,12 @@ async fn admin_edits_deactivates_and_resets_and_the_last_admin_stays() {
     ] {
         let res = admin.post(&me, &fields).await;
         assert_eq!(res.status(), 409);
-        assert!(res.text().await.unwrap().contains("admin aktif terakhir"));
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("admin instansi aktif terakhir")
+        );
     }
     let active_admins: i64 =
         sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")

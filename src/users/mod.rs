@@ -81,8 +81,10 @@ impl User {
 /// The first bind is the unit whose role is read into `role`.
 pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name,
         COALESCE(u.instansi_role, uu.role, '') AS role, uu.unit_id,
-        (SELECT group_concat(w.code || ' (' || x.role || ')', ', ') FROM user_units x
-           JOIN work_units w ON w.id = x.unit_id WHERE x.user_id = u.id) AS unit_name,
+        (SELECT group_concat(label, ', ') FROM
+           (SELECT w.code || ' (' || x.role || ')' AS label FROM user_units x
+              JOIN work_units w ON w.id = x.unit_id WHERE x.user_id = u.id ORDER BY w.code))
+          AS unit_name,
         u.active, u.must_change_password, u.created_at, u.updated_at
     FROM users u LEFT JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ?";
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::helpers::{Session, TestApp, csrf_from, fingerprint, location, spawn_app};
 
 #[derive(Clone, Copy, Debug)]
-enum Who {
+pub(crate) enum Who {
     /// Anyone, signed in or not.
     Public,
     /// Any signed-in user.
@@ -23,7 +23,7 @@ const ADMIN: Who = Who::Roles(&["admin"]);
 const INSTANSI: Who = Who::Instansi;
 
 /// (method, route pattern, who may use it). Path parameters are filled in by `sample`.
-const TABLE: &[(&str, &str, Who)] = &[
+pub(crate) const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/", Who::SignedIn),
     ("GET", "/healthz", Who::Public),
     ("GET", "/static/{name}", Who::Public),
@@ -202,7 +202,7 @@ const ROLES: [&str; 6] = [
 ];
 
 /// Whether `role` may use a route: the table's rule, read for the roles per unit.
-fn may(who: Who, role: &str, method: &str, path: &str) -> bool {
+pub(crate) fn may(who: Who, role: &str, method: &str, path: &str) -> bool {
     let read_only_post_ok = matches!(path, "/akun/kata-sandi" | "/logout");
     match (who, role) {
         (Who::Public, _) => true,
@@ -216,7 +216,7 @@ fn may(who: Who, role: &str, method: &str, path: &str) -> bool {
     }
 }
 
-async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> String {
+pub(crate) async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> String {
     let component: i64 = sqlx::query_scalar("SELECT min(id) FROM components")
         .fetch_one(app.db())
         .await
@@ -264,13 +264,13 @@ async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i64) -> Strin
     }
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Allowed,
     Forbidden,
     ToLogin,
 }
 
-async fn call(
+pub(crate) async fn call(
     client: &reqwest::Client,
     base: &str,
     method: &str,

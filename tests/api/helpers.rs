@@ -370,7 +370,8 @@ impl TestApp {
         sqlx::query_scalar(
             "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
              JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-             WHERE c.year = 2021 AND c.numeral = ? AND a.position = ? AND i.position = ? AND s.position = ?",
+             WHERE c.unit_id = 1 AND c.year = 2021 AND c.numeral = ?
+               AND a.position = ? AND i.position = ? AND s.position = ?",
         )
         .bind(numeral)
         .bind(area)

@@ -18,4 +18,5 @@ mod progress;
 mod reports;
 mod review_loop;
 mod targets;
+mod tenancy;
 mod users;

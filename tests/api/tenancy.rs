@@ -1,0 +1,465 @@
+//! Many units on one server: isolation between units on every route, roles decided
+//! per unit, the unit in the address and the switcher, and the command line.
+
+use crate::access::{Outcome, TABLE, Who, call, may, sample};
+use crate::helpers::{PASSWORD, TestApp, fingerprint, html, location, run_cli, spawn_app};
+
+/// A second unit ("unitb", id 2) with the first unit's 2021 targets, one evidence
+/// link on its first step and one staff member; returns (step, evidence, component,
+/// area, indicator, user) of unit B.
+async fn second_unit(app: &TestApp) -> (i64, i64, i64, i64, i64, i64) {
+    let db = app.db();
+    let actor = zi_tracker::audit::Actor::cli();
+    let b = zi_tracker::tenant::add(db, &actor, "unitb", "Unit B", None)
+        .await
+        .unwrap();
+    assert_eq!(b, 2);
+    let a = zi_tracker::tenant::resolve_code(db, Some("balitnak"))
+        .await
+        .unwrap();
+    let to = zi_tracker::tenant::resolve_code(db, Some("unitb"))
+        .await
+        .unwrap();
+    zi_tracker::catalogue::copy_to_units(db, &actor, (&a, 2021), 2021, &[to])
+        .await
+        .unwrap();
+    let (step, area, indicator, component): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT s.id, a.id, i.id, c.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+         WHERE c.unit_id = 2 ORDER BY s.id LIMIT 1",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let (user, _) = app.create_user_in("staf", &[2]).await;
+    sqlx::query("INSERT INTO step_assignments (step_id, user_id) VALUES (?, ?)")
+        .bind(step)
+        .bind(user)
+        .execute(db)
+        .await
+        .unwrap();
+    let evidence: i64 = sqlx::query_scalar(
+        "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)
+         VALUES (?, 2, 'link', 'Bukti unit B', 'https://contoh.go.id/b', ?, '2021-08-01T00:00:00Z')
+         RETURNING id",
+    )
+    .bind(step)
+    .bind(user)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    (step, evidence, component, area, indicator, user)
+}
+
+/// Routes addressed by an item id, and the id of unit B's item of that kind.
+fn foreign_id(pattern: &str, ids: (i64, i64, i64, i64, i64, i64)) -> Option<i64> {
+    let (step, evidence, component, _, _, user) = ids;
+    if pattern.starts_with("/langkah/{id}") || pattern.starts_with("/admin/target/{jenis}/{id}") {
+        Some(step)
+    } else if pattern.starts_with("/bukti/{id}") {
+        Some(evidence)
+    } else if pattern == "/katalog/komponen/{id}" {
+        Some(component)
+    } else if pattern.starts_with("/admin/pengguna/{id}") {
+        Some(user)
+    } else {
+        None
+    }
+}
+
+#[tokio::test]
+async fn every_route_as_each_role_of_one_unit_against_another_units_items_is_not_found() {
+    let app = spawn_app().await;
+    let ids = second_unit(&app).await;
+    let (_, _, _, area, indicator, _) = ids;
+    // every role of unit A (the first unit), none of them with a role in unit B
+    let mut sessions = Vec::new();
+    for role in ["admin-unit", "pimpinan", "staf", "penilai"] {
+        sessions.push((role, app.signed_in(role).await));
+    }
+    let a_staff = sessions[2].1.user_id;
+    let mut checked = 0;
+    for (method, pattern, who) in TABLE {
+        if matches!(who, Who::Public) || *pattern == "/logout" {
+            continue;
+        }
+        let path = sample(&app, pattern, 0, 0).await;
+        for (role, s) in &sessions {
+            // the unit in the address: unit B is unknown to them, whatever the route
+            let before = fingerprint(app.db()).await;
+            let prefixed = format!("/u/unitb{path}");
+            let (_, status) = call(&s.client, &app.base, method, &prefixed, &s.csrf).await;
+            assert_eq!(status, 404, "{role} {method} {prefixed}");
+            assert_eq!(
+                fingerprint(app.db()).await,
+                before,
+                "{role} {method} {prefixed}"
+            );
+            // unit B's item by its id, from their own unit
+            if let Some(id) = foreign_id(pattern, ids) {
+                let path = pattern
+                    .replace("{jenis}", "langkah")
+                    .replace("{id}", &id.to_string());
+                let (outcome, status) = call(&s.client, &app.base, method, &path, &s.csrf).await;
+                if may(*who, role, method, pattern) {
+                    assert_eq!(status, 404, "{role} {method} {path}");
+                } else {
+                    assert!(
+                        matches!(outcome, Outcome::Forbidden) || status == 404,
+                        "{role} {method} {path}: {status}"
+                    );
+                }
+                assert_eq!(
+                    fingerprint(app.db()).await,
+                    before,
+                    "{role} {method} {path}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "{checked} id routes checked");
+    // forms naming unit B's items from unit A: a new step under B's indicator, B's
+    // area to A's staff member
+    let admin = &sessions[0].1;
+    let before = fingerprint(app.db()).await;
+    let res = admin
+        .post(
+            "/admin/target/langkah/baru",
+            &[
+                ("parent_id", &indicator.to_string()),
+                ("text", "Langkah titipan"),
+                ("authority", "Unit kerja"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let res = admin
+        .post(
+            "/penugasan/area",
+            &[
+                ("area_id", &area.to_string()),
+                ("user_id", &a_staff.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    // unit B's staff member is not unit A's: not offered, not assignable
+    let a_step = app.step_id("I", 1, 1, 1).await;
+    let res = admin
+        .post(
+            &format!("/langkah/{a_step}/pic"),
+            &[
+                ("periode", "2021-2"),
+                ("user_id", &ids.5.to_string()),
+                ("action", "tambah"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(fingerprint(app.db()).await, before);
+}
+
+#[tokio::test]
+async fn roles_are_decided_per_unit() {
+    let app = spawn_app().await;
+    let (b_step, _, _, _, _, _) = second_unit(&app).await;
+    // one penilai in both units: the switcher, and each unit's queue and steps
+    let (_, both) = app.create_user_in("penilai", &[1, 2]).await;
+    let penilai = app.sign_in(&both, PASSWORD).await.unwrap();
+    let (status, page) = penilai.get_text("/reviu").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Balai Penelitian Ternak"),
+        "the first unit by default"
+    );
+    let options = html::texts(&page, "#pilih-unit option");
+    assert_eq!(
+        options,
+        ["Balai Penelitian Ternak (balitnak)", "Unit B (unitb)"]
+    );
+    let res = penilai.get("/unit/pilih?kode=unitb").await;
+    assert_eq!(location(&res), "/u/unitb/");
+    let (status, page) = penilai
+        .get_text(&format!("/u/unitb/langkah/{b_step}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Unit B"));
+    // the session now shows unit B at plain addresses too
+    let (_, page) = penilai.get_text("/katalog").await;
+    assert!(page.contains("<span class=\"brand-unit\">Unit B"), "{page}");
+    // a form of unit A posted after unit B was opened is refused, changing nothing
+    let before = fingerprint(app.db()).await;
+    let res = penilai
+        .post(
+            &format!("/langkah/{b_step}/reviu"),
+            &[
+                ("periode", "2021-2"),
+                ("version", "1"),
+                ("verdict", "diterima"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403, "the token was bound to unit A");
+    assert_eq!(fingerprint(app.db()).await, before);
+
+    // a person with one unit sees no switcher and lands where they always did
+    let staf = app.signed_in("staf").await;
+    let (_, page) = staf.get_text("/tugas").await;
+    assert!(!page.contains("pilih-unit"));
+    assert_eq!(staf.get("/u/unitb/tugas").await.status(), 404);
+    assert_eq!(staf.get(&format!("/langkah/{b_step}")).await.status(), 404);
+
+    // the instansi's leader reads both units and changes nothing
+    let leader = app.signed_in("pimpinan-instansi").await;
+    assert_eq!(leader.get("/u/unitb/dashboard").await.status(), 200);
+    assert_eq!(leader.get("/u/balitnak/dashboard").await.status(), 200);
+    let (_, page) = leader.get_text("/u/unitb/katalog").await;
+    let token = html::field_value(&page, "csrf_token").unwrap();
+    // a form a unit's leader may send (PICs per area) is refused to them
+    let before = fingerprint(app.db()).await;
+    let res = leader
+        .client
+        .post(leader.url("/penugasan/area"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("area_id", "1"),
+            ("user_id", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(fingerprint(app.db()).await, before);
+
+    // a unit's admin manages their unit's accounts only
+    let unit_admin = app.signed_in("admin-unit").await;
+    let (_, page) = unit_admin.get_text("/admin/pengguna").await;
+    assert!(
+        !page.contains("admin-instansi"),
+        "instansi accounts are not theirs"
+    );
+    assert!(page.contains(&staf.username));
+    let roles = html::texts(&page, "table.data tbody tr td:nth-child(3)");
+    assert!(!roles.iter().any(|r| r == "Admin instansi"));
+    let name = crate::helpers::unique("stafbaru");
+    let res = unit_admin
+        .post(
+            "/admin/pengguna/baru",
+            &[
+                ("username", name.as_str()),
+                ("display_name", "Staf Baru"),
+                ("role", "staf"),
+                ("unit_id", "2"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "not in another unit");
+    let res = unit_admin
+        .post(
+            "/admin/pengguna/baru",
+            &[
+                ("username", name.as_str()),
+                ("display_name", "Staf Baru"),
+                ("role", "admin-instansi"),
+                ("unit_id", "1"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "no instansi roles");
+    let res = unit_admin
+        .post(
+            "/admin/pengguna/baru",
+            &[
+                ("username", name.as_str()),
+                ("display_name", "Staf Baru"),
+                ("role", "staf"),
+                ("unit_id", "1"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let held: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT uu.unit_id, uu.role FROM user_units uu JOIN users u ON u.id = uu.user_id
+         WHERE u.username = ?",
+    )
+    .bind(&name)
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(held, [(1, "staf".to_string())]);
+    // the instansi admin's account is not found from a unit admin's pages
+    assert_eq!(unit_admin.get("/admin/pengguna/1").await.status(), 404);
+    // and the instansi's pages are not theirs
+    assert_eq!(unit_admin.get("/admin/unit-kerja").await.status(), 403);
+}
+
+#[tokio::test]
+async fn units_are_managed_from_the_command_line() {
+    let app = spawn_app().await;
+    let dir = app.data_dir();
+    let dir = dir.to_str().unwrap();
+    let ok = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--data-dir", dir]);
+        let (st, out, err) = run_cli(&all, None);
+        assert!(st.success(), "{args:?}: {err}");
+        out
+    };
+    let fails = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--data-dir", dir]);
+        let (st, _, err) = run_cli(&all, None);
+        assert!(!st.success(), "{args:?} should fail");
+        err
+    };
+    ok(&[
+        "unit",
+        "add",
+        "--code",
+        "bbpt",
+        "--name",
+        "Balai Besar Pascapanen",
+    ]);
+    ok(&[
+        "unit",
+        "add",
+        "--code",
+        "lolit",
+        "--name",
+        "Loka Penelitian",
+        "--parent",
+        "bbpt",
+    ]);
+    assert!(fails(&["unit", "add", "--code", "bbpt", "--name", "Lagi"]).contains("sudah dipakai"));
+    assert!(fails(&["unit", "add", "--code", "Huruf Besar", "--name", "X"]).contains("tidak sah"));
+    assert_eq!(
+        ok(&["unit", "list"]),
+        "balitnak\tBalai Penelitian Ternak\nbbpt\tBalai Besar Pascapanen\nlolit\tLoka Penelitian\n"
+    );
+    ok(&["unit", "rename", "--code", "lolit", "--name", "Loka Riset"]);
+    assert!(ok(&["unit", "list"]).contains("lolit\tLoka Riset\n"));
+
+    // with several units, commands about a unit's data need --unit
+    assert!(fails(&["export", "targets", "--year", "2021"]).contains("--unit"));
+    let csv = ok(&["export", "targets", "--year", "2021", "--unit", "balitnak"]);
+    assert!(csv.lines().count() > 70);
+    assert!(
+        fails(&["export", "targets", "--year", "2021", "--unit", "bbpt"]).contains("tidak ada")
+    );
+
+    // the template unit's year to several units at once; assignments never across units
+    assert!(
+        fails(&[
+            "targets",
+            "copy",
+            "--from",
+            "2021",
+            "--to",
+            "2021",
+            "--from-unit",
+            "balitnak",
+            "--to-units",
+            "bbpt,lolit",
+            "--with-assignments",
+        ])
+        .contains("--with-assignments")
+    );
+    let out = ok(&[
+        "targets",
+        "copy",
+        "--from",
+        "2021",
+        "--to",
+        "2021",
+        "--from-unit",
+        "balitnak",
+        "--to-units",
+        "bbpt,lolit",
+    ]);
+    assert!(out.contains("2 unit"), "{out}");
+    assert_eq!(
+        ok(&["export", "targets", "--year", "2021", "--unit", "bbpt"]),
+        csv,
+        "the same targets"
+    );
+    // all or none: one target unit that has the year refuses the whole copy
+    ok(&["unit", "add", "--code", "baru", "--name", "Unit Baru"]);
+    let before = fingerprint(app.db()).await;
+    assert!(
+        fails(&[
+            "targets",
+            "copy",
+            "--from",
+            "2021",
+            "--to",
+            "2021",
+            "--from-unit",
+            "balitnak",
+            "--to-units",
+            "baru,bbpt",
+        ])
+        .contains("bbpt")
+    );
+    assert_eq!(fingerprint(app.db()).await, before);
+
+    // accounts with roles in one or several units, or instansi-wide
+    let add = |args: &[&str]| {
+        let mut all = vec!["user", "add"];
+        all.extend(args);
+        all.extend(["--password-stdin", "--data-dir", dir]);
+        run_cli(&all, Some("sandi-yang-cukup-panjang\n"))
+    };
+    let (st, _, err) = add(&[
+        "--username",
+        "tpi.bersama",
+        "--role",
+        "penilai",
+        "--units",
+        "bbpt,lolit",
+    ]);
+    assert!(st.success(), "{err}");
+    let (st, _, err) = add(&["--username", "ka.bbpt", "--role", "admin", "--unit", "bbpt"]);
+    assert!(st.success(), "{err}");
+    let (st, _, err) = add(&["--username", "irjen", "--role", "pimpinan-instansi"]);
+    assert!(st.success(), "{err}");
+    let (st, _, err) = add(&["--username", "tanpa.unit", "--role", "staf"]);
+    assert!(!st.success() && err.contains("--unit"), "{err}");
+    let (st, _, err) = add(&[
+        "--username",
+        "salah",
+        "--role",
+        "staf",
+        "--unit",
+        "tidak-ada",
+    ]);
+    assert!(!st.success() && err.contains("tidak ada"), "{err}");
+    let list = ok(&["user", "list"]);
+    assert!(list.contains("bbpt (penilai), lolit (penilai)"), "{list}");
+    assert!(list.contains("pimpinan-instansi"));
+
+    ok(&["unit", "retire", "--code", "baru"]);
+    assert!(fails(&["unit", "retire", "--code", "baru"]).contains("sudah nonaktif"));
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action LIKE 'work_unit%' ORDER BY id",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "work_unit_added",
+            "work_unit_added",
+            "work_unit_changed",
+            "work_unit_added",
+            "work_unit_retired"
+        ]
+    );
+}

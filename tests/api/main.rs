@@ -19,4 +19,5 @@ mod reports;
 mod review_loop;
 mod targets;
 mod tenancy;
+mod upgrade;
 mod users;

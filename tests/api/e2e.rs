@@ -640,5 +640,187 @@ async fn journey_in_a_real_browser() {
         rect.0 >= 0.0 && rect.0 + rect.2 <= 390.0,
         "status cell at {rect:?}"
     );
+    b.sign_out("budi").await;
+    b.c.set_window_size(1280, 1000).await.unwrap();
+
+    // 13. Many units. The instansi admin adds a second unit and its admin, and gives
+    //     the evaluator a role there too.
+    b.sign_in("admin", "admin-baru-yang-panjang").await;
+    b.go("/admin/unit-kerja", "unit-kerja").await;
+    b.fill("#code", "bbpt").await;
+    b.fill("#name", "Balai Besar Pascapanen").await;
+    b.click(
+        "form[action='/admin/unit-kerja'] button[type=submit]",
+        "unit-kerja-ditambah",
+    )
+    .await;
+    assert!(b.source().await.contains("Unit kerja telah disimpan."));
+    let bbpt: i64 = sqlx::query_scalar("SELECT id FROM work_units WHERE code = 'bbpt'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    b.go("/admin/pengguna/baru", "admin-bbpt-baru").await;
+    b.fill("#username", "ka-bbpt").await;
+    b.fill("#display_name", "Admin BBPT").await;
+    b.select("#role", "admin").await;
+    b.select("#unit_id", &bbpt.to_string()).await;
+    b.fill("#password", "sandi-awal-ka-bbpt-1").await;
+    b.fill("#password_confirm", "sandi-awal-ka-bbpt-1").await;
+    b.click(
+        "form[action='/admin/pengguna/baru'] button[type=submit]",
+        "admin-bbpt-dibuat",
+    )
+    .await;
+    assert!(b.source().await.contains("Akun pengguna telah dibuat."));
+    let penilai_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        .bind(&penilai)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    b.go(&format!("/admin/pengguna/{penilai_id}"), "penilai-dua-unit")
+        .await;
+    b.select("#role", "penilai").await;
+    b.select("#unit_id", &bbpt.to_string()).await;
+    b.click(
+        &format!("form[action='/admin/pengguna/{penilai_id}'] button[type=submit]"),
+        "penilai-dua-unit-disimpan",
+    )
+    .await;
+    assert!(
+        b.source()
+            .await
+            .contains("balitnak (penilai), bbpt (penilai)")
+    );
+    b.sign_out("admin").await;
+    // the unit starts from the first unit's targets (copied as the command line does)
+    let first = zi_tracker::tenant::resolve_code(app.db(), Some("balitnak"))
+        .await
+        .unwrap();
+    let second = zi_tracker::tenant::resolve_code(app.db(), Some("bbpt"))
+        .await
+        .unwrap();
+    zi_tracker::catalogue::copy_to_units(
+        app.db(),
+        &zi_tracker::audit::Actor::cli(),
+        (&first, 2021),
+        2021,
+        &[second],
+    )
+    .await
+    .unwrap();
+    let b_step: i64 = sqlx::query_scalar(
+        "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+         WHERE c.unit_id = ? ORDER BY s.id LIMIT 1",
+    )
+    .bind(bbpt)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+
+    // The unit's admin creates a staff member of their unit and gives them a step.
+    b.sign_in("ka-bbpt", "sandi-awal-ka-bbpt-1").await;
+    b.change_password("sandi-awal-ka-bbpt-1", "sandi-ka-bbpt-sendiri", "ka-bbpt")
+        .await;
+    assert!(b.source().await.contains("Balai Besar Pascapanen"));
+    b.go("/admin/pengguna/baru", "staf-bbpt-baru").await;
+    let offered = crate::helpers::html::texts(&b.source().await, "#unit_id option");
+    assert_eq!(
+        offered,
+        ["Balai Besar Pascapanen (bbpt)"],
+        "their unit only"
+    );
+    b.fill("#username", "sari").await;
+    b.fill("#display_name", "Sari Wulandari").await;
+    b.select("#role", "staf").await;
+    b.fill("#password", "sandi-awal-sari-123").await;
+    b.fill("#password_confirm", "sandi-awal-sari-123").await;
+    b.click(
+        "form[action='/admin/pengguna/baru'] button[type=submit]",
+        "staf-bbpt-dibuat",
+    )
+    .await;
+    assert!(b.source().await.contains("Akun pengguna telah dibuat."));
+    let sari: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'sari'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    b.go(&format!("/langkah/{b_step}?periode=2021-2"), "langkah-bbpt")
+        .await;
+    b.select("#pic_user", &sari.to_string()).await;
+    b.click(
+        "form[action$='/pic'] button[type=submit]",
+        "pic-bbpt-ditugaskan",
+    )
+    .await;
+    assert!(b.source().await.contains("PIC telah ditugaskan."));
+    b.sign_out("ka-bbpt").await;
+    b.sign_in("sari", "sandi-awal-sari-123").await;
+    b.change_password("sandi-awal-sari-123", "sandi-sari-sendiri-1", "sari")
+        .await;
+    b.go(&format!("/langkah/{b_step}?periode=2021-2"), "langkah-sari")
+        .await;
+    b.select("#status", "selesai").await;
+    b.fill("#realization", "100").await;
+    b.fill("#narrative", "Dokumen rencana BBPT disahkan").await;
+    b.click(
+        "form[action$='/progres'] button[type=submit]",
+        "progres-bbpt",
+    )
+    .await;
+    assert!(b.source().await.contains("Progres telah disimpan."));
+    b.sign_out("sari").await;
+
+    // The evaluator (who reviewed in the first unit above) switches to the second
+    // unit in the header and accepts its step from that unit's queue.
+    b.sign_in(&penilai, PASSWORD).await;
+    assert!(b.source().await.contains("Balai Penelitian Ternak"));
+    b.select("#pilih-unit", "bbpt").await;
+    b.click("form.unit-switch button[type=submit]", "penilai-ke-bbpt")
+        .await;
+    let queue = b.source().await;
+    assert!(queue.contains("Balai Besar Pascapanen"));
+    assert!(
+        queue.contains(&format!("/langkah/{b_step}?periode=2021-2")),
+        "in the queue"
+    );
+    b.go(
+        &format!("/langkah/{b_step}?periode=2021-2"),
+        "penilai-langkah-bbpt",
+    )
+    .await;
+    b.c.find(Locator::Css("#verdict-ok"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click("form[action$='/reviu'] button[type=submit]", "reviu-bbpt")
+        .await;
+    assert!(b.source().await.contains("Hasil reviu telah disimpan."));
+    b.sign_out("penilai").await;
+
+    // The instansi's leader reads both units' dashboards.
+    let (_, leader) = app.create_user_in("pimpinan-instansi", &[]).await;
+    b.sign_in(&leader, PASSWORD).await;
+    b.go(
+        "/u/balitnak/dashboard?periode=2021-2",
+        "pimpinan-instansi-balitnak",
+    )
+    .await;
+    let page = b.source().await;
+    assert!(page.contains("Balai Penelitian Ternak") && page.contains("Pimpinan instansi"));
+    b.select("#pilih-unit", "bbpt").await;
+    b.click(
+        "form.unit-switch button[type=submit]",
+        "pimpinan-instansi-ke-bbpt",
+    )
+    .await;
+    b.go("/dashboard?periode=2021-2", "pimpinan-instansi-bbpt")
+        .await;
+    let page = b.source().await;
+    assert!(page.contains("Balai Besar Pascapanen"));
+    let done = crate::helpers::html::texts(&page, ".figure").join(" | ");
+    assert!(!done.is_empty(), "the dashboard's figures");
     b.c.close().await.unwrap();
 }

@@ -190,11 +190,12 @@ async fn admin_edits_deactivates_and_resets_and_the_last_admin_stays() {
                 .contains("admin instansi aktif terakhir")
         );
     }
-    let active_admins: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")
-            .fetch_one(app.db())
-            .await
-            .unwrap();
+    let active_admins: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE instansi_role = 'admin-instansi' AND active = 1",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
     assert_eq!(active_admins, 1);
 
     // reset a password: must be changed at next sign-in

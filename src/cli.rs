@@ -104,10 +104,13 @@ pub enum Command {
     },
     /// Mengisi folder data baru dengan data sintetis untuk mencoba dan mengukur.
     DemoData {
+        /// Jumlah unit kerja (unit pertama ditambah u002, u003, …).
+        #[arg(long, default_value_t = 1)]
+        units: u32,
         /// Jumlah tahun target (2021 dan salinannya di tahun-tahun berikutnya).
         #[arg(long, default_value_t = 1)]
         years: u32,
-        /// Jumlah akun staf.
+        /// Jumlah akun staf per unit.
         #[arg(long, default_value_t = 8)]
         staff: u32,
         /// Benih acak: benih yang sama menghasilkan data yang sama.
@@ -310,6 +313,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::DemoData {
+            units,
             years,
             staff,
             seed,
@@ -326,6 +330,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let s = crate::demo::run(
                 &cli.data_dir,
                 crate::demo::Options {
+                    units,
                     years,
                     staff,
                     seed,
@@ -334,17 +339,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             println!(
-                "Data demo siap: {} tahun ({}–{}), {} akun, {} versi progres, {} berkas bukti.",
+                "Data demo siap: {} tahun ({}–{}){}, {} akun, {} versi progres, {} berkas bukti.",
                 s.years.len(),
                 s.years.first().copied().unwrap_or_default(),
                 s.years.last().copied().unwrap_or_default(),
+                if s.units > 1 {
+                    format!(" untuk {} unit", s.units)
+                } else {
+                    String::new()
+                },
                 s.users,
                 s.versions,
                 s.files
             );
-            println!(
-                "Akun: pimpinan, penilai, admin-demo, staf01…; semuanya memakai kata sandi yang sama."
-            );
+            if s.units > 1 {
+                println!(
+                    "Akun: admin-demo, pimpinan-instansi, penilai (semua unit), dan per unit pimpinan-KODE, staf01-KODE…; semuanya memakai kata sandi yang sama."
+                );
+            } else {
+                println!(
+                    "Akun: pimpinan, penilai, admin-demo, staf01…; semuanya memakai kata sandi yang sama."
+                );
+            }
             if show {
                 println!("Kata sandi akun demo: {password}");
             }

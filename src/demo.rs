@@ -357,10 +357,11 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
             .into_iter()
             .filter(|y| (2021..2021 + years).contains(y))
             .collect();
-        if several && let Some(newest) = crate::lke::store::years(&db).await?.first() {
-            if !lke_years.contains(newest) {
-                lke_years.push(*newest);
-            }
+        if several
+            && let Some(newest) = crate::lke::store::years(&db).await?.first()
+            && !lke_years.contains(newest)
+        {
+            lke_years.push(*newest);
         }
         let mut answered = Vec::new();
         for year in lke_years {

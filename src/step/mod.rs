@@ -269,6 +269,13 @@ pub fn routes() -> Vec<Route> {
             Access::Roles(&[Role::Penilai, Role::Pimpinan]),
             get(queue::next),
         ),
+        // the queues of every unit where the person evaluates (decided inside)
+        Route::new(
+            "GET",
+            "/reviu/semua",
+            Access::SignedIn,
+            get(queue::all_queues_page),
+        ),
         Route::new(
             "POST",
             "/langkah/{id}/ajukan",

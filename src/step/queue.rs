@@ -128,6 +128,9 @@ pub struct Waiting {
     /// The latest progress save or resubmission: waiting since.
     pub since: String,
     pub resubmitted: bool,
+    /// The unit's code and name (the list of several units shows them).
+    pub unit_code: String,
+    pub unit_name: String,
 }
 
 impl Waiting {
@@ -153,13 +156,27 @@ impl Waiting {
             self.period().key()
         )
     }
+    /// The same inside its unit's address, for the list of several units.
+    pub fn unit_href(&self) -> String {
+        format!("/u/{}{}", self.unit_code, self.href())
+    }
 }
 
 /// Every step whose latest progress save or resubmission has no verdict yet, oldest
 /// first (an evidence change alone does not enter it).
 pub async fn waiting(db: &sqlx::SqlitePool, unit: i64) -> sqlx::Result<Vec<Waiting>> {
-    sqlx::query_as(
-        "SELECT s.id AS step_id, c.year, p.semester, c.numeral, a.position AS a_pos,
+    waiting_in(db, &[unit]).await
+}
+
+/// The same for several units at once, oldest first across them.
+pub async fn waiting_in(db: &sqlx::SqlitePool, units: &[i64]) -> sqlx::Result<Vec<Waiting>> {
+    let ids = units
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT s.id AS step_id, c.year, p.semester, w.code AS unit_code, w.name AS unit_name, c.numeral, a.position AS a_pos,
                 i.position AS i_pos, s.position AS s_pos, s.text,
                 (SELECT group_concat(name, char(31)) FROM
                    (SELECT u.display_name AS name FROM step_assignments sa
@@ -173,16 +190,17 @@ pub async fn waiting(db: &sqlx::SqlitePool, unit: i64) -> sqlx::Result<Vec<Waiti
          JOIN indicators i ON i.id = s.indicator_id
          JOIN areas a ON a.id = i.area_id
          JOIN components c ON c.id = a.component_id
+         JOIN work_units w ON w.id = c.unit_id
          LEFT JOIN reviews r ON r.id = (
               SELECT r2.id FROM reviews r2
                WHERE r2.step_id = p.step_id AND r2.semester = p.semester
                  AND r2.progress_version = p.version
                ORDER BY r2.id DESC LIMIT 1)
-         WHERE c.unit_id = ? AND s.retired_at IS NULL AND i.retired_at IS NULL AND a.retired_at IS NULL
+         WHERE c.unit_id IN ({ids}) AND s.retired_at IS NULL AND i.retired_at IS NULL
+           AND a.retired_at IS NULL
            AND (r.id IS NULL OR EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id))
-         ORDER BY since, s.id, p.semester",
-    )
-    .bind(unit)
+         ORDER BY since, s.id, p.semester"
+    )))
     .fetch_all(db)
     .await
 }
@@ -219,6 +237,54 @@ pub(crate) async fn queue_page(
         chrome,
         rows,
         pager,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "step/queue_all.html")]
+pub(crate) struct AllQueuesPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) rows: Vec<Waiting>,
+    pub(crate) pager: crate::web::Pager,
+    pub(crate) units: usize,
+}
+
+/// The review queues of every unit where the person evaluates (every unit for the
+/// instansi's roles), in one list, oldest first.
+pub(crate) async fn all_queues_page(
+    State(state): State<AppState>,
+    user: crate::auth::CurrentUser,
+    chrome: Chrome,
+    QueryData(q): QueryData<QueueQuery>,
+) -> AppResult<Response> {
+    let units: Vec<i64> = if user.is_instansi() {
+        sqlx::query_scalar("SELECT id FROM work_units WHERE retired_at IS NULL")
+            .fetch_all(&state.db)
+            .await?
+    } else {
+        sqlx::query_scalar(
+            "SELECT unit_id FROM user_units WHERE user_id = ? AND role IN ('penilai', 'pimpinan')",
+        )
+        .bind(user.id)
+        .fetch_all(&state.db)
+        .await?
+    };
+    if units.is_empty() {
+        return Err(crate::error::AppError::Forbidden);
+    }
+    let all = waiting_in(&state.db, &units).await?;
+    let page = crate::web::Pager::page_from(q.halaman.as_deref());
+    let pager = crate::web::Pager::new(page, 50, all.len() as i64, "/reviu/semua".into());
+    let rows = all
+        .into_iter()
+        .skip(pager.offset() as usize)
+        .take(50)
+        .collect();
+    render(&AllQueuesPage {
+        chrome,
+        rows,
+        pager,
+        units: units.len(),
     })
 }
 

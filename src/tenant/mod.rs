@@ -14,6 +14,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, UserError};
 
 pub mod pages;
+pub mod rollup;
 
 /// A unit as pages and queries need it.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]

@@ -20,6 +20,25 @@ pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
     vec![
         Route::new("GET", "/unit/pilih", Access::SignedIn, get(switch)),
+        // the instansi's roles and evaluators; who sees which rows is decided inside
+        Route::new(
+            "GET",
+            "/instansi/rekap",
+            Access::SignedIn,
+            get(super::rollup::page),
+        ),
+        Route::new(
+            "GET",
+            "/instansi/rekap.csv",
+            Access::SignedIn,
+            get(super::rollup::csv),
+        ),
+        Route::new(
+            "GET",
+            "/instansi/rekap.xlsx",
+            Access::SignedIn,
+            get(super::rollup::xlsx),
+        ),
         Route::new("GET", "/admin/unit-kerja", INSTANSI_ADMIN, get(list_page)),
         Route::new("POST", "/admin/unit-kerja", INSTANSI_ADMIN, post(add)),
         Route::new(

@@ -87,6 +87,9 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
         add("/admin/periode", "Periode");
         add("/admin/predikat", "Predikat");
     }
+    if user.is_instansi() || (user.role == Role::Penilai && user.unit_count > 1) {
+        add("/instansi/rekap", "Rekap Unit");
+    }
     if user.is_instansi_admin() {
         add("/admin/unit-kerja", "Unit Kerja");
         add("/admin/unit", "Pemegang Kewenangan");

@@ -17,6 +17,8 @@ pub(crate) enum Who {
     Roles(&'static [&'static str]),
     /// Only the instansi's admin.
     Instansi,
+    /// Exactly these roles (as the test names them).
+    Only(&'static [&'static str]),
 }
 
 const ADMIN: Who = Who::Roles(&["admin"]);
@@ -183,6 +185,26 @@ pub(crate) const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/admin/lke", INSTANSI),
     ("POST", "/admin/lke", INSTANSI),
     ("GET", "/unit/pilih", Who::SignedIn),
+    (
+        "GET",
+        "/instansi/rekap",
+        Who::Only(&["admin", "pimpinan-instansi", "penilai"]),
+    ),
+    (
+        "GET",
+        "/instansi/rekap.csv",
+        Who::Only(&["admin", "pimpinan-instansi", "penilai"]),
+    ),
+    (
+        "GET",
+        "/instansi/rekap.xlsx",
+        Who::Only(&["admin", "pimpinan-instansi", "penilai"]),
+    ),
+    (
+        "GET",
+        "/reviu/semua",
+        Who::Only(&["admin", "pimpinan-instansi", "pimpinan", "penilai"]),
+    ),
     ("GET", "/admin/unit-kerja", INSTANSI),
     ("POST", "/admin/unit-kerja", INSTANSI),
     ("POST", "/admin/unit-kerja/{kode}/nama", INSTANSI),
@@ -207,6 +229,7 @@ pub(crate) fn may(who: Who, role: &str, method: &str, path: &str) -> bool {
     match (who, role) {
         (Who::Public, _) => true,
         (Who::Instansi, r) => r == "admin",
+        (Who::Only(roles), r) => roles.contains(&r),
         // the instansi's leader reads every unit and changes nothing
         (_, "pimpinan-instansi") if method == "POST" && !read_only_post_ok => false,
         (Who::SignedIn, _) => true,

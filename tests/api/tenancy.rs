@@ -463,3 +463,275 @@ async fn units_are_managed_from_the_command_line() {
         ]
     );
 }
+
+/// Units A (balitnak), B and C (under B) with hand-made 2021-2 data in B: one step
+/// done (100 %), one at 50 % with a fix request, evidence on the first; an instansi
+/// default deadline that has passed, B's own still ahead; one TPI answer in B's LKE.
+async fn rollup_fixture(app: &TestApp) {
+    let db = app.db();
+    let actor = zi_tracker::audit::Actor::cli();
+    zi_tracker::tenant::add(db, &actor, "unitb", "Unit B", None)
+        .await
+        .unwrap();
+    zi_tracker::tenant::add(db, &actor, "unitc", "Unit C", Some("unitb"))
+        .await
+        .unwrap();
+    let a = zi_tracker::tenant::resolve_code(db, Some("balitnak"))
+        .await
+        .unwrap();
+    let b = zi_tracker::tenant::resolve_code(db, Some("unitb"))
+        .await
+        .unwrap();
+    let c = zi_tracker::tenant::resolve_code(db, Some("unitc"))
+        .await
+        .unwrap();
+    zi_tracker::catalogue::copy_to_units(db, &actor, (&a, 2021), 2021, &[b, c])
+        .await
+        .unwrap();
+    let (staff, _) = app.create_user_in("staf", &[2]).await;
+    let (tpi, _) = app.create_user_in("penilai", &[2]).await;
+    let steps: Vec<i64> = sqlx::query_scalar(
+        "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+         WHERE c.unit_id = 2 ORDER BY s.id LIMIT 2",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    for (step, status, realization) in [(steps[0], "selesai", 100), (steps[1], "berjalan", 50)] {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO progress (step_id, semester, version, status, realization, updated_by, updated_at)
+             VALUES (?, 2, 1, ?, ?, ?, '2021-09-01T00:00:00Z') RETURNING id",
+        )
+        .bind(step)
+        .bind(status)
+        .bind(realization)
+        .bind(staff)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO progress_history (progress_id, version, status, realization, narrative, reason, changed_by, changed_at)
+             VALUES (?, 1, ?, ?, '', '', ?, '2021-09-01T00:00:00Z')",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(realization)
+        .bind(staff)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)
+         VALUES (?, 2, 'link', 'Bukti', 'https://contoh.go.id/x', ?, '2021-09-02T00:00:00Z')",
+    )
+    .bind(steps[0])
+    .bind(staff)
+    .execute(db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO reviews (step_id, semester, progress_version, verdict, note, reviewer_id, reviewed_at)
+         VALUES (?, 2, 1, 'perbaikan', 'Lengkapi', ?, '2021-09-03T00:00:00Z')",
+    )
+    .bind(steps[1])
+    .bind(tpi)
+    .execute(db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO period_deadlines (unit_id, year, semester, deadline) VALUES
+           (NULL, 2021, 2, '2021-12-31'), (2, 2021, 2, '2100-01-01')",
+    )
+    .execute(db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO lke_answers (unit_id, year, question_id, side, version, answer, answered_by, answered_at)
+         VALUES (2, 2026, 1, 'tpi', 1, 'Ya', ?, '2026-05-01T00:00:00Z')",
+    )
+    .bind(tpi)
+    .execute(db)
+    .await
+    .unwrap();
+}
+
+fn rollup_rows(page: &str) -> Vec<Vec<String>> {
+    let doc = html::parse(page);
+    let tr = scraper::Selector::parse("table.data tbody tr").unwrap();
+    let cell = scraper::Selector::parse("th, td").unwrap();
+    doc.select(&tr)
+        .map(|r| {
+            r.select(&cell)
+                .map(|c| {
+                    c.text()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_rollup_counts_what_each_unit_holds_and_shows_it_to_whom_it_may() {
+    let app = spawn_app().await;
+    rollup_fixture(&app).await;
+    // the TPI total of unit B as the unit's own LKE page computes it
+    let dir = app.data_dir();
+    let (st, out, err) = run_cli(
+        &[
+            "lke",
+            "score",
+            "--year",
+            "2026",
+            "--unit",
+            "unitb",
+            "--json",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(st.success(), "{err}");
+    let score: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tpi_total = score["tpi"]["total"].as_f64().unwrap();
+    assert!(tpi_total > 0.0);
+    let tpi_label = format!("{tpi_total:.2}").replace('.', ",");
+
+    let leader = app.signed_in("pimpinan-instansi").await;
+    let (status, page) = leader
+        .get_text("/instansi/rekap?periode=2021-2&lke=2026")
+        .await;
+    assert_eq!(status, 200);
+    let rows = rollup_rows(&page);
+    // code, unit (parent), steps, done, mean %, overdue, no evidence, to fix, TPI, own, readiness
+    assert_eq!(
+        rows,
+        [
+            vec![
+                "balitnak",
+                "Balai Penelitian Ternak",
+                "74",
+                "0",
+                "0,0",
+                "74",
+                "74",
+                "0",
+                "—",
+                "—",
+                "—"
+            ],
+            vec![
+                "unitb",
+                "Unit B",
+                "74",
+                "1",
+                "2,0",
+                "0",
+                "73",
+                "1",
+                &tpi_label,
+                "0,00",
+                "Belum memenuhi syarat WBK"
+            ],
+            vec![
+                "unitc",
+                "Unit C (unitb)",
+                "74",
+                "0",
+                "0,0",
+                "74",
+                "74",
+                "0",
+                "—",
+                "—",
+                "—"
+            ],
+        ]
+    );
+    assert!(page.contains("href=\"/u/unitb/dashboard?periode=2021-2\""));
+    // filters and sorting
+    let codes = |page: &str| {
+        rollup_rows(page)
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect::<Vec<_>>()
+    };
+    let (_, page) = leader
+        .get_text("/instansi/rekap?periode=2021-2&induk=unitb")
+        .await;
+    assert_eq!(codes(&page), ["unitb", "unitc"]);
+    let (_, page) = leader
+        .get_text("/instansi/rekap?periode=2021-2&kesiapan=kosong")
+        .await;
+    assert_eq!(codes(&page), ["balitnak", "unitc"]);
+    let (_, page) = leader
+        .get_text("/instansi/rekap?periode=2021-2&urut=tanpa_bukti&arah=naik")
+        .await;
+    assert_eq!(codes(&page), ["unitb", "balitnak", "unitc"]);
+    let (_, page) = leader
+        .get_text("/instansi/rekap?periode=2021-2&urut=perbaikan&arah=turun")
+        .await;
+    assert_eq!(codes(&page)[0], "unitb");
+    assert!(page.contains("aria-sort=\"descending\""));
+    // the same table as CSV and XLSX
+    let res = leader
+        .get("/instansi/rekap.csv?periode=2021-2&lke=2026&urut=kode")
+        .await;
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert!(lines[0].starts_with("Kode;Unit kerja;Unit induk;"));
+    assert_eq!(
+        lines[2],
+        format!("unitb;Unit B;;74;1;2,0;0;73;1;{tpi_label};0,00;Belum memenuhi syarat WBK")
+    );
+    let res = leader
+        .get("/instansi/rekap.xlsx?periode=2021-2&lke=2026")
+        .await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = wb.worksheet_range("Rekap unit").unwrap();
+    let row: Vec<String> = (0..12)
+        .map(|c| {
+            range
+                .get_value((4, c))
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(row[0], "unitb");
+    assert_eq!(row[3..9], ["74", "1", "2", "0", "73", "1"]);
+    assert_eq!(row[11], "Belum memenuhi syarat WBK");
+
+    // who sees it: the instansi's roles every unit; a penilai their units; nobody else
+    for role in ["staf", "pimpinan", "admin-unit"] {
+        let s = app.signed_in(role).await;
+        assert_eq!(s.get("/instansi/rekap").await.status(), 403, "{role}");
+        assert_eq!(s.get("/instansi/rekap.csv").await.status(), 403, "{role}");
+    }
+    let admin = app.signed_in("admin").await;
+    let (_, page) = admin.get_text("/instansi/rekap?periode=2021-2").await;
+    assert_eq!(codes(&page).len(), 3);
+    let one = app.signed_in("penilai").await;
+    let (_, page) = one.get_text("/instansi/rekap?periode=2021-2").await;
+    assert_eq!(codes(&page), ["balitnak"]);
+    let (_, both) = app.create_user_in("penilai", &[1, 2]).await;
+    let both = app.sign_in(&both, PASSWORD).await.unwrap();
+    let (_, page) = both.get_text("/instansi/rekap?periode=2021-2").await;
+    assert_eq!(codes(&page), ["balitnak", "unitb"]);
+    // and the review queues of both their units in one list, each in its unit
+    let (status, page) = both.get_text("/reviu/semua").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Unit B (unitb)"));
+    assert!(page.contains("href=\"/u/unitb/langkah/"), "{page}");
+}

@@ -145,6 +145,12 @@ pub enum UserAction {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Membuat banyak akun dari CSV (nama;username;peran;unit;email): semua atau tidak
+    /// sama sekali; kata sandi awal tiap akun dicetak sekali dan wajib diganti.
+    Import {
+        /// Berkas CSV.
+        file: PathBuf,
+    },
     /// Menampilkan semua akun.
     List,
     /// Mengganti kata sandi akun; kata sandi dibaca dari masukan standar.
@@ -454,6 +460,31 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
             .await
             .map_err(save_error)?;
             println!("Akun {} dibuat.", username.trim().to_lowercase());
+            Ok(())
+        }
+        UserAction::Import { file } => {
+            let bytes = std::fs::read(&file).map_err(|e| {
+                UserError(format!("berkas {} tidak dapat dibaca: {e}", file.display()))
+            })?;
+            let refused = |errors: Vec<String>| -> anyhow::Error {
+                UserError(format!(
+                    "berkas ditolak, tidak ada akun yang dibuat:\n  {}",
+                    errors.join("\n  ")
+                ))
+                .into()
+            };
+            let rows = users::import::parse(&bytes).map_err(refused)?;
+            let created = users::import::import(&pool, &actor, &rows)
+                .await?
+                .map_err(refused)?;
+            // the passwords once, on standard output only
+            println!(
+                "# {} akun dibuat; kata sandi awal wajib diganti saat pertama masuk",
+                created.len()
+            );
+            for (u, p) in created {
+                println!("{u}\t{p}");
+            }
             Ok(())
         }
         UserAction::List => {

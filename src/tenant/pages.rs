@@ -43,6 +43,12 @@ pub fn routes() -> Vec<Route> {
         Route::new("POST", "/admin/unit-kerja", INSTANSI_ADMIN, post(add)),
         Route::new(
             "POST",
+            "/admin/unit-kerja/salin-target",
+            INSTANSI_ADMIN,
+            post(copy_targets),
+        ),
+        Route::new(
+            "POST",
             "/admin/unit-kerja/{kode}/nama",
             INSTANSI_ADMIN,
             post(rename),
@@ -81,6 +87,19 @@ struct ListPage {
     name: String,
     parent: String,
     error: Option<String>,
+    copy: CopyInput,
+    copy_error: Option<String>,
+}
+
+/// "Salin target ke banyak unit": a template unit's year to many units at once.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct CopyInput {
+    dari_unit: String,
+    dari: String,
+    ke: String,
+    /// Unit codes separated by spaces or commas, or "semua" for every other active unit.
+    ke_unit: String,
 }
 
 async fn page(
@@ -96,6 +115,12 @@ async fn page(
         name: input.name,
         parent: input.parent,
         error,
+        copy: CopyInput {
+            dari: "2021".into(),
+            ke: "2021".into(),
+            ..CopyInput::default()
+        },
+        copy_error: None,
     })
 }
 
@@ -179,5 +204,76 @@ fn capitalise(msg: &str) -> String {
     match c.next() {
         Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str()),
         None => String::new(),
+    }
+}
+
+async fn copy_targets(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Form(input): Form<CopyInput>,
+) -> AppResult<Response> {
+    use crate::catalogue::YearError;
+    let actor = Actor::user(&user, Some(ip)).instansi_wide();
+    let refuse = |msg: String| async {
+        let mut p = page(&state, chrome.clone(), UnitInput::default(), None).await?;
+        p.copy = input.clone();
+        p.copy_error = Some(msg);
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+    };
+    let years = (
+        input.dari.trim().parse::<i64>(),
+        input.ke.trim().parse::<i64>(),
+    );
+    let (Ok(from_year), Ok(to_year)) = years else {
+        return refuse("Tahun sumber dan tahun tujuan harus berupa angka tahun, mis. 2022.".into())
+            .await;
+    };
+    let Some(source) = super::by_code(&state.db, input.dari_unit.trim()).await? else {
+        return refuse("Pilih unit sumber (unit contoh).".into()).await;
+    };
+    let source = super::UnitRef {
+        id: source.id,
+        code: source.code,
+        name: source.name,
+    };
+    let wanted = input.ke_unit.trim();
+    let targets: Vec<super::UnitRef> = if wanted.eq_ignore_ascii_case("semua") {
+        sqlx::query_as(
+            "SELECT id, code, name FROM work_units WHERE retired_at IS NULL AND id != ? ORDER BY code",
+        )
+        .bind(source.id)
+        .fetch_all(&state.db)
+        .await?
+    } else {
+        let mut out = Vec::new();
+        for code in wanted.split([',', ' ', ';']).filter(|c| !c.is_empty()) {
+            match super::by_code(&state.db, code).await? {
+                Some(u) if !u.retired => out.push(super::UnitRef {
+                    id: u.id,
+                    code: u.code,
+                    name: u.name,
+                }),
+                _ => {
+                    return refuse(format!("Unit tujuan \"{code}\" tidak ada atau nonaktif."))
+                        .await;
+                }
+            }
+        }
+        out
+    };
+    match crate::catalogue::copy_to_units(
+        &state.db,
+        &actor,
+        (&source, from_year),
+        to_year,
+        &targets,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/unit-kerja?pesan=target-disalin").into_response()),
+        Err(YearError::Db(e)) => Err(e.into()),
+        Err(e) => refuse(e.to_string()).await,
     }
 }

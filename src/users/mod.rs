@@ -1,5 +1,6 @@
 //! Accounts: the model, the queries and the store shared by the pages and the command line.
 
+pub mod import;
 pub mod pages;
 #[allow(unused_imports)]
 pub use pages::*;
@@ -16,6 +17,20 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new("GET", "/admin/pengguna", ADMIN, get(list_page)),
         Route::new("GET", "/admin/pengguna/baru", ADMIN, get(new_form)),
+        Route::new(
+            "GET",
+            "/admin/pengguna/impor",
+            INSTANSI_ADMIN,
+            get(import::form),
+        ),
+        Route::new(
+            "POST",
+            "/admin/pengguna/impor",
+            INSTANSI_ADMIN,
+            post(import::submit).layer(axum::extract::DefaultBodyLimit::max(
+                import::MAX_BYTES + 64 * 1024,
+            )),
+        ),
         Route::new("POST", "/admin/pengguna/baru", ADMIN, post(create_submit)),
         Route::new("GET", "/admin/pengguna/{id}", ADMIN, get(edit_form)),
         Route::new("POST", "/admin/pengguna/{id}", ADMIN, post(edit_submit)),
@@ -588,3 +603,4 @@ pub async fn ensure_admin(db: &SqlitePool) -> anyhow::Result<Option<String>> {
 }
 
 pub(crate) const ADMIN: Access = Access::Roles(&[Role::Admin]);
+const INSTANSI_ADMIN: Access = Access::Instansi(&[crate::tenant::InstansiRole::Admin]);

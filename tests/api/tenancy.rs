@@ -735,3 +735,176 @@ async fn the_rollup_counts_what_each_unit_holds_and_shows_it_to_whom_it_may() {
     assert!(page.contains("Unit B (unitb)"));
     assert!(page.contains("href=\"/u/unitb/langkah/"), "{page}");
 }
+
+#[tokio::test]
+async fn many_units_are_set_up_at_once_all_or_nothing() {
+    let app = spawn_app().await;
+    let actor = zi_tracker::audit::Actor::cli();
+    for (code, name) in [
+        ("bbpt", "BB Pascapanen"),
+        ("lolit", "Loka Riset"),
+        ("bptp", "BPTP"),
+    ] {
+        zi_tracker::tenant::add(app.db(), &actor, code, name, None)
+            .await
+            .unwrap();
+    }
+    let admin = app.signed_in("admin").await;
+
+    // targets from the template unit to two units from the page; a third that already
+    // has the year refuses the whole copy, keeping what was typed
+    let res = admin
+        .post(
+            "/admin/unit-kerja/salin-target",
+            &[
+                ("dari_unit", "balitnak"),
+                ("dari", "2021"),
+                ("ke", "2021"),
+                ("ke_unit", "bbpt lolit"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let per_unit: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT c.unit_id, count(*) FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+         WHERE c.year = 2021 GROUP BY c.unit_id ORDER BY c.unit_id",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(per_unit, [(1, 74), (2, 74), (3, 74)]);
+    let before = fingerprint(app.db()).await;
+    let res = admin
+        .post(
+            "/admin/unit-kerja/salin-target",
+            &[
+                ("dari_unit", "balitnak"),
+                ("dari", "2021"),
+                ("ke", "2021"),
+                ("ke_unit", "bptp, bbpt"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("bbpt sudah punya target tahun 2021"),
+        "{page}"
+    );
+    assert_eq!(
+        html::field_value(&page, "ke_unit").as_deref(),
+        Some("bptp, bbpt")
+    );
+    assert_eq!(fingerprint(app.db()).await, before, "nothing copied");
+
+    // accounts from a CSV: a bad file is reported by line and creates nothing
+    let upload = |csv: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", admin.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("akun.csv"),
+            );
+        admin
+            .client
+            .post(admin.url("/admin/pengguna/impor"))
+            .multipart(form)
+            .send()
+    };
+    let bad = "nama;username;peran;unit;email\n\
+               Sari;sari;staf;bbpt;sari@contoh.go.id\n\
+               Dua Kali;sari;staf;bbpt;\n\
+               Tanpa Unit;tanpa;penilai;;\n\
+               Salah Unit;salah;staf;tidak-ada;\n\
+               Raja;raja;raja;bbpt;\n\
+               Surel;surel;staf;bbpt;bukan surel\n";
+    let res = upload(bad).await.unwrap();
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    let errors = html::texts(&page, "#ringkasan-galat li");
+    assert_eq!(errors.len(), 5, "{errors:?}");
+    for (line, what) in [
+        (3, "sudah ada di baris lain"),
+        (4, "isi kolom unit"),
+        (5, "\"tidak-ada\""),
+        (6, "\"raja\""),
+        (7, "e-mail"),
+    ] {
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with(&format!("Baris {line}:")) && e.contains(what)),
+            "line {line}: {errors:?}"
+        );
+    }
+    assert_eq!(fingerprint(app.db()).await, before, "no account made");
+
+    let good = "nama;username;peran;unit;email\n\
+                Sari Wulandari;sari;staf;bbpt;sari@contoh.go.id\n\
+                Tim TPI Itjen;tpi.itjen;penilai;bbpt lolit;\n\
+                Irjen;irjen;pimpinan-instansi;;\n";
+    let res = upload(good).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    let shown = rollup_rows(&page);
+    assert_eq!(shown.len(), 3);
+    let password = shown[0][1].clone();
+    assert_eq!(shown[0][0], "sari");
+    assert!(password.len() >= 12);
+    let roles: Vec<(String, Option<String>, Option<String>, Option<String>, bool)> =
+        sqlx::query_as(
+            "SELECT u.username, u.instansi_role, u.email,
+                (SELECT group_concat(w.code || ':' || uu.role, ' ') FROM user_units uu
+                   JOIN work_units w ON w.id = uu.unit_id WHERE uu.user_id = u.id),
+                u.must_change_password
+         FROM users u WHERE u.username IN ('sari', 'tpi.itjen', 'irjen') ORDER BY u.username",
+        )
+        .fetch_all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(roles[0].0, "irjen");
+    assert_eq!(roles[0].1.as_deref(), Some("pimpinan-instansi"));
+    assert_eq!(roles[1].2.as_deref(), Some("sari@contoh.go.id"));
+    assert_eq!(roles[1].3.as_deref(), Some("bbpt:staf"));
+    assert!(roles[2].3.as_deref().unwrap().contains("lolit:penilai"));
+    assert!(
+        roles.iter().all(|r| r.4),
+        "every first password must be changed"
+    );
+    // the password shown works once, and must then be replaced
+    let s = app.sign_in("sari", &password).await.unwrap();
+    assert_eq!(location(&s.get("/tugas").await), "/akun/kata-sandi");
+
+    // the same from the command line: the passwords on standard output
+    let dir = app.data_dir();
+    let file = dir.join("akun.csv");
+    std::fs::write(&file, "nama,username,peran,unit\nBudi,budi,staf,lolit\n").unwrap();
+    let (st, out, err) = run_cli(
+        &[
+            "user",
+            "import",
+            file.to_str().unwrap(),
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(st.success(), "{err}");
+    assert!(out.lines().any(|l| l.starts_with("budi\t")), "{out}");
+    std::fs::write(&file, "nama,username,peran,unit\nBudi,budi,staf,lolit\n").unwrap();
+    let (st, _, err) = run_cli(
+        &[
+            "user",
+            "import",
+            file.to_str().unwrap(),
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        !st.success() && err.contains("Baris 2") && err.contains("sudah dipakai"),
+        "{err}"
+    );
+}

@@ -15,6 +15,7 @@ use crate::tenant::AnyRole;
 /// The most accounts one file may create (each password is hashed on purpose slowly).
 pub const MAX_ROWS: usize = 1000;
 
+#[derive(Debug)]
 pub struct Row {
     pub line: usize,
     pub display_name: String,

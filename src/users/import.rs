@@ -61,14 +61,16 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, Vec<String>> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
+                let line = e.position().map_or(i + 2, |p| p.line() as usize);
                 errors.push(format!("Baris {line}: tidak terbaca ({e})."));
                 continue;
             }
         };
+        // the file's own line number (blank lines are skipped by the reader)
+        let line = record.position().map_or(i + 2, |p| p.line() as usize);
         let get = |name: &str| {
             col(name)
                 .and_then(|c| record.get(c))

@@ -852,17 +852,17 @@ async fn many_units_are_set_up_at_once_all_or_nothing() {
     let password = shown[0][1].clone();
     assert_eq!(shown[0][0], "sari");
     assert!(password.len() >= 12);
-    let roles: Vec<(String, Option<String>, Option<String>, Option<String>, bool)> =
-        sqlx::query_as(
-            "SELECT u.username, u.instansi_role, u.email,
+    type Account = (String, Option<String>, Option<String>, Option<String>, bool);
+    let roles: Vec<Account> = sqlx::query_as(
+        "SELECT u.username, u.instansi_role, u.email,
                 (SELECT group_concat(w.code || ':' || uu.role, ' ') FROM user_units uu
                    JOIN work_units w ON w.id = uu.unit_id WHERE uu.user_id = u.id),
                 u.must_change_password
          FROM users u WHERE u.username IN ('sari', 'tpi.itjen', 'irjen') ORDER BY u.username",
-        )
-        .fetch_all(app.db())
-        .await
-        .unwrap();
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
     assert_eq!(roles[0].0, "irjen");
     assert_eq!(roles[0].1.as_deref(), Some("pimpinan-instansi"));
     assert_eq!(roles[1].2.as_deref(), Some("sari@contoh.go.id"));

@@ -64,13 +64,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, Vec<String>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(i + 2, |p| p.line() as usize);
+                let line = e.position().map_or(i + 2, |p| line_at(text, p.byte()));
                 errors.push(format!("Baris {line}: tidak terbaca ({e})."));
                 continue;
             }
         };
         // the file's own line number (blank lines are skipped by the reader)
-        let line = record.position().map_or(i + 2, |p| p.line() as usize);
+        let line = record.position().map_or(i + 2, |p| line_at(text, p.byte()));
         let get = |name: &str| {
             col(name)
                 .and_then(|c| record.get(c))
@@ -109,6 +109,12 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, Vec<String>> {
     } else {
         Err(errors)
     }
+}
+
+/// The line of the file a byte offset is on, counting from 1.
+fn line_at(text: &str, byte: u64) -> usize {
+    let end = (byte as usize).min(text.len());
+    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 /// Checks every row against the rules and the database, then creates all accounts

@@ -113,8 +113,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, Vec<String>> {
 
 /// The line of the file a byte offset is on, counting from 1.
 fn line_at(text: &str, byte: u64) -> usize {
-    let end = (byte as usize).min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    let bytes = text.as_bytes();
+    let mut end = (byte as usize).min(bytes.len());
+    // a record's position may sit before the blank lines the reader skipped
+    while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+        end += 1;
+    }
+    bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 /// Checks every row against the rules and the database, then creates all accounts

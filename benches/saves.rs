@@ -3,7 +3,10 @@
 //! it read, as a browser's form would. Prints throughput, p50/p99 latency and errors,
 //! then checks the database: every acknowledged save must be in the history.
 //!
-//! cargo bench --bench saves -- BASE_URL DATA_DIR WRITERS SECONDS  (password on stdin)
+//! cargo bench --bench saves -- BASE_URL DATA_DIR WRITERS SECONDS [UNITS]  (password on stdin)
+//!
+//! With UNITS (a demo of that many units), the writers are spread over the units: each
+//! signs in as the first staff member of its unit ("staf01-KODE").
 
 use std::time::{Duration, Instant};
 
@@ -70,18 +73,31 @@ async fn main() {
     let data_dir = std::path::PathBuf::from(args[1]);
     let writers: usize = args[2].parse().expect("writers");
     let seconds: u64 = args[3].parse().expect("seconds");
+    let units: Option<usize> = args.get(4).map(|u| u.parse().expect("units"));
     let mut password = String::new();
     std::io::stdin().read_line(&mut password).unwrap();
     let password = password.trim().to_string();
 
+    // Sign in one after another first: simultaneous sign-ins from one address count
+    // against its limit, as they should.
+    let mut clients = Vec::new();
+    for w in 0..writers {
+        let user = match units {
+            // the demo's first unit keeps its code; the others are u002, u003…
+            Some(n) => match w * n / writers {
+                0 => "staf01-balitnak".to_string(),
+                k => format!("staf01-u{:03}", k + 1),
+            },
+            None => format!("staf{:02}", w + 1),
+        };
+        clients.push(sign_in(&base, &user, &password).await);
+    }
     let mut tasks = Vec::new();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
-    for w in 0..writers {
+    for (w, client) in clients.into_iter().enumerate() {
         let base = base.clone();
-        let password = password.clone();
         tasks.push(tokio::spawn(async move {
-            let client = sign_in(&base, &format!("staf{:02}", w + 1), &password).await;
             let tasks = client
                 .get(format!("{base}/tugas"))
                 .send()

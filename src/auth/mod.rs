@@ -206,13 +206,14 @@ pub async fn authorize(State(authz): State<Authz>, req: Request, next: Next) -> 
         .get::<crate::tenant::UnitPrefix>()
         .map(|p| p.0.clone());
     if let Some((u, session_unit)) = user.as_mut() {
-        if let Err(e) = crate::tenant::resolve(&state.db, u, prefix.as_deref(), *session_unit).await
+        if let Err(e) =
+            crate::tenant::resolve(&state.db, u, prefix.as_deref(), session_unit.as_ref()).await
         {
             return e.into_response();
         }
         // the unit opened by its address is the one the next plain address shows
         let opened = u.unit.as_ref().map(|x| x.id);
-        if opened != *session_unit
+        if opened != session_unit.as_ref().map(|s| s.unit.id)
             && let Err(e) = session::set_unit(&state.db, &u.session_hash, opened).await
         {
             return AppError::from(e).into_response();

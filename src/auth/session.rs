@@ -39,22 +39,33 @@ struct SessionRow {
     display_name: String,
     instansi_role: Option<String>,
     unit_id: Option<i64>,
+    unit_code: Option<String>,
+    unit_name: Option<String>,
+    unit_role: Option<String>,
+    unit_count: i64,
     must_change_password: bool,
     active: bool,
 }
 
 /// The user behind a session cookie, if the session is live and the account active,
-/// with the unit the session last opened. The unit and the role in it are resolved
-/// afterwards (`tenant::resolve`).
+/// with the unit the session last opened (read in the same query, with the person's
+/// role there): `tenant::resolve` then decides the request's unit.
 pub async fn lookup(
     state: &AppState,
     raw: &str,
-) -> sqlx::Result<Option<(CurrentUser, Option<i64>)>> {
+) -> sqlx::Result<Option<(CurrentUser, Option<crate::tenant::SessionUnit>)>> {
     let id_hash = hash_id(raw);
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.expires_at,
-                u.username, u.display_name, u.instansi_role, s.unit_id, u.must_change_password, u.active
+                u.username, u.display_name, u.instansi_role, w.id AS unit_id,
+                w.code AS unit_code, w.name AS unit_name, uu.role AS unit_role,
+                CASE WHEN u.instansi_role IS NULL
+                     THEN (SELECT count(*) FROM user_units x WHERE x.user_id = u.id)
+                     ELSE (SELECT count(*) FROM work_units) END AS unit_count,
+                u.must_change_password, u.active
          FROM sessions s JOIN users u ON u.id = s.user_id
+         LEFT JOIN work_units w ON w.id = s.unit_id
+         LEFT JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = s.unit_id
          WHERE s.id_hash = ?",
     )
     .bind(&id_hash)
@@ -90,13 +101,19 @@ pub async fn lookup(
             role: Role::Staf,
             instansi_role,
             unit: None,
-            unit_count: 0,
+            unit_count: row.unit_count,
             read_only: false,
             must_change_password: row.must_change_password,
             session_hash: id_hash,
             csrf_token: row.csrf_token,
         },
-        row.unit_id,
+        match (row.unit_id, row.unit_code, row.unit_name) {
+            (Some(id), Some(code), Some(name)) => Some(crate::tenant::SessionUnit {
+                unit: crate::tenant::UnitRef { id, code, name },
+                role: row.unit_role,
+            }),
+            _ => None,
+        },
     )))
 }
 

@@ -366,15 +366,32 @@ fn effective(instansi: Option<InstansiRole>, role: Option<&str>) -> Option<(Role
     }
 }
 
+/// The unit a session opened last, read with the session, and the person's role there.
+#[derive(Clone, Debug)]
+pub struct SessionUnit {
+    pub unit: UnitRef,
+    pub role: Option<String>,
+}
+
 /// Sets the request's unit and the person's role in it. A unit named in the
 /// address that the person may not open is "not found"; without one, the session's
-/// last unit, else their first.
+/// last unit, else their first. The session's own unit needs no further query.
 pub async fn resolve(
     db: &SqlitePool,
     user: &mut CurrentUser,
     prefix: Option<&str>,
-    session_unit: Option<i64>,
+    session: Option<&SessionUnit>,
 ) -> Result<(), AppError> {
+    if let Some(s) = session
+        && prefix.is_none_or(|p| p == s.unit.code)
+        && let Some((role, read_only)) = effective(user.instansi_role, s.role.as_deref())
+    {
+        user.role = role;
+        user.read_only = read_only;
+        user.unit = Some(s.unit.clone());
+        return Ok(());
+    }
+    let session_unit = session.map(|s| s.unit.id);
     const OPEN: &str = "SELECT w.id, w.code, w.name, uu.role FROM work_units w
         LEFT JOIN user_units uu ON uu.unit_id = w.id AND uu.user_id = ?";
     let named: Option<Opened> = match (prefix, session_unit) {
@@ -416,16 +433,6 @@ pub async fn resolve(
             .fetch_optional(db)
             .await?,
         };
-    user.unit_count = if user.instansi_role.is_some() {
-        sqlx::query_scalar("SELECT count(*) FROM work_units")
-            .fetch_one(db)
-            .await?
-    } else {
-        sqlx::query_scalar("SELECT count(*) FROM user_units WHERE user_id = ?")
-            .bind(user.id)
-            .fetch_one(db)
-            .await?
-    };
     if let Some(o) = opened
         && let Some((role, read_only)) = effective(user.instansi_role, o.role.as_deref())
     {

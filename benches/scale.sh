@@ -5,6 +5,9 @@
 # peak memory, database size, backup, restore and start-up time. One run, one machine.
 # Needs wrk and nginx (apt-get install wrk nginx-light).
 # Usage: benches/scale.sh [SECONDS] [UNITS]
+# SCALE_DATA=DIR keeps the generated data dir there and reuses it on the next run
+# (generation takes minutes at 500 units); the figures in BENCHMARKS.md are from a run
+# that generated it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk belum terpasang: apt-get install -y wrk" >&2; exit 1; }
@@ -43,11 +46,15 @@ measure() { # measure LABEL URL [COOKIE]
   echo "$rps" > "$WORK/rps-$1"
 }
 
-DATA="$WORK/data"
-T0=$(now)
-echo "$PASS" | "$BIN" demo-data --data-dir "$DATA" --units "$UNITS" --staff 20 --years 3 --seed 1 --password-stdin 2>/dev/null | grep "^Data demo siap"
-T1=$(now)
-printf 'demo data: %.0f s\n' "$(echo "$T1 - $T0" | bc)"
+DATA="${SCALE_DATA:-$WORK/data}"
+if [ -f "$DATA/zi-tracker.db" ]; then
+  echo "reusing $DATA"
+else
+  T0=$(now)
+  echo "$PASS" | "$BIN" demo-data --data-dir "$DATA" --units "$UNITS" --staff 20 --years 3 --seed 1 --password-stdin 2>/dev/null | grep "^Data demo siap"
+  T1=$(now)
+  printf 'demo data: %.0f s\n' "$(echo "$T1 - $T0" | bc)"
+fi
 STEPS=$(sqlite3 "$DATA/zi-tracker.db" "SELECT count(*) FROM action_steps" 2>/dev/null || echo '?')
 VERSIONS=$(sqlite3 "$DATA/zi-tracker.db" "SELECT count(*) FROM progress_history" 2>/dev/null || echo '?')
 echo "steps: $STEPS, progress versions: $VERSIONS"

@@ -256,22 +256,59 @@ async fn lke_totals(
         .collect())
 }
 
+/// A rendered body: (stamp, date, the period's label, the body).
+type PageEntry = (i64, NaiveDate, String, Arc<String>);
+
 /// Roll-ups per (period, LKE year), valid while the newest audit id and the date stay.
 type Entry = (i64, NaiveDate, Arc<Vec<Row>>);
 
 #[derive(Default)]
 pub struct Cache {
     entries: Mutex<HashMap<(Period, Option<i64>), Entry>>,
+    meta: Mutex<Option<(i64, Meta)>>,
+    /// Rendered bodies for the instansi's roles (who see every unit), by query.
+    pages: Mutex<HashMap<String, PageEntry>>,
+}
+
+/// The newest audit id: every change the roll-up shows is audited.
+async fn stamp(db: &SqlitePool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
+        .fetch_one(db)
+        .await
+}
+
+/// The periods (target years of any unit) and the LKE years, under a stamp.
+#[derive(Clone)]
+struct Meta {
+    years: Arc<Vec<i64>>,
+    lke_years: Arc<Vec<i64>>,
+}
+
+async fn meta(state: &AppState, stamp: i64) -> sqlx::Result<Meta> {
+    let cache = state.caches.get::<Cache>();
+    if let Some((s, m)) = cache.meta.lock().expect("cache lock").as_ref()
+        && *s == stamp
+    {
+        return Ok(m.clone());
+    }
+    let m = Meta {
+        years: Arc::new(
+            sqlx::query_scalar("SELECT DISTINCT year FROM target_years ORDER BY year DESC")
+                .fetch_all(&state.db)
+                .await?,
+        ),
+        lke_years: Arc::new(crate::lke::store::years(&state.db).await?),
+    };
+    *cache.meta.lock().expect("cache lock") = Some((stamp, m.clone()));
+    Ok(m)
 }
 
 pub async fn cached(
     state: &AppState,
+    stamp: i64,
     period: Period,
     lke_year: Option<i64>,
 ) -> AppResult<Arc<Vec<Row>>> {
-    let stamp: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
-        .fetch_one(&state.db)
-        .await?;
     let today = periods::today();
     let cache = state.caches.get::<Cache>();
     if let Some((s, d, rows)) = cache
@@ -378,14 +415,17 @@ struct Selection {
     descending: bool,
 }
 
-async fn select(state: &AppState, user: &CurrentUser, q: &RollupQuery) -> AppResult<Selection> {
+async fn select(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &RollupQuery,
+    stamp: i64,
+) -> AppResult<Selection> {
     let visible = visible_units(&state.db, user).await?;
-    let years: Vec<i64> =
-        sqlx::query_scalar("SELECT DISTINCT year FROM target_years ORDER BY year DESC")
-            .fetch_all(&state.db)
-            .await?;
+    let m = meta(state, stamp).await?;
+    let years = m.years.as_ref().clone();
     let period = periods::resolve_in(&years, q.periode.as_deref())?;
-    let lke_years = crate::lke::store::years(&state.db).await?;
+    let lke_years = m.lke_years.as_ref().clone();
     let lke_year = match q.lke.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => Some(
             raw.parse::<i64>()
@@ -400,7 +440,7 @@ async fn select(state: &AppState, user: &CurrentUser, q: &RollupQuery) -> AppRes
         ),
         None => lke_years.first().copied(),
     };
-    let all = cached(state, period, lke_year).await?;
+    let all = cached(state, stamp, period, lke_year).await?;
     let mut parents: Vec<String> = all.iter().filter_map(|r| r.parent.clone()).collect();
     parents.sort();
     parents.dedup();
@@ -449,6 +489,13 @@ pub struct Heading {
 #[template(path = "tenant/rollup.html")]
 struct RollupPage {
     chrome: Chrome,
+    title: String,
+    body: Arc<String>,
+}
+
+#[derive(Template)]
+#[template(path = "tenant/rollup_body.html")]
+struct RollupBody {
     periods: PeriodChoice,
     lke_years: Vec<SelectOption>,
     parents: Vec<SelectOption>,
@@ -486,7 +533,28 @@ pub(crate) async fn page(
     user: CurrentUser,
     QueryData(q): QueryData<RollupQuery>,
 ) -> AppResult<Response> {
-    let sel = select(&state, &user, &q).await?;
+    let stamp = stamp(&state.db).await?;
+    let today = periods::today();
+    // the instansi's roles all see the same page for the same query
+    let key = user.instansi_role.is_some().then(|| {
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            q.periode, q.lke, q.induk, q.kesiapan, q.urut, q.arah, q.halaman
+        )
+    });
+    let cache = state.caches.get::<Cache>();
+    if let Some(k) = &key
+        && let Some((s, d, title, body)) = cache.pages.lock().expect("cache lock").get(k)
+        && *s == stamp
+        && *d == today
+    {
+        return render(&RollupPage {
+            chrome,
+            title: title.clone(),
+            body: body.clone(),
+        });
+    }
+    let sel = select(&state, &user, &q, stamp).await?;
     let base = params(&q, &sel);
     let mut with_sort = base.clone();
     with_sort.push(("urut", sel.key.clone()));
@@ -529,46 +597,60 @@ pub(crate) async fn page(
         .take(PAGE_SIZE as usize)
         .cloned()
         .collect();
+    let body = Arc::new(
+        RollupBody {
+            periods: PeriodChoice::from_periods(sel.period, sel.periods.clone()),
+            lke_years: sel
+                .lke_years
+                .iter()
+                .map(|y| SelectOption::new(y.to_string(), y.to_string(), Some(*y) == sel.lke_year))
+                .collect(),
+            parents: sel
+                .parents
+                .iter()
+                .map(|p| SelectOption::new(p.clone(), p.clone(), *p == induk))
+                .collect(),
+            readiness: [
+                ("wbbm", "Memenuhi syarat WBBM"),
+                ("wbk", "Memenuhi syarat WBK"),
+                ("belum", "Belum memenuhi syarat WBK"),
+                ("kosong", "Belum ada jawaban LKE"),
+            ]
+            .iter()
+            .map(|(k, l)| SelectOption::new(*k, *l, *k == kesiapan))
+            .collect(),
+            headings,
+            csv: crate::web::query_string("/instansi/rekap.csv", &with_sort),
+            xlsx: crate::web::query_string("/instansi/rekap.xlsx", &with_sort),
+            ready_wbk: sel
+                .rows
+                .iter()
+                .filter(|r| r.readiness >= Readiness::Wbk)
+                .count(),
+            ready_wbbm: sel
+                .rows
+                .iter()
+                .filter(|r| r.readiness == Readiness::Wbbm)
+                .count(),
+            lke_year: sel.lke_year,
+            period: sel.period,
+            rows: page_rows,
+            total,
+            pager,
+        }
+        .render()?,
+    );
+    if let Some(k) = key {
+        let mut pages = cache.pages.lock().expect("cache lock");
+        if pages.len() > 256 {
+            pages.clear();
+        }
+        pages.insert(k, (stamp, today, sel.period.label(), body.clone()));
+    }
     render(&RollupPage {
-        periods: PeriodChoice::from_periods(sel.period, sel.periods.clone()),
-        lke_years: sel
-            .lke_years
-            .iter()
-            .map(|y| SelectOption::new(y.to_string(), y.to_string(), Some(*y) == sel.lke_year))
-            .collect(),
-        parents: sel
-            .parents
-            .iter()
-            .map(|p| SelectOption::new(p.clone(), p.clone(), *p == induk))
-            .collect(),
-        readiness: [
-            ("wbbm", "Memenuhi syarat WBBM"),
-            ("wbk", "Memenuhi syarat WBK"),
-            ("belum", "Belum memenuhi syarat WBK"),
-            ("kosong", "Belum ada jawaban LKE"),
-        ]
-        .iter()
-        .map(|(k, l)| SelectOption::new(*k, *l, *k == kesiapan))
-        .collect(),
-        headings,
-        csv: crate::web::query_string("/instansi/rekap.csv", &with_sort),
-        xlsx: crate::web::query_string("/instansi/rekap.xlsx", &with_sort),
-        ready_wbk: sel
-            .rows
-            .iter()
-            .filter(|r| r.readiness >= Readiness::Wbk)
-            .count(),
-        ready_wbbm: sel
-            .rows
-            .iter()
-            .filter(|r| r.readiness == Readiness::Wbbm)
-            .count(),
-        lke_year: sel.lke_year,
-        period: sel.period,
-        rows: page_rows,
-        total,
-        pager,
         chrome,
+        title: sel.period.label(),
+        body,
     })
 }
 
@@ -616,7 +698,7 @@ pub(crate) async fn csv(
     user: CurrentUser,
     QueryData(q): QueryData<RollupQuery>,
 ) -> AppResult<Response> {
-    let sel = select(&state, &user, &q).await?;
+    let sel = select(&state, &user, &q, stamp(&state.db).await?).await?;
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .delimiter(crate::reports::CSV_SEPARATOR)
@@ -647,7 +729,7 @@ pub(crate) async fn xlsx(
     QueryData(q): QueryData<RollupQuery>,
 ) -> AppResult<Response> {
     use rust_xlsxwriter::{Format, Workbook};
-    let sel = select(&state, &user, &q).await?;
+    let sel = select(&state, &user, &q, stamp(&state.db).await?).await?;
     let build = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         let mut wb = Workbook::new();
         let sheet = wb.add_worksheet().set_name("Rekap unit")?;
@@ -699,7 +781,7 @@ pub(crate) async fn xlsx(
 }
 
 /// For the page's summary line.
-impl RollupPage {
+impl RollupBody {
     fn lke_label(&self) -> String {
         self.lke_year
             .map(|y| format!("LKE {y}"))

@@ -62,20 +62,78 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct SwitchQuery {
-    #[serde(default)]
-    kode: String,
+    kode: Option<String>,
+    /// Part of a unit's code or name, on the chooser page.
+    cari: Option<String>,
+    halaman: Option<String>,
 }
 
-/// The switcher's form: opens the chosen unit's dashboard (or its home for staff).
-/// A unit the person may not open answers "not found" at its address.
-async fn switch(Query(q): Query<SwitchQuery>) -> Response {
-    let code = q.kode.trim();
-    if super::check_code(code).is_err() {
-        return crate::error::AppError::NotFound.into_response();
+#[derive(Template)]
+#[template(path = "tenant/choose.html")]
+struct ChoosePage {
+    chrome: Chrome,
+    units: Vec<super::UnitRef>,
+    cari: String,
+    pager: crate::web::Pager,
+}
+
+/// The switcher's form opens the chosen unit (its start page); without a choice, the
+/// chooser: the person's units, searchable, 50 a page. A unit the person may not open
+/// answers "not found" at its address.
+async fn switch(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    user: CurrentUser,
+    Query(q): Query<SwitchQuery>,
+) -> AppResult<Response> {
+    if let Some(code) = q.kode.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        if super::check_code(code).is_err() {
+            return Err(crate::error::AppError::NotFound);
+        }
+        return Ok(Redirect::to(&format!("/u/{code}/")).into_response());
     }
-    Redirect::to(&format!("/u/{code}/")).into_response()
+    let cari = q
+        .cari
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(60)
+        .collect::<String>();
+    let needle = cari.to_lowercase();
+    let all: Vec<super::UnitRef> = super::openable(&state.db, &user)
+        .await?
+        .into_iter()
+        .filter(|u| {
+            needle.is_empty()
+                || u.code.to_lowercase().contains(&needle)
+                || u.name.to_lowercase().contains(&needle)
+        })
+        .collect();
+    let base = if cari.is_empty() {
+        "/unit/pilih".to_string()
+    } else {
+        crate::web::query_string("/unit/pilih", &[("cari", cari.clone())])
+    };
+    let pager = crate::web::Pager::new(
+        crate::web::Pager::page_from(q.halaman.as_deref()),
+        50,
+        all.len() as i64,
+        base,
+    );
+    let units = all
+        .into_iter()
+        .skip(pager.offset() as usize)
+        .take(50)
+        .collect();
+    render(&ChoosePage {
+        chrome,
+        units,
+        cari,
+        pager,
+    })
 }
 
 #[derive(Template)]

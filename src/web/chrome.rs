@@ -32,7 +32,12 @@ pub struct Chrome {
     pub units: Vec<crate::tenant::UnitRef>,
     /// The code of the unit shown, for the switcher's selection.
     pub unit_code: String,
+    /// More units than the header lists: it links to the chooser instead.
+    pub many_units: bool,
 }
+
+/// The most units the header's switcher lists.
+pub const SWITCHER_MAX: i64 = 20;
 
 impl Chrome {
     /// Leadership, reviewers and admins read every step; staff only their own.
@@ -311,10 +316,14 @@ impl FromRequestParts<AppState> for Chrome {
             .and_then(|u| u.unit.as_ref())
             .map(|u| u.code.clone())
             .unwrap_or_default();
+        // a short list in the header; with many units, a link to the chooser page
         let units = match &user {
-            Some(u) if u.unit_count > 1 => crate::tenant::openable(&state.db, u).await?,
+            Some(u) if u.unit_count > 1 && u.unit_count <= SWITCHER_MAX => {
+                crate::tenant::openable(&state.db, u).await?
+            }
             _ => Vec::new(),
         };
+        let many_units = user.as_ref().is_some_and(|u| u.unit_count > SWITCHER_MAX);
         let flash = parts.uri.query().and_then(|q| {
             url::form_urlencoded::parse(q.as_bytes())
                 .find(|(k, _)| k == "pesan")
@@ -332,6 +341,7 @@ impl FromRequestParts<AppState> for Chrome {
             flash,
             units,
             unit_code,
+            many_units,
         })
     }
 }

@@ -908,3 +908,38 @@ async fn many_units_are_set_up_at_once_all_or_nothing() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn with_many_units_the_header_links_to_a_searchable_chooser() {
+    let app = spawn_app().await;
+    let actor = zi_tracker::audit::Actor::cli();
+    for n in 2..=25 {
+        zi_tracker::tenant::add(
+            app.db(),
+            &actor,
+            &format!("u{n:03}"),
+            &format!("Unit {n:03}"),
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    let admin = app.signed_in("admin").await;
+    let (_, page) = admin.get_text("/katalog").await;
+    assert!(
+        !page.contains("id=\"pilih-unit\""),
+        "no 25-option select in every header"
+    );
+    assert!(page.contains("href=\"/unit/pilih\""));
+    let (status, page) = admin.get_text("/unit/pilih?cari=unit%2002").await;
+    assert_eq!(status, 200);
+    let listed = html::texts(&page, "ul.unit-list li a");
+    assert_eq!(
+        listed,
+        [
+            "Unit 020", "Unit 021", "Unit 022", "Unit 023", "Unit 024", "Unit 025"
+        ]
+    );
+    let (_, page) = admin.get_text("/u/u021/admin/pengguna").await;
+    assert!(page.contains("<span class=\"brand-unit\">Unit 021"));
+}

@@ -161,10 +161,15 @@ pub enum Action {
     WorkUnitChanged,
     WorkUnitRetired,
     TargetsCopiedToUnits,
+    PortalrbProposed,
+    PortalrbWindowSet,
+    PortalrbTokenCreated,
+    PortalrbTokenRevoked,
+    PortalrbFetched,
 }
 
 impl Action {
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 51] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
@@ -211,6 +216,11 @@ impl Action {
         Action::WorkUnitChanged,
         Action::WorkUnitRetired,
         Action::TargetsCopiedToUnits,
+        Action::PortalrbProposed,
+        Action::PortalrbWindowSet,
+        Action::PortalrbTokenCreated,
+        Action::PortalrbTokenRevoked,
+        Action::PortalrbFetched,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -261,6 +271,11 @@ impl Action {
             Action::WorkUnitChanged => "work_unit_changed",
             Action::WorkUnitRetired => "work_unit_retired",
             Action::TargetsCopiedToUnits => "targets_copied_to_units",
+            Action::PortalrbProposed => "portalrb_proposed",
+            Action::PortalrbWindowSet => "portalrb_window_set",
+            Action::PortalrbTokenCreated => "portalrb_token_created",
+            Action::PortalrbTokenRevoked => "portalrb_token_revoked",
+            Action::PortalrbFetched => "portalrb_fetched",
         }
     }
 
@@ -313,6 +328,11 @@ impl Action {
             Action::WorkUnitChanged => "Unit kerja berganti nama",
             Action::WorkUnitRetired => "Unit kerja dinonaktifkan",
             Action::TargetsCopiedToUnits => "Target disalin ke unit lain",
+            Action::PortalrbProposed => "Unit diusulkan ke PortalRB",
+            Action::PortalrbWindowSet => "Jendela usulan PortalRB diatur",
+            Action::PortalrbTokenCreated => "Token PortalRB dibuat",
+            Action::PortalrbTokenRevoked => "Token PortalRB dicabut",
+            Action::PortalrbFetched => "PortalRB mengambil data",
         }
     }
 

@@ -56,6 +56,12 @@ pub struct ServeArgs {
     /// Koneksi yang boleh terbuka bersamaan (di bawah batas berkas terbuka proses).
     #[arg(long, env = "ZI_MAX_CONNECTIONS", default_value_t = 512)]
     pub max_connections: usize,
+    /// Awalan alamat API integrasi PortalRB.
+    #[arg(long, env = "ZI_PORTALRB_PREFIX", default_value = "/api/portalrb")]
+    pub portalrb_prefix: String,
+    /// Permintaan per menit yang boleh dibuat satu token PortalRB (lebih: 429).
+    #[arg(long, env = "ZI_PORTALRB_RATE", default_value_t = 120)]
+    pub portalrb_rate_per_minute: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,6 +72,11 @@ pub enum Command {
     Export {
         #[command(subcommand)]
         what: ExportWhat,
+    },
+    /// Integrasi PortalRB: usulan unit, jendela usulan, dan token API.
+    Portalrb {
+        #[command(subcommand)]
+        action: PortalrbAction,
     },
     /// Mengelola unit kerja instansi.
     Unit {
@@ -167,6 +178,53 @@ pub enum UserAction {
     Deactivate {
         #[arg(long)]
         username: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PortalrbAction {
+    /// Mengusulkan unit untuk satu tahun (WBBM hanya untuk unit berpredikat WBK).
+    Propose {
+        #[arg(long)]
+        year: i64,
+        #[arg(long)]
+        unit: String,
+        /// WBK, WBK-AFIRMASI, atau WBBM.
+        #[arg(long)]
+        kategori: String,
+    },
+    /// Mengatur jendela usulan satu tahun (tanggal YYYY-MM-DD).
+    Window {
+        #[arg(long)]
+        year: i64,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Token Bearer untuk PortalRB.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenAction {
+    /// Membuat token; token dicetak sekali, sendirian di baris terakhir.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Masa berlaku dalam hari.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+    },
+    /// Menampilkan token (tanpa rahasianya) dan pemakaian terakhirnya.
+    List,
+    /// Mencabut token.
+    Revoke {
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -296,6 +354,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             what: ExportWhat::Targets { year, unit },
         }) => export_targets(cli.data_dir, year, unit.as_deref()).await,
         Some(Command::Unit { action }) => unit_command(cli.data_dir, action).await,
+        Some(Command::Portalrb { action }) => portalrb_command(cli.data_dir, action).await,
         Some(Command::User { action }) => user_command(cli.data_dir, action).await,
         Some(Command::Targets { action }) => targets_command(cli.data_dir, action).await,
         Some(Command::Lke { action }) => crate::lke::cli::run(cli.data_dir, action).await,
@@ -565,6 +624,19 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     config.hash_queue = args.hash_queue.max(1);
     config.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs.max(1));
     config.max_connections = args.max_connections.max(1);
+    let prefix = args
+        .portalrb_prefix
+        .trim()
+        .trim_end_matches('/')
+        .to_string();
+    if !prefix.starts_with('/') || prefix.len() < 2 || prefix.contains(['{', '}', '?', '#']) {
+        return Err(UserError(format!(
+            "awalan API PortalRB \"{prefix}\" tidak sah; mis. /api/portalrb"
+        ))
+        .into());
+    }
+    config.portalrb_prefix = prefix;
+    config.portalrb_rate_per_minute = args.portalrb_rate_per_minute.max(1);
     let running = crate::start(config.clone()).await?;
     if let Some(pw) = &running.initial_admin_password {
         // Shown once on the console, never written to the logs.
@@ -730,6 +802,67 @@ async fn unit_command(data_dir: PathBuf, action: UnitAction) -> anyhow::Result<(
             .await
             .map(|()| println!("Unit kerja {code} dinonaktifkan; datanya tetap tersimpan."))
             .map_err(Into::into),
+    };
+    pool.close().await;
+    result
+}
+
+async fn portalrb_command(data_dir: PathBuf, action: PortalrbAction) -> anyhow::Result<()> {
+    let pool = db::open(&data_dir).await?;
+    let actor = Actor::cli();
+    let result: anyhow::Result<()> = match action {
+        PortalrbAction::Propose {
+            year,
+            unit,
+            kategori,
+        } => crate::portalrb::propose(&pool, &actor, year, &unit, &kategori)
+            .await
+            .map(|()| {
+                println!(
+                    "Unit {unit} diusulkan {} untuk {year}.",
+                    kategori.to_uppercase()
+                )
+            }),
+        PortalrbAction::Window { year, from, to } => {
+            crate::portalrb::set_window(&pool, &actor, year, &from, &to)
+                .await
+                .map(|()| println!("Jendela usulan {year}: {from} sampai {to}."))
+        }
+        PortalrbAction::Token {
+            action: TokenAction::Create { name, days },
+        } => match crate::portalrb::create_token(&pool, &actor, &name, days).await {
+            Ok(token) => {
+                println!(
+                    "Token \"{}\" dibuat, berlaku {days} hari; simpan sekarang, token tidak dapat ditampilkan lagi:",
+                    name.trim()
+                );
+                println!("{token}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        },
+        PortalrbAction::Token {
+            action: TokenAction::List,
+        } => {
+            for (name, created, expires, revoked, used, ip) in
+                crate::portalrb::tokens(&pool).await?
+            {
+                println!(
+                    "{name}\tdibuat {created}\tberlaku sampai {expires}\t{}\tterakhir dipakai {}",
+                    revoked.map_or("aktif".to_string(), |r| format!("dicabut {r}")),
+                    used.map_or("-".to_string(), |u| format!(
+                        "{u} dari {}",
+                        ip.unwrap_or_default()
+                    ))
+                );
+            }
+            Ok(())
+        }
+        PortalrbAction::Token {
+            action: TokenAction::Revoke { name },
+        } => crate::portalrb::revoke_token(&pool, &actor, &name)
+            .await
+            .map(|()| println!("Token \"{}\" dicabut.", name.trim())),
     };
     pool.close().await;
     result

@@ -28,6 +28,10 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Connections open at once; keep it below the process's file limit.
     pub max_connections: usize,
+    /// Where the PortalRB integration API answers, e.g. `/api/portalrb`.
+    pub portalrb_prefix: String,
+    /// Calls one PortalRB token may make per minute before 429.
+    pub portalrb_rate_per_minute: u32,
 }
 
 impl Config {
@@ -43,6 +47,8 @@ impl Config {
             hash_queue: 16,
             header_timeout: Duration::from_secs(10),
             max_connections: 512,
+            portalrb_prefix: "/api/portalrb".into(),
+            portalrb_rate_per_minute: 120,
         }
     }
 

@@ -22,6 +22,7 @@ pub mod fmt;
 pub mod health;
 pub mod lke;
 pub mod periods;
+pub mod portalrb;
 pub mod reports;
 pub mod routes;
 pub mod score;

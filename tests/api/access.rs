@@ -185,6 +185,15 @@ pub(crate) const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/admin/lke", INSTANSI),
     ("POST", "/admin/lke", INSTANSI),
     ("GET", "/unit/pilih", Who::SignedIn),
+    // PortalRB's API: no session, its own Bearer token (401 without one, for anybody)
+    ("GET", "/api/portalrb/pengusulan/unit-wbk", Who::Public),
+    ("GET", "/api/portalrb/pengusulan/unit-wbbm", Who::Public),
+    (
+        "GET",
+        "/api/portalrb/lke/jawaban-unit/{unit_id}",
+        Who::Public,
+    ),
+    ("GET", "/api/portalrb/{*rest}", Who::Public),
     (
         "GET",
         "/instansi/rekap",
@@ -286,7 +295,9 @@ pub(crate) async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i6
             .replace("{name}", "style.css")
             .replace("{tahun}", "2026")
             // an unknown code: the form is refused without retiring the unit in use
-            .replace("{kode}", "tidak-ada"),
+            .replace("{kode}", "tidak-ada")
+            .replace("{unit_id}", "balitnak")
+            .replace("{*rest}", "lain"),
     }
 }
 

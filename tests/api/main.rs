@@ -14,6 +14,7 @@ mod lke;
 mod lke_pages;
 mod lke_work;
 mod ops;
+mod portalrb;
 mod progress;
 mod reports;
 mod review_loop;

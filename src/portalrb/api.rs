@@ -1,0 +1,407 @@
+//! The integration API PortalRB calls: three GETs behind a Bearer token, JSON only,
+//! no cookies, every non-2xx answer `{"error": true, "code", "message"}`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::audit::{Action, Actor, Entry};
+use crate::auth::ClientIp;
+use crate::routes::{Access, Route};
+
+/// The API's routes under the configured prefix (paths live as long as the program).
+pub fn routes(prefix: &str) -> Vec<Route> {
+    use axum::routing::get;
+    let at = |tail: &str| -> &'static str {
+        Box::leak(format!("{}{tail}", prefix.trim_end_matches('/')).into_boxed_str())
+    };
+    vec![
+        Route::new(
+            "GET",
+            at("/pengusulan/unit-wbk"),
+            Access::Public,
+            get(unit_wbk),
+        ),
+        Route::new(
+            "GET",
+            at("/pengusulan/unit-wbbm"),
+            Access::Public,
+            get(unit_wbbm),
+        ),
+        Route::new(
+            "GET",
+            at("/lke/jawaban-unit/{unit_id}"),
+            Access::Public,
+            get(answers),
+        ),
+        // anything else under the prefix answers in the API's own words
+        Route::new("GET", at("/{*rest}"), Access::Public, get(unknown)),
+    ]
+}
+
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "portalrb api: database error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "Terjadi kesalahan pada server instansi.",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (
+            self.status,
+            Json(json!({"error": true, "code": self.code, "message": self.message})),
+        )
+            .into_response();
+        if let Some(s) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Calls per token in the current minute.
+#[derive(Default)]
+pub struct Rate {
+    windows: Mutex<HashMap<i64, (Instant, u32)>>,
+}
+
+/// The token of a call: a valid one passes (and is recorded as used); a missing or
+/// unknown one is 401, a revoked or expired one 403; rejected calls are only counted.
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: &str,
+) -> Result<(i64, String), ApiError> {
+    let raw = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let fail = |status: StatusCode, code: &'static str, msg: &'static str| async move {
+        let _ = sqlx::query("INSERT INTO api_failures (at, ip, status) VALUES (?, ?, ?)")
+            .bind(chrono::Utc::now().timestamp())
+            .bind(ip)
+            .bind(status.as_u16() as i64)
+            .execute(&state.db)
+            .await;
+        ApiError::new(status, code, msg)
+    };
+    let Some(raw) = raw else {
+        return Err(fail(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Token tidak ada.").await);
+    };
+    let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, name, expires_at, revoked_at FROM api_tokens WHERE token_hash = ?",
+    )
+    .bind(super::hash_token(raw))
+    .fetch_optional(&state.db)
+    .await?;
+    let Some((id, name, expires, revoked)) = row else {
+        return Err(fail(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Token tidak dikenal.",
+        )
+        .await);
+    };
+    if revoked.is_some() {
+        return Err(fail(StatusCode::FORBIDDEN, "FORBIDDEN", "Token telah dicabut.").await);
+    }
+    if expires <= crate::fmt::now_stamp() {
+        return Err(fail(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "Token telah kedaluwarsa.",
+        )
+        .await);
+    }
+    // the per-token rate, over a fixed minute
+    let limit = state.config.portalrb_rate_per_minute.max(1);
+    let rate = state.caches.get::<Rate>();
+    let retry = {
+        let mut w = rate.windows.lock().expect("rate lock");
+        let now = Instant::now();
+        let e = w.entry(id).or_insert((now, 0));
+        if now.duration_since(e.0) >= Duration::from_secs(60) {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+        (e.1 > limit).then(|| 60 - now.duration_since(e.0).as_secs().min(59))
+    };
+    if let Some(secs) = retry {
+        let mut err = fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            "Terlalu banyak permintaan; coba lagi sebentar.",
+        )
+        .await;
+        err.retry_after = Some(secs);
+        return Err(err);
+    }
+    sqlx::query("UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ?")
+        .bind(crate::fmt::now_stamp())
+        .bind(ip)
+        .bind(id)
+        .execute(&state.db)
+        .await?;
+    Ok((id, name))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct YearQuery {
+    tahun: Option<String>,
+}
+
+/// `?tahun=Y`, else the year whose window holds today, else the latest year with
+/// proposals.
+async fn year(state: &AppState, q: &YearQuery) -> Result<i64, ApiError> {
+    if let Some(raw) = q.tahun.as_deref() {
+        return raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "INVALID_PARAMETER",
+                    "Parameter tahun harus berupa tahun, mis. 2026.",
+                )
+            });
+    }
+    let today = crate::periods::today().to_string();
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT year FROM portalrb_windows WHERE opens <= ?1 AND closes >= ?1 ORDER BY year DESC LIMIT 1",
+    )
+    .bind(&today)
+    .fetch_optional(&state.db)
+    .await?;
+    if let Some(y) = open {
+        return Ok(y);
+    }
+    let latest: Option<i64> = sqlx::query_scalar("SELECT max(year) FROM portalrb_proposals")
+        .fetch_one(&state.db)
+        .await?;
+    latest.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "DATA_NOT_FOUND",
+            "Belum ada unit yang diusulkan.",
+        )
+    })
+}
+
+async fn audit_call(state: &AppState, token: &str, ip: &str, what: String) -> sqlx::Result<()> {
+    let tx = crate::db::write(&state.db).await?;
+    tx.commit(
+        &Actor {
+            id: None,
+            name: format!("(PortalRB: {token})"),
+            ip: Some(ip.to_string()),
+            unit_id: None,
+        },
+        Entry::new(Action::PortalrbFetched, what),
+    )
+    .await
+}
+
+async fn unit_list(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: &str,
+    q: &YearQuery,
+    wbbm: bool,
+) -> ApiResult {
+    let (_, token) = authenticate(state, headers, ip).await?;
+    let year = year(state, q).await?;
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT w.code, w.name, p.kategori FROM portalrb_proposals p
+         JOIN work_units w ON w.id = p.unit_id
+         WHERE p.year = ? AND (p.kategori = 'WBBM') = ? ORDER BY w.code",
+    )
+    .bind(year)
+    .bind(wbbm)
+    .fetch_all(&state.db)
+    .await?;
+    let units: Vec<Value> = rows
+        .into_iter()
+        .map(|(id, nama, kategori)| {
+            json!({"id": id, "nama": nama, "afirmasi": kategori == "WBK-AFIRMASI", "kategori": kategori})
+        })
+        .collect();
+    audit_call(
+        state,
+        &token,
+        ip,
+        format!(
+            "PortalRB mengambil daftar usulan {} tahun {year} ({} unit)",
+            if wbbm { "WBBM" } else { "WBK" },
+            units.len()
+        ),
+    )
+    .await?;
+    Ok(Json(json!({"tahun": year, "units": units})).into_response())
+}
+
+pub(crate) async fn unit_wbk(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<YearQuery>,
+) -> Response {
+    unit_list(&state, &headers, &ip, &q, false)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+pub(crate) async fn unit_wbbm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<YearQuery>,
+) -> Response {
+    unit_list(&state, &headers, &ip, &q, true)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Every question of the year's master, in the master's order: the unit's answers as
+/// they stand (unconfirmed drafts are not answers), the TPI's once its evaluation is
+/// final; nulls where empty.
+pub async fn answers_json(
+    db: &sqlx::SqlitePool,
+    unit: &crate::tenant::UnitRef,
+    year: i64,
+) -> sqlx::Result<Option<Value>> {
+    let Some(master) = crate::lke::store::load_master(db, year).await? else {
+        return Ok(None);
+    };
+    let stored = crate::lke::store::stored(db, unit.id, year).await?;
+    let state = crate::lke::work::state(db, unit.id, year).await?;
+    let final_tpi = state.tpi_locked();
+    let text = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+    let mut questions: Vec<&crate::lke::model::Question> = master.questions.iter().collect();
+    questions.sort_by_key(|q| (q.excel_row, q.id));
+    let answers: Vec<Value> = questions
+        .into_iter()
+        .map(|q| {
+            let u = stored
+                .get(&(q.id, crate::lke::store::Side::Unit))
+                .filter(|s| s.draft_from.is_none());
+            let t = stored
+                .get(&(q.id, crate::lke::store::Side::Tpi))
+                .filter(|_| final_tpi);
+            json!({
+                "soal_id": q.id,
+                "jawaban_unit": u.and_then(|s| s.answer.clone()),
+                "jawaban_tpi": t.and_then(|s| s.answer.clone()),
+                "catatan_unit": u.and_then(|s| text(&s.note)),
+                "bukti_dukung_unit": u.and_then(|s| text(&s.evidence)),
+                "catatan_tpi": t.and_then(|s| text(&s.note)),
+            })
+        })
+        .collect();
+    Ok(Some(json!({
+        "unit_id": unit.code,
+        "nama_unit": unit.name,
+        "tahun": year,
+        "answers": answers,
+    })))
+}
+
+pub(crate) async fn answers(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Path(unit_id): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Response {
+    let run = async {
+        let (_, token) = authenticate(&state, &headers, &ip).await?;
+        let year = year(&state, &q).await?;
+        let not_found = || {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "DATA_NOT_FOUND",
+                format!("Unit \"{unit_id}\" tidak diusulkan untuk tahun {year}."),
+            )
+        };
+        let unit: Option<crate::tenant::UnitRef> = sqlx::query_as(
+            "SELECT w.id, w.code, w.name FROM portalrb_proposals p JOIN work_units w ON w.id = p.unit_id
+             WHERE p.year = ? AND w.code = ?",
+        )
+        .bind(year)
+        .bind(&unit_id)
+        .fetch_optional(&state.db)
+        .await?;
+        let unit = unit.ok_or_else(not_found)?;
+        let body = answers_json(&state.db, &unit, year).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "DATA_NOT_FOUND",
+                format!("Tahun {year} belum punya master LKE."),
+            )
+        })?;
+        audit_call(
+            &state,
+            &token,
+            &ip,
+            format!("PortalRB mengambil jawaban LKE {year} unit {}", unit.code),
+        )
+        .await?;
+        Ok::<Response, ApiError>(Json(body).into_response())
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub(crate) async fn unknown(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+) -> Response {
+    match authenticate(&state, &headers, &ip).await {
+        Err(e) => e.into_response(),
+        Ok(_) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "DATA_NOT_FOUND",
+            "Alamat API tidak dikenal.",
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,398 @@
+//! Acting as PortalRB over HTTP: the three endpoints against the guide's JSON Schema,
+//! every error status with its JSON body, tokens, the rate limit, repeated fetches.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, config, run_cli};
+
+/// Checks `value` against the subset of JSON Schema the reference file uses (type,
+/// required, properties, additionalProperties: false, items, enum, const); returns
+/// the problems by path.
+fn validate(value: &Value, schema: &Value, path: &str, out: &mut Vec<String>) {
+    if let Some(c) = schema.get("const")
+        && value != c
+    {
+        out.push(format!("{path}: expected {c}"));
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array)
+        && !e.contains(value)
+    {
+        out.push(format!("{path}: {value} not in {e:?}"));
+    }
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "string" => value.is_string(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "boolean" => value.is_boolean(),
+            "null" => value.is_null(),
+            "array" => value.is_array(),
+            "object" => value.is_object(),
+            _ => false,
+        });
+        if !ok {
+            out.push(format!("{path}: {value} is not {types:?}"));
+        }
+    }
+    if let Some(obj) = value.as_object() {
+        let props = schema.get("properties").and_then(Value::as_object);
+        for r in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let r = r.as_str().unwrap();
+            if !obj.contains_key(r) {
+                out.push(format!("{path}: missing {r}"));
+            }
+        }
+        for (k, v) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => validate(v, s, &format!("{path}.{k}"), out),
+                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    out.push(format!("{path}: unexpected {k}"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in arr.iter().enumerate() {
+            validate(v, items, &format!("{path}[{i}]"), out);
+        }
+    }
+}
+
+fn schema(def: &str) -> Value {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/portalrb-api-2026.schema.json"),
+    )
+    .unwrap();
+    let all: Value = serde_json::from_str(&text).unwrap();
+    all["$defs"][def].clone()
+}
+
+fn conforms(value: &Value, def: &str) {
+    let mut problems = Vec::new();
+    validate(value, &schema(def), "$", &mut problems);
+    assert!(problems.is_empty(), "{def}: {problems:?}");
+}
+
+async fn app_with_rate(rate: u32) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path().join("data"));
+    c.portalrb_rate_per_minute = rate;
+    let running = zi_tracker::start(c).await.unwrap();
+    TestApp {
+        base: format!("http://{}", running.addr),
+        initial_admin_password: None,
+        dir,
+        server: Some(running),
+    }
+}
+
+fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let dir = app.data_dir();
+    let mut all = args.to_vec();
+    all.extend(["--data-dir", dir.to_str().unwrap()]);
+    let (st, out, err) = run_cli(&all, None);
+    (st.success(), out, err)
+}
+
+async fn call(
+    app: &TestApp,
+    token: Option<&str>,
+    path: &str,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut req = app.client().get(app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    assert!(
+        headers.get("set-cookie").is_none(),
+        "{path}: the API sets no cookie"
+    );
+    let body = res.text().await.unwrap();
+    let json: Value =
+        serde_json::from_str(&body).unwrap_or_else(|_| panic!("{path}: not JSON: {body}"));
+    if status >= 300 {
+        conforms(&json, "error");
+    }
+    (status, json, headers)
+}
+
+#[tokio::test]
+async fn portalrb_fetches_the_proposed_units_and_their_answers() {
+    let app = app_with_rate(1000).await;
+    let db = app.db();
+    let actor = zi_tracker::audit::Actor::cli();
+    zi_tracker::tenant::add(db, &actor, "unitb", "Unit B", None)
+        .await
+        .unwrap();
+    let (tpi, _) = app.create_user_in("penilai", &[1]).await;
+    let (pic, _) = app.create_user_in("staf", &[1]).await;
+    // the unit's answers to three questions (one a draft), the TPI's to one
+    sqlx::query(
+        "INSERT INTO unit_predicates (unit_id, year, predicate, recorded_at) VALUES (2, 2025, 'WBK', '2025-12-01T00:00:00Z');
+         INSERT INTO lke_answers (unit_id, year, question_id, side, version, answer, note, evidence, answered_by, answered_at, draft_from) VALUES
+           (1, 2026, 1, 'unit', 1, 'Ya', 'Tim sudah ada', 'https://contoh.go.id/sk', ?1, '2026-04-01T00:00:00Z', NULL),
+           (1, 2026, 2, 'unit', 1, 'B', '', '', ?1, '2026-04-01T00:00:00Z', NULL),
+           (1, 2026, 3, 'unit', 1, 'A', '', '', ?1, '2026-04-01T00:00:00Z', 2025),
+           (1, 2026, 1, 'tpi', 1, 'Tidak', 'SK belum ditandatangani', '', ?2, '2026-05-01T00:00:00Z', NULL)",
+    )
+    .bind(pic)
+    .bind(tpi)
+    .execute(db)
+    .await
+    .unwrap();
+
+    // proposals, the window and a token from the command line
+    let (ok, _, err) = cli(
+        &app,
+        &[
+            "portalrb",
+            "propose",
+            "--year",
+            "2026",
+            "--unit",
+            "balitnak",
+            "--kategori",
+            "WBK-AFIRMASI",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = cli(
+        &app,
+        &[
+            "portalrb",
+            "propose",
+            "--year",
+            "2026",
+            "--unit",
+            "unitb",
+            "--kategori",
+            "WBBM",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = cli(
+        &app,
+        &[
+            "portalrb",
+            "propose",
+            "--year",
+            "2026",
+            "--unit",
+            "balitnak",
+            "--kategori",
+            "WBBM",
+        ],
+    );
+    assert!(
+        !ok && err.contains("belum pernah memperoleh predikat WBK"),
+        "{err}"
+    );
+    let (ok, _, err) = cli(
+        &app,
+        &[
+            "portalrb",
+            "window",
+            "--year",
+            "2026",
+            "--from",
+            "2026-05-01",
+            "--to",
+            "2026-06-30",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = cli(
+        &app,
+        &[
+            "portalrb",
+            "token",
+            "create",
+            "--name",
+            "portalrb-2026",
+            "--days",
+            "30",
+        ],
+    );
+    assert!(ok, "{err}");
+    let token = out.lines().last().unwrap().trim().to_string();
+    assert!(token.starts_with("zirb_") && token.len() > 40, "{out}");
+    let stored: String =
+        sqlx::query_scalar("SELECT token_hash FROM api_tokens WHERE name = 'portalrb-2026'")
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_ne!(stored, token, "only a hash is kept");
+
+    // the lists
+    let (status, wbk, _) = call(
+        &app,
+        Some(&token),
+        "/api/portalrb/pengusulan/unit-wbk?tahun=2026",
+    )
+    .await;
+    assert_eq!(status, 200);
+    conforms(&wbk, "unit_list");
+    assert_eq!(
+        wbk,
+        serde_json::json!({"tahun": 2026, "units": [{"id": "balitnak", "nama": "Balai Penelitian Ternak", "kategori": "WBK-AFIRMASI", "afirmasi": true}]})
+    );
+    let (status, wbbm, _) = call(&app, Some(&token), "/api/portalrb/pengusulan/unit-wbbm").await;
+    assert_eq!(status, 200, "without tahun: the latest year with proposals");
+    conforms(&wbbm, "unit_list");
+    assert_eq!(wbbm["units"][0]["id"], "unitb");
+
+    // one unit's answers: every question, the TPI's only once final
+    let path = "/api/portalrb/lke/jawaban-unit/balitnak?tahun=2026";
+    let (status, body, _) = call(&app, Some(&token), path).await;
+    assert_eq!(status, 200);
+    conforms(&body, "unit_answers");
+    let answers = body["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 127);
+    let q = |id: i64| answers.iter().find(|a| a["soal_id"] == id).unwrap().clone();
+    assert_eq!(
+        q(1),
+        serde_json::json!({"soal_id": 1, "jawaban_unit": "Ya", "jawaban_tpi": null, "catatan_unit": "Tim sudah ada", "bukti_dukung_unit": "https://contoh.go.id/sk", "catatan_tpi": null})
+    );
+    assert_eq!(q(2)["catatan_unit"], Value::Null, "empty is null");
+    assert_eq!(
+        q(3)["jawaban_unit"],
+        Value::Null,
+        "an unconfirmed draft is no answer"
+    );
+    sqlx::query("INSERT INTO lke_year_state (unit_id, year, unit_submitted_at, tpi_final_at) VALUES (1, 2026, '2026-05-02T00:00:00Z', '2026-05-10T00:00:00Z')")
+        .execute(db)
+        .await
+        .unwrap();
+    let (_, body, _) = call(&app, Some(&token), path).await;
+    let answers = body["answers"].as_array().unwrap();
+    let first = answers.iter().find(|a| a["soal_id"] == 1).unwrap();
+    assert_eq!(first["jawaban_tpi"], "Tidak");
+    assert_eq!(first["catatan_tpi"], "SK belum ditandatangani");
+    // PortalRB retries: the same request gives the same body
+    let (_, again, _) = call(&app, Some(&token), path).await;
+    assert_eq!(again, body);
+
+    // every error, as JSON
+    let audit_before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(call(&app, None, path).await.0, 401);
+    assert_eq!(call(&app, Some("zirb_salah"), path).await.0, 401);
+    let (status, body, _) = call(
+        &app,
+        Some(&token),
+        "/api/portalrb/lke/jawaban-unit/balitnak?tahun=dua-ribu",
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("INVALID_PARAMETER"))
+    );
+    let (status, body, _) = call(
+        &app,
+        Some(&token),
+        "/api/portalrb/lke/jawaban-unit/tidak-ada?tahun=2026",
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("DATA_NOT_FOUND"))
+    );
+    assert_eq!(
+        call(
+            &app,
+            Some(&token),
+            "/api/portalrb/lke/jawaban-unit/balitnak?tahun=2025"
+        )
+        .await
+        .0,
+        404,
+        "not proposed that year"
+    );
+    assert_eq!(call(&app, Some(&token), "/api/portalrb/lain").await.0, 404);
+    let audit_after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(audit_after, audit_before, "refused calls are not audited");
+    let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM api_failures")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(failures, 2, "rejected tokens are counted");
+    let fetched: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'portalrb_fetched'")
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_eq!(fetched, 5, "every valid fetch is in the audit trail");
+
+    // expiry and revocation: 403
+    sqlx::query("UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00Z'")
+        .execute(db)
+        .await
+        .unwrap();
+    let (status, body, _) = call(&app, Some(&token), path).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("FORBIDDEN")));
+    sqlx::query("UPDATE api_tokens SET expires_at = '2099-01-01T00:00:00Z'")
+        .execute(db)
+        .await
+        .unwrap();
+    let (ok, out, _) = cli(&app, &["portalrb", "token", "list"]);
+    assert!(ok && out.contains("portalrb-2026") && out.contains("aktif") && !out.contains(&token));
+    let (ok, _, err) = cli(
+        &app,
+        &["portalrb", "token", "revoke", "--name", "portalrb-2026"],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(call(&app, Some(&token), path).await.0, 403);
+}
+
+#[tokio::test]
+async fn portalrb_calls_over_the_rate_wait() {
+    let app = app_with_rate(3).await;
+    let (ok, out, err) = cli(&app, &["portalrb", "token", "create", "--name", "uji"]);
+    assert!(ok, "{err}");
+    let token = out.lines().last().unwrap().trim().to_string();
+    cli(
+        &app,
+        &[
+            "portalrb",
+            "propose",
+            "--year",
+            "2026",
+            "--unit",
+            "balitnak",
+            "--kategori",
+            "WBK",
+        ],
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            call(&app, Some(&token), "/api/portalrb/pengusulan/unit-wbk")
+                .await
+                .0,
+            200
+        );
+    }
+    let (status, body, headers) =
+        call(&app, Some(&token), "/api/portalrb/pengusulan/unit-wbk").await;
+    assert_eq!((status, body["code"].as_str()), (429, Some("RATE_LIMITED")));
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait));
+}

@@ -33,3 +33,14 @@ CREATE TABLE api_failures (
     status INTEGER NOT NULL
 );
 CREATE INDEX api_failures_at ON api_failures(at);
+
+-- Links for the national evaluators to a unit's evidence are signed with this secret
+-- (kept in the database, so a backup and restore keeps them valid); rotating it
+-- revokes them all. They stay valid until links_until of their year (default: the
+-- end of that year).
+CREATE TABLE portalrb_secret (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    secret     TEXT    NOT NULL,
+    rotated_at TEXT    NOT NULL
+);
+ALTER TABLE portalrb_windows ADD COLUMN links_until TEXT;

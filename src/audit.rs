@@ -166,10 +166,12 @@ pub enum Action {
     PortalrbTokenCreated,
     PortalrbTokenRevoked,
     PortalrbFetched,
+    PortalrbLinksRotated,
+    PortalrbEvidenceOpened,
 }
 
 impl Action {
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 53] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
@@ -221,6 +223,8 @@ impl Action {
         Action::PortalrbTokenCreated,
         Action::PortalrbTokenRevoked,
         Action::PortalrbFetched,
+        Action::PortalrbLinksRotated,
+        Action::PortalrbEvidenceOpened,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -276,6 +280,8 @@ impl Action {
             Action::PortalrbTokenCreated => "portalrb_token_created",
             Action::PortalrbTokenRevoked => "portalrb_token_revoked",
             Action::PortalrbFetched => "portalrb_fetched",
+            Action::PortalrbLinksRotated => "portalrb_links_rotated",
+            Action::PortalrbEvidenceOpened => "portalrb_evidence_opened",
         }
     }
 
@@ -333,6 +339,8 @@ impl Action {
             Action::PortalrbTokenCreated => "Token PortalRB dibuat",
             Action::PortalrbTokenRevoked => "Token PortalRB dicabut",
             Action::PortalrbFetched => "PortalRB mengambil data",
+            Action::PortalrbLinksRotated => "Tautan bukti evaluator dicabut",
+            Action::PortalrbEvidenceOpened => "Evaluator membuka bukti",
         }
     }
 

@@ -201,7 +201,12 @@ pub enum PortalrbAction {
         from: String,
         #[arg(long)]
         to: String,
+        /// Sampai kapan tautan bukti untuk evaluator berlaku (bawaan: 31 Desember tahun itu).
+        #[arg(long)]
+        links_until: Option<String>,
     },
+    /// Mencabut semua tautan bukti untuk evaluator sekaligus (kunci tanda tangan diganti).
+    RotateLinks,
     /// Token Bearer untuk PortalRB.
     Token {
         #[command(subcommand)]
@@ -823,11 +828,19 @@ async fn portalrb_command(data_dir: PathBuf, action: PortalrbAction) -> anyhow::
                     kategori.to_uppercase()
                 )
             }),
-        PortalrbAction::Window { year, from, to } => {
-            crate::portalrb::set_window(&pool, &actor, year, &from, &to)
+        PortalrbAction::Window {
+            year,
+            from,
+            to,
+            links_until,
+        } => {
+            crate::portalrb::set_window(&pool, &actor, year, (&from, &to), links_until.as_deref())
                 .await
                 .map(|()| println!("Jendela usulan {year}: {from} sampai {to}."))
         }
+        PortalrbAction::RotateLinks => crate::portalrb::evidence::rotate(&pool, &actor)
+            .await
+            .map(|()| println!("Semua tautan bukti untuk evaluator dicabut; tautan baru dibuat saat PortalRB mengambil jawaban.")),
         PortalrbAction::Token {
             action: TokenAction::Create { name, days },
         } => match crate::portalrb::create_token(&pool, &actor, &name, days).await {

@@ -94,6 +94,23 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
+/// The public address the evidence links need: without `--public-url` the API does
+/// not answer at all.
+fn public_base(state: &AppState) -> Result<String, ApiError> {
+    state
+        .config
+        .public_url
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_string())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_ERROR",
+                "API PortalRB belum aktif: server instansi berjalan tanpa --public-url.",
+            )
+        })
+}
+
 /// Calls per token in the current minute.
 #[derive(Default)]
 pub struct Rate {
@@ -173,6 +190,8 @@ async fn authenticate(
         err.retry_after = Some(secs);
         return Err(err);
     }
+    // a genuine call, but the evidence links need the public address
+    public_base(state)?;
     sqlx::query("UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ?")
         .bind(crate::fmt::now_stamp())
         .bind(ip)
@@ -304,10 +323,12 @@ pub(crate) async fn unit_wbbm(
 /// Every question of the year's master, in the master's order: the unit's answers as
 /// they stand (unconfirmed drafts are not answers), the TPI's once its evaluation is
 /// final; nulls where empty.
+/// `base` is the public address the evaluators' evidence links start with.
 pub async fn answers_json(
     db: &sqlx::SqlitePool,
     unit: &crate::tenant::UnitRef,
     year: i64,
+    base: &str,
 ) -> sqlx::Result<Option<Value>> {
     let Some(master) = crate::lke::store::load_master(db, year).await? else {
         return Ok(None);
@@ -316,6 +337,8 @@ pub async fn answers_json(
     let state = crate::lke::work::state(db, unit.id, year).await?;
     let final_tpi = state.tpi_locked();
     let text = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+    let secret = super::evidence::secret(db).await?;
+    let until = super::evidence::links_until(db, year).await?;
     let mut questions: Vec<&crate::lke::model::Question> = master.questions.iter().collect();
     questions.sort_by_key(|q| (q.excel_row, q.id));
     let answers: Vec<Value> = questions
@@ -332,7 +355,11 @@ pub async fn answers_json(
                 "jawaban_unit": u.and_then(|s| s.answer.clone()),
                 "jawaban_tpi": t.and_then(|s| s.answer.clone()),
                 "catatan_unit": u.and_then(|s| text(&s.note)),
-                "bukti_dukung_unit": u.and_then(|s| text(&s.evidence)),
+                // the evaluators' signed page for this answer's evidence
+                "bukti_dukung_unit": u.map(|_| format!(
+                    "{base}{}",
+                    super::evidence::path(&secret, &unit.code, year, q.id, until)
+                )),
                 "catatan_tpi": t.and_then(|s| text(&s.note)),
             })
         })
@@ -371,13 +398,16 @@ pub(crate) async fn answers(
         .fetch_optional(&state.db)
         .await?;
         let unit = unit.ok_or_else(not_found)?;
-        let body = answers_json(&state.db, &unit, year).await?.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "DATA_NOT_FOUND",
-                format!("Tahun {year} belum punya master LKE."),
-            )
-        })?;
+        let base = public_base(&state)?;
+        let body = answers_json(&state.db, &unit, year, &base)
+            .await?
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "DATA_NOT_FOUND",
+                    format!("Tahun {year} belum punya master LKE."),
+                )
+            })?;
         audit_call(
             &state,
             &token,

@@ -3,6 +3,7 @@
 //! API itself (`api`), answering exactly the JSON of "Panduan Teknis API Integrasi ZI".
 
 pub mod api;
+pub mod evidence;
 
 use chrono::NaiveDate;
 use serde_json::json;
@@ -81,14 +82,15 @@ pub async fn set_window(
     db: &SqlitePool,
     actor: &Actor,
     year: i64,
-    from: &str,
-    to: &str,
+    (from, to): (&str, &str),
+    links_until: Option<&str>,
 ) -> anyhow::Result<()> {
     let parse = |d: &str| {
         NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
             .map_err(|_| UserError(format!("tanggal \"{d}\" tidak terbaca (YYYY-MM-DD)")))
     };
     let (from, to) = (parse(from)?, parse(to)?);
+    let links_until = links_until.map(parse).transpose()?;
     if to < from {
         return Err(UserError("akhir jendela usulan sebelum awalnya".into()).into());
     }
@@ -97,12 +99,14 @@ pub async fn set_window(
     }
     let mut tx = crate::db::write(db).await?;
     sqlx::query(
-        "INSERT INTO portalrb_windows (year, opens, closes) VALUES (?, ?, ?)
-         ON CONFLICT (year) DO UPDATE SET opens = excluded.opens, closes = excluded.closes",
+        "INSERT INTO portalrb_windows (year, opens, closes, links_until) VALUES (?, ?, ?, ?)
+         ON CONFLICT (year) DO UPDATE SET opens = excluded.opens, closes = excluded.closes,
+             links_until = excluded.links_until",
     )
     .bind(year)
     .bind(from.to_string())
     .bind(to.to_string())
+    .bind(links_until.map(|d| d.to_string()))
     .execute(&mut *tx)
     .await?;
     tx.commit(

@@ -222,6 +222,16 @@ async fn send_file(
     inline: bool,
 ) -> AppResult<Response> {
     let (item, _, _) = load_item(&state, &user, &id).await?;
+    respond(&state, &item, inline).await
+}
+
+/// The bytes of an item whose access was decided by the caller: downloaded, or for a
+/// PDF or image `inline`, shown under a policy that lets nothing of it run.
+pub(crate) async fn respond(
+    state: &AppState,
+    item: &EvidenceView,
+    inline: bool,
+) -> AppResult<Response> {
     let (Some(stored), Some(mime)) = (item.stored_name.as_deref(), item.media_type.as_deref())
     else {
         return Err(AppError::NotFound);

@@ -19,6 +19,8 @@ pub(crate) enum Who {
     Instansi,
     /// Exactly these roles (as the test names them).
     Only(&'static [&'static str]),
+    /// Anyone holding a signed link; without one, refused for everybody (403).
+    Link,
 }
 
 const ADMIN: Who = Who::Roles(&["admin"]);
@@ -194,6 +196,13 @@ pub(crate) const TABLE: &[(&str, &str, Who)] = &[
         Who::Public,
     ),
     ("GET", "/api/portalrb/{*rest}", Who::Public),
+    // the evaluators' signed evidence pages
+    ("GET", "/evaluasi/{kode}/{tahun}/{soal}", Who::Link),
+    (
+        "GET",
+        "/evaluasi/{kode}/{tahun}/{soal}/bukti/{id}",
+        Who::Link,
+    ),
     (
         "GET",
         "/instansi/rekap",
@@ -241,6 +250,7 @@ pub(crate) fn may(who: Who, role: &str, method: &str, path: &str) -> bool {
     match (who, role) {
         (Who::Public, _) => true,
         (Who::Instansi, r) => r == "admin",
+        (Who::Link, _) => false,
         (Who::Only(roles), r) => roles.contains(&r),
         // the instansi's leader reads every unit and changes nothing
         (_, "pimpinan-instansi") if method == "POST" && !read_only_post_ok => false,
@@ -285,11 +295,14 @@ pub(crate) async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i6
         ("/lke/{tahun}/soal/{id}/jawaban", 1),
         ("/lke/{tahun}/soal/{id}/tpi", 1),
         ("/lke/{tahun}/soal/{id}/pic", 1),
+        ("/evaluasi/{kode}/{tahun}/{soal}/bukti/{id}", evidence),
     ]);
     match ids.get(pattern) {
         Some(id) => pattern
             .replace("{jenis}", "langkah")
             .replace("{tahun}", "2026")
+            .replace("{kode}", "balitnak")
+            .replace("{soal}", "1")
             .replace("{id}", &id.to_string()),
         None => pattern
             .replace("{name}", "style.css")
@@ -297,6 +310,7 @@ pub(crate) async fn sample(app: &TestApp, pattern: &str, step: i64, evidence: i6
             // an unknown code: the form is refused without retiring the unit in use
             .replace("{kode}", "tidak-ada")
             .replace("{unit_id}", "balitnak")
+            .replace("{soal}", "1")
             .replace("{*rest}", "lain"),
     }
 }
@@ -418,6 +432,10 @@ async fn every_route_for_every_role() {
         match who {
             Who::Public => assert!(
                 matches!(outcome, Outcome::Allowed),
+                "anon {method} {path}: {status}"
+            ),
+            Who::Link => assert!(
+                matches!(outcome, Outcome::Forbidden),
                 "anon {method} {path}: {status}"
             ),
             _ => assert!(

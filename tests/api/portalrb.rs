@@ -88,6 +88,7 @@ async fn app_with_rate(rate: u32) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut c = config(dir.path().join("data"));
     c.portalrb_rate_per_minute = rate;
+    c.public_url = Some("https://zi.contoh.go.id".parse().unwrap());
     let running = zi_tracker::start(c).await.unwrap();
     TestApp {
         base: format!("http://{}", running.addr),
@@ -263,10 +264,18 @@ async fn portalrb_fetches_the_proposed_units_and_their_answers() {
     let answers = body["answers"].as_array().unwrap();
     assert_eq!(answers.len(), 127);
     let q = |id: i64| answers.iter().find(|a| a["soal_id"] == id).unwrap().clone();
+    let link = q(1)["bukti_dukung_unit"].as_str().unwrap().to_string();
+    assert!(
+        link.starts_with(
+            "https://zi.contoh.go.id/evaluasi/balitnak/2026/1?sampai=2026-12-31&tanda="
+        ),
+        "{link}"
+    );
     assert_eq!(
         q(1),
-        serde_json::json!({"soal_id": 1, "jawaban_unit": "Ya", "jawaban_tpi": null, "catatan_unit": "Tim sudah ada", "bukti_dukung_unit": "https://contoh.go.id/sk", "catatan_tpi": null})
+        serde_json::json!({"soal_id": 1, "jawaban_unit": "Ya", "jawaban_tpi": null, "catatan_unit": "Tim sudah ada", "bukti_dukung_unit": link, "catatan_tpi": null})
     );
+    assert_eq!(q(4)["bukti_dukung_unit"], Value::Null, "no answer, no link");
     assert_eq!(q(2)["catatan_unit"], Value::Null, "empty is null");
     assert_eq!(
         q(3)["jawaban_unit"],
@@ -285,6 +294,36 @@ async fn portalrb_fetches_the_proposed_units_and_their_answers() {
     // PortalRB retries: the same request gives the same body
     let (_, again, _) = call(&app, Some(&token), path).await;
     assert_eq!(again, body);
+
+    // the evaluators' page behind the link: the answer, its note and evidence only
+    let local = link.replace("https://zi.contoh.go.id", "");
+    let res = app.client().get(app.url(&local)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Tim sudah ada") && page.contains("https://contoh.go.id/sk"));
+    assert!(!page.contains("Keluar"), "no session, no menu");
+    let tampered = local.replace("/2026/1?", "/2026/2?");
+    let res = app.client().get(app.url(&tampered)).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Tautan tidak berlaku") && !page.contains("Tim sudah ada"));
+    let forged = format!("{}0", &local[..local.len() - 1]);
+    assert_eq!(
+        app.client()
+            .get(app.url(&forged))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let opened: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'portalrb_evidence_opened'",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(opened, 1, "each opening is audited, refusals are not");
 
     // every error, as JSON
     let audit_before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
@@ -361,6 +400,42 @@ async fn portalrb_fetches_the_proposed_units_and_their_answers() {
     );
     assert!(ok, "{err}");
     assert_eq!(call(&app, Some(&token), path).await.0, 403);
+
+    // links expire at their date, and rotating the secret revokes them all
+    let (ok, _, err) = cli(&app, &["portalrb", "rotate-links"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        app.client()
+            .get(app.url(&local))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let secret = zi_tracker::portalrb::evidence::secret(db).await.unwrap();
+    let past = chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+    let expired = zi_tracker::portalrb::evidence::path(&secret, "balitnak", 2026, 1, past);
+    assert_eq!(
+        app.client()
+            .get(app.url(&expired))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let future = chrono::NaiveDate::from_ymd_opt(2099, 1, 31).unwrap();
+    let fresh = zi_tracker::portalrb::evidence::path(&secret, "balitnak", 2026, 1, future);
+    assert_eq!(
+        app.client()
+            .get(app.url(&fresh))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -395,4 +470,37 @@ async fn portalrb_calls_over_the_rate_wait() {
     assert_eq!((status, body["code"].as_str()), (429, Some("RATE_LIMITED")));
     let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
+}
+
+#[tokio::test]
+async fn without_a_public_address_the_api_does_not_answer_with_data() {
+    let app = crate::helpers::spawn_app().await;
+    let (ok, out, err) = cli(&app, &["portalrb", "token", "create", "--name", "uji"]);
+    assert!(ok, "{err}");
+    let token = out.lines().last().unwrap().trim().to_string();
+    cli(
+        &app,
+        &[
+            "portalrb",
+            "propose",
+            "--year",
+            "2026",
+            "--unit",
+            "balitnak",
+            "--kategori",
+            "WBK",
+        ],
+    );
+    assert_eq!(
+        call(&app, None, "/api/portalrb/pengusulan/unit-wbk")
+            .await
+            .0,
+        401
+    );
+    let (status, body, _) = call(&app, Some(&token), "/api/portalrb/pengusulan/unit-wbk").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (500, Some("INTERNAL_ERROR"))
+    );
+    assert!(body["message"].as_str().unwrap().contains("--public-url"));
 }

@@ -70,6 +70,7 @@ pub fn routes(config: &Config) -> Vec<Route> {
     routes.extend(crate::tenant::pages::routes());
     routes.extend(crate::portalrb::api::routes(&config.portalrb_prefix));
     routes.extend(crate::portalrb::evidence::routes());
+    routes.extend(crate::portalrb::pages::routes());
     routes
 }
 

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod evidence;
+pub mod pages;
 
 use chrono::NaiveDate;
 use serde_json::json;

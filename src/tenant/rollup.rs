@@ -196,7 +196,7 @@ pub async fn compute(
 
 /// Per unit with any answer for the year: (TPI total, own total, readiness on the
 /// TPI's answers), with the master read and the plan built once.
-async fn lke_totals(
+pub(crate) async fn lke_totals(
     db: &SqlitePool,
     year: i64,
 ) -> sqlx::Result<HashMap<i64, (f64, f64, Readiness)>> {

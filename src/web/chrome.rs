@@ -100,6 +100,7 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
         add("/admin/unit", "Pemegang Kewenangan");
         add("/admin/bobot", "Bobot");
         add("/admin/lke", "Master LKE");
+        add("/admin/portalrb", "PortalRB");
     }
     nav
 }
@@ -131,6 +132,7 @@ pub enum Flash {
     TargetDiimpor,
     UnitOrganisasiDisimpan,
     UnitKerjaDisimpan,
+    PortalrbDisimpan,
     LkeDiimpor,
     KelompokDisimpan,
     PredikatDisimpan,
@@ -149,7 +151,7 @@ pub enum Flash {
 }
 
 impl Flash {
-    pub const ALL: [Flash; 39] = [
+    pub const ALL: [Flash; 40] = [
         Flash::SignedOut,
         Flash::Unlocked,
         Flash::PasswordChanged,
@@ -174,6 +176,7 @@ impl Flash {
         Flash::TargetDiimpor,
         Flash::UnitOrganisasiDisimpan,
         Flash::UnitKerjaDisimpan,
+        Flash::PortalrbDisimpan,
         Flash::LkeDiimpor,
         Flash::KelompokDisimpan,
         Flash::PredikatDisimpan,
@@ -217,6 +220,7 @@ impl Flash {
             Flash::TargetDiimpor => "target-diimpor",
             Flash::UnitOrganisasiDisimpan => "unit-organisasi-disimpan",
             Flash::UnitKerjaDisimpan => "unit-kerja-disimpan",
+            Flash::PortalrbDisimpan => "portalrb-disimpan",
             Flash::LkeDiimpor => "lke-diimpor",
             Flash::KelompokDisimpan => "kelompok-disimpan",
             Flash::PredikatDisimpan => "predikat-disimpan",
@@ -265,6 +269,7 @@ impl Flash {
             Flash::TargetDiimpor => "Target telah diimpor.",
             Flash::UnitOrganisasiDisimpan => "Perubahan pemegang kewenangan telah disimpan.",
             Flash::UnitKerjaDisimpan => "Unit kerja telah disimpan.",
+            Flash::PortalrbDisimpan => "Usulan PortalRB telah disimpan.",
             Flash::LkeDiimpor => "Jawaban LKE dari lembar kerja telah disimpan.",
             Flash::KelompokDisimpan => {
                 "Rumus kelompok jumlah telah disimpan; nilai dihitung ulang."

@@ -196,6 +196,11 @@ pub(crate) const TABLE: &[(&str, &str, Who)] = &[
         Who::Public,
     ),
     ("GET", "/api/portalrb/{*rest}", Who::Public),
+    ("GET", "/admin/portalrb", INSTANSI),
+    ("POST", "/admin/portalrb/jendela", INSTANSI),
+    ("POST", "/admin/portalrb/usul", INSTANSI),
+    ("GET", "/admin/portalrb/{tahun}/{kode}", INSTANSI),
+    ("GET", "/admin/portalrb/{tahun}/{kode}/json", INSTANSI),
     // the evaluators' signed evidence pages
     ("GET", "/evaluasi/{kode}/{tahun}/{soal}", Who::Link),
     (

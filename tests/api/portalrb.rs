@@ -504,3 +504,109 @@ async fn without_a_public_address_the_api_does_not_answer_with_data() {
     );
     assert!(body["message"].as_str().unwrap().contains("--public-url"));
 }
+
+#[tokio::test]
+async fn the_admin_proposes_units_and_previews_what_portalrb_will_receive() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let (tpi, _) = app.create_user_in("penilai", &[1]).await;
+    // WBBM needs a WBK record: refused on the page, the choice kept
+    let res = admin
+        .post(
+            "/admin/portalrb/usul",
+            &[
+                ("tahun", "2026"),
+                ("unit", "balitnak"),
+                ("kategori", "WBBM"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("belum pernah memperoleh predikat WBK"));
+    assert_eq!(
+        crate::helpers::html::texts(&page, "#kategori option[selected]"),
+        ["WBBM"]
+    );
+    let res = admin
+        .post(
+            "/admin/portalrb/usul",
+            &[("tahun", "2026"), ("unit", "balitnak"), ("kategori", "WBK")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = admin.get_text("/admin/portalrb?tahun=2026").await;
+    assert!(page.contains("TPI belum menjawab"), "no TPI answers yet");
+    // the window: a bad date keeps the page with the reason
+    let res = admin
+        .post(
+            "/admin/portalrb/jendela",
+            &[
+                ("tahun", "2026"),
+                ("dari", "2026-06-30"),
+                ("sampai", "2026-05-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("sebelum awalnya"));
+    let res = admin
+        .post(
+            "/admin/portalrb/jendela",
+            &[
+                ("tahun", "2026"),
+                ("dari", "2026-05-01"),
+                ("sampai", "2026-06-30"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    // answers: question 1 with evidence, 2 without, the TPI on 1 before the unit changed
+    sqlx::query(
+        "INSERT INTO lke_answers (unit_id, year, question_id, side, version, answer, note, evidence, answered_by, answered_at, seen_unit_version) VALUES
+           (1, 2026, 1, 'unit', 2, 'Ya', '', 'https://contoh.go.id/sk', ?1, '2026-04-01T00:00:00Z', NULL),
+           (1, 2026, 2, 'unit', 1, 'B', '', '', ?1, '2026-04-01T00:00:00Z', NULL),
+           (1, 2026, 1, 'tpi', 1, 'Ya', '', '', ?1, '2026-04-02T00:00:00Z', 1)",
+    )
+    .bind(tpi)
+    .execute(app.db())
+    .await
+    .unwrap();
+    let (_, page) = admin.get_text("/admin/portalrb?tahun=2026").await;
+    assert!(page.contains("Di bawah syarat WBK menurut jawaban TPI"));
+    let (status, page) = admin.get_text("/admin/portalrb/2026/balitnak").await;
+    assert_eq!(status, 200);
+    let items = crate::helpers::html::texts(&page, "main ul li");
+    assert!(
+        items[0].starts_with("Soal belum dijawab unit: 125"),
+        "{items:?}"
+    );
+    assert!(
+        items[1].starts_with("Jawaban unit tanpa bukti dukung: 1 (soal 2)"),
+        "{items:?}"
+    );
+    assert!(
+        items[2].starts_with("Soal belum dijawab TPI: 126"),
+        "{items:?}"
+    );
+    assert!(
+        items[3].starts_with("Jawaban TPI lebih lama dari perubahan terakhir unit: 1 (soal 1)"),
+        "{items:?}"
+    );
+    assert!(
+        page.contains("--public-url"),
+        "warned that the API cannot answer yet"
+    );
+    let res = admin.get("/admin/portalrb/2026/balitnak/json").await;
+    assert_eq!(res.status(), 200);
+    let body: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    conforms(&body, "unit_answers");
+    assert_eq!(body["answers"].as_array().unwrap().len(), 127);
+    assert_eq!(
+        admin.get("/admin/portalrb/2025/balitnak").await.status(),
+        404
+    );
+    // the instansi's page: not a unit admin's
+    let unit_admin = app.signed_in("admin-unit").await;
+    assert_eq!(unit_admin.get("/admin/portalrb").await.status(), 403);
+}

@@ -822,5 +822,33 @@ async fn journey_in_a_real_browser() {
     assert!(page.contains("Balai Besar Pascapanen"));
     let done = crate::helpers::html::texts(&page, ".figure").join(" | ");
     assert!(!done.is_empty(), "the dashboard's figures");
+    b.sign_out("pimpinan-instansi").await;
+
+    // 14. The instansi admin proposes the first unit to PortalRB and opens the preview
+    //     of what PortalRB will receive.
+    b.sign_in("admin", "admin-baru-yang-panjang").await;
+    b.go("/admin/portalrb?tahun=2026", "portalrb").await;
+    b.select("#unit", "balitnak").await;
+    b.select("#kategori", "WBK").await;
+    b.click(
+        "form[action='/admin/portalrb/usul'] button[type=submit]",
+        "portalrb-diusulkan",
+    )
+    .await;
+    let page = b.source().await;
+    assert!(page.contains("Usulan PortalRB telah disimpan."));
+    assert!(page.contains("Balai Penelitian Ternak (balitnak)"));
+    b.click(
+        "a[href='/admin/portalrb/2026/balitnak']",
+        "portalrb-pratinjau",
+    )
+    .await;
+    let page = b.source().await;
+    assert!(page.contains("Yang akan diterima PortalRB"));
+    assert_eq!(
+        crate::helpers::html::texts(&page, "table.data tbody tr").len(),
+        127,
+        "every question of the master"
+    );
     b.c.close().await.unwrap();
 }

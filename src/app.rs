@@ -236,6 +236,15 @@ fn spawn_cleanup(db: SqlitePool, config: Config) {
             if db.is_closed() {
                 break;
             }
+            // rejected API calls are kept for 30 days, for counting only
+            let month_ago = chrono::Utc::now().timestamp() - 30 * 24 * 3600;
+            if let Err(e) = sqlx::query("DELETE FROM api_failures WHERE at < ?")
+                .bind(month_ago)
+                .execute(&db)
+                .await
+            {
+                tracing::warn!(error = %e, "pruning rejected API calls failed");
+            }
             match auth::session::cleanup(&db, &config).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                 Ok(_) => {}

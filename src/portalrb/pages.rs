@@ -36,6 +36,18 @@ pub fn routes() -> Vec<Route> {
             post(propose),
         ),
         Route::new(
+            "POST",
+            "/admin/portalrb/token",
+            INSTANSI_ADMIN,
+            post(token_create),
+        ),
+        Route::new(
+            "POST",
+            "/admin/portalrb/token/cabut",
+            INSTANSI_ADMIN,
+            post(token_revoke),
+        ),
+        Route::new(
             "GET",
             "/admin/portalrb/{tahun}/{kode}",
             INSTANSI_ADMIN,
@@ -72,6 +84,9 @@ struct AdminPage {
     error: Option<String>,
     form_unit: String,
     form_kategori: String,
+    tokens: Vec<super::TokenRow>,
+    /// A token just created: shown this once.
+    new_token: Option<(String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -150,6 +165,8 @@ async fn admin_page(
         error,
         form_unit,
         form_kategori,
+        tokens: super::tokens(&state.db).await?,
+        new_token: None,
     })
 }
 
@@ -379,4 +396,74 @@ async fn preview_json(
         "application/json",
         &format!("portalrb-jawaban-{}-{year}.json", unit.code),
     ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TokenInput {
+    tahun: String,
+    nama: String,
+    hari: String,
+}
+
+/// Creates a token and shows it on the page this once (never again, never logged).
+async fn token_create(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Acting { actor, .. }: Acting,
+    Form(input): Form<TokenInput>,
+) -> AppResult<Response> {
+    let year = year_of(Some(&input.tahun))?;
+    let days = input.hari.trim().parse::<i64>().unwrap_or(0);
+    match super::create_token(&state.db, &actor, &input.nama, days).await {
+        Ok(token) => {
+            let mut page =
+                admin_page(&state, chrome, year, None, (String::new(), "WBK".into())).await?;
+            page.new_token = Some((input.nama.trim().to_string(), token));
+            render(&page)
+        }
+        Err(e) => match e.downcast::<crate::error::UserError>() {
+            Ok(msg) => render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &admin_page(
+                    &state,
+                    chrome,
+                    year,
+                    Some(capital(&msg.0)),
+                    (String::new(), "WBK".into()),
+                )
+                .await?,
+            ),
+            Err(e) => Err(e.into()),
+        },
+    }
+}
+
+async fn token_revoke(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Acting { actor, .. }: Acting,
+    Form(input): Form<TokenInput>,
+) -> AppResult<Response> {
+    let year = year_of(Some(&input.tahun))?;
+    match super::revoke_token(&state.db, &actor, &input.nama).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/admin/portalrb?tahun={year}&pesan=portalrb-disimpan"
+        ))
+        .into_response()),
+        Err(e) => match e.downcast::<crate::error::UserError>() {
+            Ok(msg) => render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &admin_page(
+                    &state,
+                    chrome,
+                    year,
+                    Some(capital(&msg.0)),
+                    (String::new(), "WBK".into()),
+                )
+                .await?,
+            ),
+            Err(e) => Err(e.into()),
+        },
+    }
 }

@@ -199,6 +199,8 @@ pub(crate) const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/admin/portalrb", INSTANSI),
     ("POST", "/admin/portalrb/jendela", INSTANSI),
     ("POST", "/admin/portalrb/usul", INSTANSI),
+    ("POST", "/admin/portalrb/token", INSTANSI),
+    ("POST", "/admin/portalrb/token/cabut", INSTANSI),
     ("GET", "/admin/portalrb/{tahun}/{kode}", INSTANSI),
     ("GET", "/admin/portalrb/{tahun}/{kode}/json", INSTANSI),
     // the evaluators' signed evidence pages

@@ -606,6 +606,33 @@ async fn the_admin_proposes_units_and_previews_what_portalrb_will_receive() {
         admin.get("/admin/portalrb/2025/balitnak").await.status(),
         404
     );
+    // a token from the page: shown once, listed without its secret, revoked
+    let res = admin
+        .post(
+            "/admin/portalrb/token",
+            &[("tahun", "2026"), ("nama", "dari-halaman"), ("hari", "30")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    let shown = crate::helpers::html::texts(&page, ".flash code");
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].starts_with("zirb_"));
+    let (_, page) = admin.get_text("/admin/portalrb?tahun=2026").await;
+    assert!(page.contains("dari-halaman") && !page.contains(&shown[0]));
+    let res = admin
+        .post(
+            "/admin/portalrb/token/cabut",
+            &[("tahun", "2026"), ("nama", "dari-halaman")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let revoked: Option<String> =
+        sqlx::query_scalar("SELECT revoked_at FROM api_tokens WHERE name = 'dari-halaman'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert!(revoked.is_some());
     // the instansi's page: not a unit admin's
     let unit_admin = app.signed_in("admin-unit").await;
     assert_eq!(unit_admin.get("/admin/portalrb").await.status(), 403);

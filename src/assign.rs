@@ -246,10 +246,16 @@ async fn handover(
     Form(input): Form<HandoverInput>,
 ) -> AppResult<Response> {
     let year = input.tahun.trim().to_string();
-    let from: Option<(i64, String)> = sqlx::query_as("SELECT id, username FROM users WHERE id = ?")
-        .bind(input.from_user.trim().parse::<i64>().unwrap_or(0))
-        .fetch_optional(&state.db)
-        .await?;
+    // only a member of the unit (another unit's people are not even named)
+    let from: Option<(i64, String)> = sqlx::query_as(
+        "SELECT u.id, u.username FROM users u
+         JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ?
+         WHERE u.id = ?",
+    )
+    .bind(unit.id)
+    .bind(input.from_user.trim().parse::<i64>().unwrap_or(0))
+    .fetch_optional(&state.db)
+    .await?;
     let to = check_assignable(&state.db, unit.id, &input.to_user).await?;
     let problem = match (&from, &to) {
         (None, _) => Some("Pilih pengguna yang langkahnya akan dialihkan."),

@@ -602,7 +602,7 @@ async fn question_page(
                 _ => "belum lengkap".into(),
             },
         });
-    let history = history(&state.db, year, q).await?;
+    let history = history(&state.db, (v.unit_id, year), q).await?;
     let pos = v
         .master
         .questions
@@ -663,13 +663,20 @@ async fn question_page(
     render_status(status, &page)
 }
 
-async fn history(db: &sqlx::SqlitePool, year: i64, q: &Question) -> sqlx::Result<Vec<HistoryRow>> {
+/// The unit's history of both sides' answers to a question (never another unit's).
+async fn history(
+    db: &sqlx::SqlitePool,
+    (unit, year): (i64, i64),
+    q: &Question,
+) -> sqlx::Result<Vec<HistoryRow>> {
     let rows: Vec<(String, i64, Option<String>, String, String, String)> = sqlx::query_as(
         "SELECT a.side, h.version, h.answer, h.note, u.display_name, h.answered_at
          FROM lke_answer_history h JOIN lke_answers a ON a.id = h.answer_id
          JOIN users u ON u.id = h.answered_by
-         WHERE a.year = ? AND a.question_id = ? ORDER BY h.answered_at DESC, h.id DESC LIMIT 50",
+         WHERE a.unit_id = ? AND a.year = ? AND a.question_id = ?
+         ORDER BY h.answered_at DESC, h.id DESC LIMIT 50",
     )
+    .bind(unit)
     .bind(year)
     .bind(q.id)
     .fetch_all(db)
@@ -941,7 +948,7 @@ async fn save(
         Ok(store::Written { changed, before }) => {
             let mut links_changed = false;
             if side == Side::Unit {
-                links_changed = set_links(&mut tx, year, q.id, &ids).await?;
+                links_changed = set_links(&mut tx, (v.unit_id, year), q.id, &ids).await?;
             }
             if !changed && !links_changed {
                 tx.rollback().await?;
@@ -981,13 +988,15 @@ async fn save(
 /// Replaces the evidence items linked to the unit's answer; whether anything changed.
 async fn set_links(
     conn: &mut sqlx::SqliteConnection,
-    year: i64,
+    (unit, year): (i64, i64),
     question_id: i64,
     ids: &[i64],
 ) -> sqlx::Result<bool> {
     let Some(answer_id): Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM lke_answers WHERE year = ? AND question_id = ? AND side = 'unit'",
+        "SELECT id FROM lke_answers
+         WHERE unit_id = ? AND year = ? AND question_id = ? AND side = 'unit'",
     )
+    .bind(unit)
     .bind(year)
     .bind(question_id)
     .fetch_optional(&mut *conn)

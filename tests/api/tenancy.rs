@@ -943,3 +943,114 @@ async fn with_many_units_the_header_links_to_a_searchable_chooser() {
     let (_, page) = admin.get_text("/u/u021/admin/pengguna").await;
     assert!(page.contains("<span class=\"brand-unit\">Unit 021"));
 }
+
+/// Found by probing a running server with three units: the LKE answer history, the
+/// evidence linked to an answer and the handover form reached past the unit.
+#[tokio::test]
+async fn lke_history_evidence_links_and_handover_stay_in_their_unit() {
+    let app = spawn_app().await;
+    let db = app.db();
+    let actor = zi_tracker::audit::Actor::cli();
+    zi_tracker::tenant::add(db, &actor, "unitb", "Unit B", None)
+        .await
+        .unwrap();
+    // both units get 2026 targets; one evidence link each on a 2026 step
+    zi_tracker::catalogue::copy(db, &actor, 1, 2021, 2026, false)
+        .await
+        .unwrap();
+    let a = zi_tracker::tenant::resolve_code(db, Some("balitnak"))
+        .await
+        .unwrap();
+    let b = zi_tracker::tenant::resolve_code(db, Some("unitb"))
+        .await
+        .unwrap();
+    zi_tracker::catalogue::copy_to_units(db, &actor, (&a, 2026), 2026, &[b])
+        .await
+        .unwrap();
+    let (b_staff, _) = app.create_user_in("staf", &[2]).await;
+    let step_of = |unit: i64| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+             WHERE c.unit_id = ? AND c.year = 2026 ORDER BY s.id LIMIT 1",
+        )
+        .bind(unit)
+        .fetch_one(db)
+    };
+    let (a_step, b_step) = (step_of(1).await.unwrap(), step_of(2).await.unwrap());
+    let evidence = |step: i64, label: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)
+             VALUES (?, 1, 'link', ?, 'https://contoh.go.id/x', ?, '2026-03-01T00:00:00Z') RETURNING id",
+        )
+        .bind(step)
+        .bind(label)
+        .bind(b_staff)
+        .fetch_one(db)
+    };
+    let a_evidence = evidence(a_step, "Bukti A").await.unwrap();
+    let b_evidence = evidence(b_step, "Bukti B").await.unwrap();
+
+    // unit A's admin answers question 1 with A's evidence
+    let a_admin = app.signed_in("admin-unit").await;
+    let res = a_admin
+        .post(
+            "/lke/2026/soal/1/jawaban",
+            &[
+                ("versi", "0"),
+                ("jawaban", "Ya"),
+                ("catatan", "catatan unit A"),
+                ("bukti", &a_evidence.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    // unit B's admin answers the same question with B's evidence and a private note
+    let (_, b_admin) = app.create_user_in("admin", &[2]).await;
+    let b_admin = app.sign_in(&b_admin, PASSWORD).await.unwrap();
+    let res = b_admin
+        .post(
+            "/lke/2026/soal/1/jawaban",
+            &[
+                ("versi", "0"),
+                ("jawaban", "Tidak"),
+                ("catatan", "RAHASIA UNIT B"),
+                ("bukti", &b_evidence.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let links: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT a.unit_id, l.evidence_id FROM lke_answer_evidence l JOIN lke_answers a ON a.id = l.answer_id
+         ORDER BY a.unit_id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    assert_eq!(
+        links,
+        [(1, a_evidence), (2, b_evidence)],
+        "each answer keeps its own"
+    );
+    let (_, page) = a_admin.get_text("/lke/2026/soal/1").await;
+    assert!(page.contains("catatan unit A"));
+    assert!(
+        !page.contains("RAHASIA UNIT B"),
+        "another unit's history is not shown"
+    );
+
+    // the handover form does not name (or accept) another unit's people
+    let before = fingerprint(db).await;
+    let res = a_admin
+        .post(
+            "/penugasan/alih",
+            &[
+                ("tahun", "2021"),
+                ("from_user", &b_staff.to_string()),
+                ("to_user", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(fingerprint(db).await, before);
+}

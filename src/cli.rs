@@ -587,30 +587,9 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
         }
         UserAction::Deactivate { username } => {
             let user = find_user(&pool, 0, &username).await?;
-            let guard: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM users WHERE instansi_role = 'admin-instansi' AND active = 1 AND id != ?",
-            )
-            .bind(user.id)
-            .fetch_one(&pool)
-            .await?;
-            if user.role == "admin-instansi" && user.active && guard == 0 {
-                return Err(UserError(users::LAST_ADMIN.into()).into());
-            }
-            let mut tx = db::write(&pool).await?;
-            sqlx::query("UPDATE users SET active = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?")
-                .bind(user.id)
-                .execute(&mut *tx)
-                .await?;
-            crate::auth::session::end_all_for_user(&mut tx, user.id).await?;
-            tx.commit(
-                &actor,
-                crate::audit::Entry::new(
-                    crate::audit::Action::UserDeactivated,
-                    format!("Akun {} dinonaktifkan", user.username),
-                )
-                .object("user", user.id),
-            )
-            .await?;
+            users::deactivate(&pool, &actor, user.id)
+                .await
+                .map_err(save_error)?;
             println!("Akun {} dinonaktifkan.", user.username);
             Ok(())
         }

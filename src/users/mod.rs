@@ -533,6 +533,40 @@ pub async fn update(
     Ok(())
 }
 
+/// Deactivates an account everywhere (the command line): its sessions end; the last
+/// active instansi admin stays, guarded in the UPDATE itself as in `update`.
+pub async fn deactivate(db: &SqlitePool, actor: &Actor, id: i64) -> Result<(), SaveError> {
+    let Some(before) = get(db, 0, id).await? else {
+        return Err(SaveError::Conflict("Pengguna tidak ditemukan.".into()));
+    };
+    let mut tx = crate::db::write(db).await?;
+    let done = sqlx::query(
+        "UPDATE users SET active = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE id = ?1
+           AND (instansi_role IS NOT 'admin-instansi' OR active = 0
+                OR (SELECT count(*) FROM users
+                     WHERE instansi_role = 'admin-instansi' AND active = 1 AND id != ?1) > 0)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(SaveError::Conflict(LAST_ADMIN.into()));
+    }
+    session::end_all_for_user(&mut tx, id).await?;
+    tx.commit(
+        actor,
+        Entry::new(
+            Action::UserDeactivated,
+            format!("Akun {} dinonaktifkan", before.username),
+        )
+        .object("user", id),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Sets a user's password (admin reset or the command line); ends their sessions.
 pub async fn set_password(
     db: &SqlitePool,

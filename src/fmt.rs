@@ -125,3 +125,12 @@ mod tests {
         );
     }
 }
+
+/// A store's lower-case reason ("kode unit … sudah dipakai") as a sentence for a page.
+pub fn sentence(msg: &str) -> String {
+    let mut c = msg.chars();
+    match c.next() {
+        Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str().trim_end_matches('.')),
+        None => String::new(),
+    }
+}

@@ -82,11 +82,25 @@ struct AdminPage {
     units: Vec<(String, String)>,
     fetches: Vec<(String, String, String)>,
     error: Option<String>,
-    form_unit: String,
-    form_kategori: String,
+    /// What the admin typed in the page's forms, kept when one is refused.
+    typed: Typed,
     tokens: Vec<super::TokenRow>,
     /// A token just created: shown this once.
     new_token: Option<(String, String)>,
+}
+
+/// Every field of the page's forms (they all post `tahun` and some of these).
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct Typed {
+    tahun: String,
+    unit: String,
+    kategori: String,
+    dari: String,
+    sampai: String,
+    tautan_sampai: String,
+    nama: String,
+    hari: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -100,7 +114,7 @@ async fn admin_page(
     chrome: Chrome,
     year: i64,
     error: Option<String>,
-    (form_unit, form_kategori): (String, String),
+    typed: Typed,
 ) -> AppResult<AdminPage> {
     let window: Option<(String, String, Option<String>)> =
         sqlx::query_as("SELECT opens, closes, links_until FROM portalrb_windows WHERE year = ?")
@@ -163,8 +177,7 @@ async fn admin_page(
             .map(|(at, s, ip)| (crate::fmt::stored_datetime_id(&at), s, ip))
             .collect(),
         error,
-        form_unit,
-        form_kategori,
+        typed,
         tokens: super::tokens(&state.db).await?,
         new_token: None,
     })
@@ -177,11 +190,7 @@ fn year_of(raw: Option<&str>) -> AppResult<i64> {
             .ok()
             .filter(|y| (2000..=2100).contains(y))
             .ok_or(AppError::NotFound),
-        None => Ok(crate::periods::today()
-            .format("%Y")
-            .to_string()
-            .parse()
-            .unwrap_or(2026)),
+        None => Ok(chrono::Datelike::year(&crate::periods::today()) as i64),
     }
 }
 
@@ -191,91 +200,92 @@ async fn page(
     QueryData(q): QueryData<YearQuery>,
 ) -> AppResult<Response> {
     let year = year_of(q.tahun.as_deref())?;
-    render(&admin_page(&state, chrome, year, None, (String::new(), "WBK".into())).await?)
+    render(&admin_page(&state, chrome, year, None, Typed::default()).await?)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct WindowInput {
-    tahun: String,
-    dari: String,
-    sampai: String,
-    tautan_sampai: String,
+/// After a form: back to the page, or the page again with the reason in Indonesian
+/// and what was typed.
+async fn answer(
+    state: &AppState,
+    chrome: Chrome,
+    year: i64,
+    outcome: anyhow::Result<()>,
+    typed: Typed,
+) -> AppResult<Response> {
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/admin/portalrb?tahun={year}&pesan=portalrb-disimpan"
+        ))
+        .into_response()),
+        Err(e) => match e.downcast::<crate::error::UserError>() {
+            Ok(msg) => render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &admin_page(
+                    state,
+                    chrome,
+                    year,
+                    Some(crate::fmt::sentence(&msg.0)),
+                    typed,
+                )
+                .await?,
+            ),
+            Err(e) => Err(e.into()),
+        },
+    }
 }
 
 async fn window(
     State(state): State<AppState>,
     chrome: Chrome,
     Acting { actor, .. }: Acting,
-    Form(input): Form<WindowInput>,
+    Form(input): Form<Typed>,
 ) -> AppResult<Response> {
     let year = year_of(Some(&input.tahun))?;
     let links = Some(input.tautan_sampai.as_str()).filter(|s| !s.trim().is_empty());
-    match super::set_window(&state.db, &actor, year, (&input.dari, &input.sampai), links).await {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/admin/portalrb?tahun={year}&pesan=portalrb-disimpan"
-        ))
-        .into_response()),
-        Err(e) => match e.downcast::<crate::error::UserError>() {
-            Ok(msg) => render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &admin_page(
-                    &state,
-                    chrome,
-                    year,
-                    Some(capital(&msg.0)),
-                    (String::new(), "WBK".into()),
-                )
-                .await?,
-            ),
-            Err(e) => Err(e.into()),
-        },
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ProposeInput {
-    tahun: String,
-    unit: String,
-    kategori: String,
+    let outcome =
+        super::set_window(&state.db, &actor, year, (&input.dari, &input.sampai), links).await;
+    answer(&state, chrome, year, outcome, input).await
 }
 
 async fn propose(
     State(state): State<AppState>,
     chrome: Chrome,
     Acting { actor, .. }: Acting,
-    Form(input): Form<ProposeInput>,
+    Form(input): Form<Typed>,
 ) -> AppResult<Response> {
     let year = year_of(Some(&input.tahun))?;
-    match super::propose(&state.db, &actor, year, &input.unit, &input.kategori).await {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/admin/portalrb?tahun={year}&pesan=portalrb-disimpan"
-        ))
-        .into_response()),
-        Err(e) => match e.downcast::<crate::error::UserError>() {
-            Ok(msg) => render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &admin_page(
-                    &state,
-                    chrome,
-                    year,
-                    Some(capital(&msg.0)),
-                    (input.unit.clone(), input.kategori.clone()),
-                )
-                .await?,
-            ),
-            Err(e) => Err(e.into()),
-        },
+    let outcome = super::propose(&state.db, &actor, year, &input.unit, &input.kategori).await;
+    answer(&state, chrome, year, outcome, input).await
+}
+
+/// Creates a token and shows it on the page this once (never again, never logged).
+async fn token_create(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Acting { actor, .. }: Acting,
+    Form(input): Form<Typed>,
+) -> AppResult<Response> {
+    let year = year_of(Some(&input.tahun))?;
+    let days = input.hari.trim().parse::<i64>().unwrap_or(0);
+    match super::create_token(&state.db, &actor, &input.nama, days).await {
+        Ok(token) => {
+            let mut page = admin_page(&state, chrome, year, None, Typed::default()).await?;
+            page.new_token = Some((input.nama.trim().to_string(), token));
+            render(&page)
+        }
+        Err(e) => answer(&state, chrome, year, Err(e), input).await,
     }
 }
 
-fn capital(msg: &str) -> String {
-    let mut c = msg.chars();
-    match c.next() {
-        Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str()),
-        None => String::new(),
-    }
+async fn token_revoke(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Acting { actor, .. }: Acting,
+    Form(input): Form<Typed>,
+) -> AppResult<Response> {
+    let year = year_of(Some(&input.tahun))?;
+    let outcome = super::revoke_token(&state.db, &actor, &input.nama).await;
+    answer(&state, chrome, year, outcome, input).await
 }
 
 pub struct PreviewRow {
@@ -396,74 +406,4 @@ async fn preview_json(
         "application/json",
         &format!("portalrb-jawaban-{}-{year}.json", unit.code),
     ))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct TokenInput {
-    tahun: String,
-    nama: String,
-    hari: String,
-}
-
-/// Creates a token and shows it on the page this once (never again, never logged).
-async fn token_create(
-    State(state): State<AppState>,
-    chrome: Chrome,
-    Acting { actor, .. }: Acting,
-    Form(input): Form<TokenInput>,
-) -> AppResult<Response> {
-    let year = year_of(Some(&input.tahun))?;
-    let days = input.hari.trim().parse::<i64>().unwrap_or(0);
-    match super::create_token(&state.db, &actor, &input.nama, days).await {
-        Ok(token) => {
-            let mut page =
-                admin_page(&state, chrome, year, None, (String::new(), "WBK".into())).await?;
-            page.new_token = Some((input.nama.trim().to_string(), token));
-            render(&page)
-        }
-        Err(e) => match e.downcast::<crate::error::UserError>() {
-            Ok(msg) => render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &admin_page(
-                    &state,
-                    chrome,
-                    year,
-                    Some(capital(&msg.0)),
-                    (String::new(), "WBK".into()),
-                )
-                .await?,
-            ),
-            Err(e) => Err(e.into()),
-        },
-    }
-}
-
-async fn token_revoke(
-    State(state): State<AppState>,
-    chrome: Chrome,
-    Acting { actor, .. }: Acting,
-    Form(input): Form<TokenInput>,
-) -> AppResult<Response> {
-    let year = year_of(Some(&input.tahun))?;
-    match super::revoke_token(&state.db, &actor, &input.nama).await {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/admin/portalrb?tahun={year}&pesan=portalrb-disimpan"
-        ))
-        .into_response()),
-        Err(e) => match e.downcast::<crate::error::UserError>() {
-            Ok(msg) => render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &admin_page(
-                    &state,
-                    chrome,
-                    year,
-                    Some(capital(&msg.0)),
-                    (String::new(), "WBK".into()),
-                )
-                .await?,
-            ),
-            Err(e) => Err(e.into()),
-        },
-    }
 }

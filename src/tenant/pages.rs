@@ -207,7 +207,7 @@ async fn add(
         Ok(_) => Ok(Redirect::to("/admin/unit-kerja?pesan=unit-kerja-disimpan").into_response()),
         Err(AddError::Invalid(msg)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page(&state, chrome, input, Some(capitalise(&msg))).await?,
+            &page(&state, chrome, input, Some(crate::fmt::sentence(&msg))).await?,
         ),
         Err(AddError::Db(e)) => Err(e.into()),
     }
@@ -232,7 +232,13 @@ async fn rename(
         Ok(()) => Ok(Redirect::to("/admin/unit-kerja?pesan=unit-kerja-disimpan").into_response()),
         Err(AddError::Invalid(msg)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page(&state, chrome, UnitInput::default(), Some(capitalise(&msg))).await?,
+            &page(
+                &state,
+                chrome,
+                UnitInput::default(),
+                Some(crate::fmt::sentence(&msg)),
+            )
+            .await?,
         ),
         Err(AddError::Db(e)) => Err(e.into()),
     }
@@ -251,17 +257,15 @@ async fn retire(
         Ok(()) => Ok(Redirect::to("/admin/unit-kerja?pesan=unit-kerja-disimpan").into_response()),
         Err(AddError::Invalid(msg)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page(&state, chrome, UnitInput::default(), Some(capitalise(&msg))).await?,
+            &page(
+                &state,
+                chrome,
+                UnitInput::default(),
+                Some(crate::fmt::sentence(&msg)),
+            )
+            .await?,
         ),
         Err(AddError::Db(e)) => Err(e.into()),
-    }
-}
-
-fn capitalise(msg: &str) -> String {
-    let mut c = msg.chars();
-    match c.next() {
-        Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str()),
-        None => String::new(),
     }
 }
 

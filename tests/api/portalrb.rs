@@ -549,7 +549,13 @@ async fn the_admin_proposes_units_and_previews_what_portalrb_will_receive() {
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("sebelum awalnya"));
+    let page = res.text().await.unwrap();
+    assert!(page.contains("sebelum awalnya"));
+    assert_eq!(
+        crate::helpers::html::field_value(&page, "dari").as_deref(),
+        Some("2026-06-30"),
+        "the dates typed are kept"
+    );
     let res = admin
         .post(
             "/admin/portalrb/jendela",

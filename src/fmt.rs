@@ -88,6 +88,15 @@ pub fn now_stamp() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A store's lower-case reason ("kode unit … sudah dipakai") as a sentence for a page.
+pub fn sentence(msg: &str) -> String {
+    let mut c = msg.chars();
+    match c.next() {
+        Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str().trim_end_matches('.')),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,14 +132,5 @@ mod tests {
             stored_datetime_id("2026-11-29T07:05:00Z"),
             "29 November 2026 14.05 WIB"
         );
-    }
-}
-
-/// A store's lower-case reason ("kode unit … sudah dipakai") as a sentence for a page.
-pub fn sentence(msg: &str) -> String {
-    let mut c = msg.chars();
-    match c.next() {
-        Some(f) => format!("{}{}.", f.to_uppercase(), c.as_str().trim_end_matches('.')),
-        None => String::new(),
     }
 }

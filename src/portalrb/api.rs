@@ -192,12 +192,6 @@ async fn authenticate(
     }
     // a genuine call, but the evidence links need the public address
     public_base(state)?;
-    sqlx::query("UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ?")
-        .bind(crate::fmt::now_stamp())
-        .bind(ip)
-        .bind(id)
-        .execute(&state.db)
-        .await?;
     Ok((id, name))
 }
 
@@ -246,8 +240,20 @@ async fn year(state: &AppState, q: &YearQuery) -> Result<i64, ApiError> {
     })
 }
 
-async fn audit_call(state: &AppState, token: &str, ip: &str, what: String) -> sqlx::Result<()> {
-    let tx = crate::db::write(&state.db).await?;
+/// Records an answered call: the token's last use and the audit entry, in one write.
+async fn audit_call(
+    state: &AppState,
+    (token_id, token): (i64, &str),
+    ip: &str,
+    what: String,
+) -> sqlx::Result<()> {
+    let mut tx = crate::db::write(&state.db).await?;
+    sqlx::query("UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ?")
+        .bind(crate::fmt::now_stamp())
+        .bind(ip)
+        .bind(token_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit(
         &Actor {
             id: None,
@@ -267,7 +273,7 @@ async fn unit_list(
     q: &YearQuery,
     wbbm: bool,
 ) -> ApiResult {
-    let (_, token) = authenticate(state, headers, ip).await?;
+    let (token_id, token) = authenticate(state, headers, ip).await?;
     let year = year(state, q).await?;
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT w.code, w.name, p.kategori FROM portalrb_proposals p
@@ -286,7 +292,7 @@ async fn unit_list(
         .collect();
     audit_call(
         state,
-        &token,
+        (token_id, &token),
         ip,
         format!(
             "PortalRB mengambil daftar usulan {} tahun {year} ({} unit)",
@@ -380,7 +386,7 @@ pub(crate) async fn answers(
     Query(q): Query<YearQuery>,
 ) -> Response {
     let run = async {
-        let (_, token) = authenticate(&state, &headers, &ip).await?;
+        let (token_id, token) = authenticate(&state, &headers, &ip).await?;
         let year = year(&state, &q).await?;
         let not_found = || {
             ApiError::new(
@@ -410,7 +416,7 @@ pub(crate) async fn answers(
             })?;
         audit_call(
             &state,
-            &token,
+            (token_id, &token),
             &ip,
             format!("PortalRB mengambil jawaban LKE {year} unit {}", unit.code),
         )

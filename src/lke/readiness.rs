@@ -357,6 +357,11 @@ pub fn readiness(master: &Master, score: &Score, wbk_held: bool) -> Readiness {
 }
 
 /// The same with a plan already built (building one costs more than scoring).
+/// Whether every condition of a predicate is met (none listed: not met).
+pub fn all_met(conditions: &[Condition]) -> bool {
+    !conditions.is_empty() && conditions.iter().all(|c| c.terpenuhi)
+}
+
 pub fn readiness_with(
     master: &Master,
     plan: &ScoringPlan,

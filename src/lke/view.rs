@@ -9,7 +9,7 @@ use sqlx::SqlitePool;
 
 use super::answer::Answer;
 use super::model::Master;
-use super::readiness::{self, Condition, Readiness};
+use super::readiness::{self, Readiness};
 use super::score::{Gain, Score, ScoringPlan};
 use super::store::{self, Side, Stored};
 use crate::AppState;
@@ -116,10 +116,9 @@ impl YearView {
 }
 
 pub fn verdict(r: &Readiness) -> &'static str {
-    let all = |c: &[Condition]| !c.is_empty() && c.iter().all(|c| c.terpenuhi);
-    if all(&r.wbbm) {
+    if readiness::all_met(&r.wbbm) {
         "Memenuhi syarat WBBM"
-    } else if all(&r.wbk) {
+    } else if readiness::all_met(&r.wbk) {
         "Memenuhi syarat WBK"
     } else {
         "Belum memenuhi syarat WBK"

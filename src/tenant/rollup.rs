@@ -241,12 +241,10 @@ pub(crate) async fn lke_totals(
             let tpi = plan.score(&tpi);
             let r =
                 crate::lke::readiness::readiness_with(&master, &plan, &tpi, held.contains(&unit));
-            let all = |c: &[crate::lke::readiness::Condition]| {
-                !c.is_empty() && c.iter().all(|c| c.terpenuhi)
-            };
-            let readiness = if all(&r.wbbm) {
+            use crate::lke::readiness::all_met;
+            let readiness = if all_met(&r.wbbm) {
                 Readiness::Wbbm
-            } else if all(&r.wbk) {
+            } else if all_met(&r.wbk) {
                 Readiness::Wbk
             } else {
                 Readiness::Not

@@ -194,6 +194,24 @@ struct UnitInput {
     parent: String,
 }
 
+/// After a unit form: back to the list, or the list again with the reason (and, for a
+/// new unit, what was typed).
+async fn answer(
+    state: &AppState,
+    chrome: Chrome,
+    outcome: Result<(), AddError>,
+    typed: UnitInput,
+) -> AppResult<Response> {
+    match outcome {
+        Ok(()) => Ok(Redirect::to("/admin/unit-kerja?pesan=unit-kerja-disimpan").into_response()),
+        Err(AddError::Invalid(msg)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(state, chrome, typed, Some(crate::fmt::sentence(&msg))).await?,
+        ),
+        Err(AddError::Db(e)) => Err(e.into()),
+    }
+}
+
 async fn add(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -203,14 +221,10 @@ async fn add(
 ) -> AppResult<Response> {
     let actor = Actor::user(&user, Some(ip)).instansi_wide();
     let parent = Some(input.parent.as_str()).filter(|p| !p.trim().is_empty());
-    match super::add(&state.db, &actor, &input.code, &input.name, parent).await {
-        Ok(_) => Ok(Redirect::to("/admin/unit-kerja?pesan=unit-kerja-disimpan").into_response()),
-        Err(AddError::Invalid(msg)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page(&state, chrome, input, Some(crate::fmt::sentence(&msg))).await?,
-        ),
-        Err(AddError::Db(e)) => Err(e.into()),
-    }
+    let outcome = super::add(&state.db, &actor, &input.code, &input.name, parent)
+        .await
+        .map(|_| ());
+    answer(&state, chrome, outcome, input).await
 }
 
 #[derive(Deserialize, Default)]
@@ -228,20 +242,15 @@ async fn rename(
     Form(input): Form<RenameInput>,
 ) -> AppResult<Response> {
     let actor = Actor::user(&user, Some(ip)).instansi_wide();
-    match super::rename(&state.db, &actor, &code, &input.name).await {
-        Ok(()) => Ok(Redirect::to("/admin/unit-kerja?pesan=unit-kerja-disimpan").into_response()),
-        Err(AddError::Invalid(msg)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page(
-                &state,
-                chrome,
-                UnitInput::default(),
-                Some(crate::fmt::sentence(&msg)),
-            )
-            .await?,
-        ),
-        Err(AddError::Db(e)) => Err(e.into()),
-    }
+    let outcome = super::rename(&state.db, &actor, &code, &input.name).await;
+    answer(&state, chrome, outcome, UnitInput::default()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RetireInput {
+    /// The confirmation box: retiring takes the unit out of new work.
+    yakin: Option<String>,
 }
 
 async fn retire(
@@ -250,23 +259,16 @@ async fn retire(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
     Path(code): Path<String>,
-    Form(_): Form<crate::web::Empty>,
+    Form(input): Form<RetireInput>,
 ) -> AppResult<Response> {
     let actor = Actor::user(&user, Some(ip)).instansi_wide();
-    match super::retire(&state.db, &actor, &code).await {
-        Ok(()) => Ok(Redirect::to("/admin/unit-kerja?pesan=unit-kerja-disimpan").into_response()),
-        Err(AddError::Invalid(msg)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page(
-                &state,
-                chrome,
-                UnitInput::default(),
-                Some(crate::fmt::sentence(&msg)),
-            )
-            .await?,
-        ),
-        Err(AddError::Db(e)) => Err(e.into()),
-    }
+    let outcome = match input.yakin {
+        Some(_) => super::retire(&state.db, &actor, &code).await,
+        None => Err(AddError::Invalid(format!(
+            "centang \"yakin\" untuk menonaktifkan unit {code}: unit nonaktif tidak lagi ditawarkan untuk pekerjaan baru"
+        ))),
+    };
+    answer(&state, chrome, outcome, UnitInput::default()).await
 }
 
 async fn copy_targets(

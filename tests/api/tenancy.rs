@@ -1054,3 +1054,33 @@ async fn lke_history_evidence_links_and_handover_stay_in_their_unit() {
     assert_eq!(res.status(), 400);
     assert_eq!(fingerprint(db).await, before);
 }
+
+#[tokio::test]
+async fn a_unit_is_retired_from_its_page_only_when_confirmed() {
+    let app = spawn_app().await;
+    zi_tracker::tenant::add(
+        app.db(),
+        &zi_tracker::audit::Actor::cli(),
+        "bbpt",
+        "BBPT",
+        None,
+    )
+    .await
+    .unwrap();
+    let admin = app.signed_in("admin").await;
+    let before = fingerprint(app.db()).await;
+    let res = admin.post("/admin/unit-kerja/bbpt/nonaktif", &[]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Centang"), "the reason is shown");
+    assert_eq!(fingerprint(app.db()).await, before, "nothing retired");
+    let res = admin
+        .post("/admin/unit-kerja/bbpt/nonaktif", &[("yakin", "1")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let retired: bool =
+        sqlx::query_scalar("SELECT retired_at IS NOT NULL FROM work_units WHERE code = 'bbpt'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert!(retired);
+}

@@ -1071,7 +1071,10 @@ async fn a_unit_is_retired_from_its_page_only_when_confirmed() {
     let before = fingerprint(app.db()).await;
     let res = admin.post("/admin/unit-kerja/bbpt/nonaktif", &[]).await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("Centang"), "the reason is shown");
+    assert!(
+        res.text().await.unwrap().contains("Centang"),
+        "the reason is shown"
+    );
     assert_eq!(fingerprint(app.db()).await, before, "nothing retired");
     let res = admin
         .post("/admin/unit-kerja/bbpt/nonaktif", &[("yakin", "1")])

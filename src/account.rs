@@ -66,7 +66,10 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-fn pre_csrf(config: &crate::Config, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+pub(crate) fn pre_csrf(
+    config: &crate::Config,
+    headers: &HeaderMap,
+) -> (String, Option<HeaderValue>) {
     match cookie_value(headers, PRE_CSRF_COOKIE) {
         Some(t) if t.len() >= 32 && t.len() <= 64 => (t, None),
         _ => {
@@ -98,7 +101,7 @@ async fn login_form(
     Ok(with_cookie(page, set_cookie))
 }
 
-fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
+pub(crate) fn with_cookie(mut res: Response, cookie: Option<HeaderValue>) -> Response {
     if let Some(c) = cookie {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -262,10 +265,14 @@ async fn login_submit(
 }
 
 /// How long a client should wait when the hashing queue is full.
-const BUSY_RETRY_SECS: i64 = 5;
+pub(crate) const BUSY_RETRY_SECS: i64 = 5;
 
 /// A refusal page with its `Retry-After`.
-fn refused<T: Template>(status: StatusCode, retry_after: i64, page: &T) -> AppResult<Response> {
+pub(crate) fn refused<T: Template>(
+    status: StatusCode,
+    retry_after: i64,
+    page: &T,
+) -> AppResult<Response> {
     let mut res = render_status(status, page)?;
     res.headers_mut().insert(
         header::RETRY_AFTER,
@@ -438,4 +445,9 @@ async fn password_submit(
     res.headers_mut()
         .append(header::SET_COOKIE, session::cookie(&state.config, &raw));
     Ok(res)
+}
+
+/// The double-submit token a pre-sign-in form was given (empty when missing).
+pub(crate) fn cookie_csrf(headers: &HeaderMap) -> String {
+    cookie_value(headers, PRE_CSRF_COOKIE).unwrap_or_default()
 }

@@ -71,6 +71,7 @@ pub fn routes(config: &Config) -> Vec<Route> {
     routes.extend(crate::portalrb::api::routes(&config.portalrb_prefix));
     routes.extend(crate::portalrb::evidence::routes());
     routes.extend(crate::portalrb::pages::routes());
+    routes.extend(crate::notify::routes());
     routes
 }
 
@@ -202,13 +203,15 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     evidence::storage::clean_tmp(&config.data_dir);
     evidence::storage::sweep_unreferenced(&db, &config.data_dir).await?;
     let initial_admin_password = users::ensure_admin(&db).await?;
-    let state = AppState::new(db.clone(), config.clone());
-    auth::password::warm_up(&state.hasher).await;
-    spawn_cleanup(db.clone(), config.clone());
     let listener = TcpListener::bind(&config.bind)
         .await
         .map_err(|e| anyhow::anyhow!("tidak dapat memakai alamat {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
+    let state = AppState::new(db.clone(), config.clone(), addr);
+    auth::password::warm_up(&state.hasher).await;
+    spawn_cleanup(db.clone(), config.clone());
+    crate::notify::mail::spawn_worker(db.clone(), config.clone())?;
+    crate::notify::schedule::spawn(state.clone());
     let hasher = state.hasher.clone();
     let app = router(state);
     let (tx, rx) = oneshot::channel::<()>();

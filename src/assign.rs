@@ -211,6 +211,22 @@ async fn assign_area(
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    if added > 0 {
+        crate::notify::events::assigned(
+            &mut tx,
+            &state,
+            user.id,
+            unit.id,
+            &[pic_id],
+            (
+                &format!(
+                    "Anda ditugaskan sebagai PIC {added} langkah aksi area {area_name} ({year})"
+                ),
+                &format!("/tugas?periode={year}-1"),
+            ),
+        )
+        .await?;
+    }
     tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
@@ -294,6 +310,23 @@ async fn handover(
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    if removed > 0 {
+        crate::notify::events::assigned(
+            &mut tx,
+            &state,
+            user.id,
+            unit.id,
+            &[to.0],
+            (
+                &format!(
+                    "{removed} langkah aksi tahun {year_n} dialihkan kepada Anda dari {}",
+                    from.1
+                ),
+                &format!("/tugas?periode={year_n}-1"),
+            ),
+        )
+        .await?;
+    }
     tx.commit(
         &Actor::user(&user, Some(ip)),
         Entry::new(
@@ -368,12 +401,31 @@ async fn step_pic(
                     "Hanya akun staf yang aktif dapat menjadi PIC.".into(),
                 ));
             }
-            sqlx::query("INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by) VALUES (?, ?, ?)")
+            let added = sqlx::query("INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by) VALUES (?, ?, ?)")
                 .bind(ctx.id)
                 .bind(pic_id)
                 .bind(user.id)
                 .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if added > 0 {
+                crate::notify::events::assigned(
+                    &mut tx,
+                    &state,
+                    user.id,
+                    ctx.unit_id,
+                    &[pic_id],
+                    (
+                        &format!(
+                            "Anda ditugaskan sebagai PIC langkah {}: {}",
+                            ctx.code(),
+                            ctx.text.chars().take(80).collect::<String>()
+                        ),
+                        &step_url(ctx.id, period, None),
+                    ),
+                )
                 .await?;
+            }
             (
                 Action::AssignmentAdded,
                 format!("{pic_name} ditugaskan ke langkah {}", ctx.code()),

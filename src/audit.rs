@@ -168,10 +168,15 @@ pub enum Action {
     PortalrbFetched,
     PortalrbLinksRotated,
     PortalrbEvidenceOpened,
+    MailRetried,
+    NotifySettingsChanged,
+    EmailVerified,
+    PasswordResetRequested,
+    PasswordResetByLink,
 }
 
 impl Action {
-    pub const ALL: [Action; 53] = [
+    pub const ALL: [Action; 58] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
@@ -225,6 +230,11 @@ impl Action {
         Action::PortalrbFetched,
         Action::PortalrbLinksRotated,
         Action::PortalrbEvidenceOpened,
+        Action::MailRetried,
+        Action::NotifySettingsChanged,
+        Action::EmailVerified,
+        Action::PasswordResetRequested,
+        Action::PasswordResetByLink,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -282,6 +292,11 @@ impl Action {
             Action::PortalrbFetched => "portalrb_fetched",
             Action::PortalrbLinksRotated => "portalrb_links_rotated",
             Action::PortalrbEvidenceOpened => "portalrb_evidence_opened",
+            Action::MailRetried => "mail_retried",
+            Action::NotifySettingsChanged => "notify_settings_changed",
+            Action::EmailVerified => "email_verified",
+            Action::PasswordResetRequested => "password_reset_requested",
+            Action::PasswordResetByLink => "password_reset_by_link",
         }
     }
 
@@ -341,6 +356,11 @@ impl Action {
             Action::PortalrbFetched => "PortalRB mengambil data",
             Action::PortalrbLinksRotated => "Tautan bukti evaluator dicabut",
             Action::PortalrbEvidenceOpened => "Evaluator membuka bukti",
+            Action::MailRetried => "Surel dijadwalkan ulang",
+            Action::NotifySettingsChanged => "Pengaturan pemberitahuan diubah",
+            Action::EmailVerified => "Alamat surel diverifikasi",
+            Action::PasswordResetRequested => "Tautan atur ulang kata sandi dikirim",
+            Action::PasswordResetByLink => "Kata sandi diatur ulang lewat tautan surel",
         }
     }
 

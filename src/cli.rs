@@ -62,6 +62,14 @@ pub struct ServeArgs {
     /// Permintaan per menit yang boleh dibuat satu token PortalRB (lebih: 429).
     #[arg(long, env = "ZI_PORTALRB_RATE", default_value_t = 120)]
     pub portalrb_rate_per_minute: u32,
+    /// Server SMTP untuk surel pemberitahuan: smtp://host:port (STARTTLS dengan
+    /// ?tls=required) atau smtps://host:port. Nama dan kata sandi SMTP dibaca dari
+    /// ZI_SMTP_USER dan ZI_SMTP_PASSWORD. Tanpa ini, pemberitahuan hanya di aplikasi.
+    #[arg(long, env = "ZI_SMTP_URL")]
+    pub smtp_url: Option<url::Url>,
+    /// Pengirim surel, mis. "ZI Tracker <zi@instansi.go.id>".
+    #[arg(long, env = "ZI_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -155,6 +163,16 @@ pub enum UserAction {
         /// Membaca kata sandi dari baris pertama masukan standar.
         #[arg(long)]
         password_stdin: bool,
+        /// Alamat surel akun (dipercaya, langsung dipakai).
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Mengatur alamat surel akun (dipercaya, langsung dipakai); kosong menghapusnya.
+    SetEmail {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
     },
     /// Membuat banyak akun dari CSV (nama;username;peran;unit;email): semua atau tidak
     /// sama sekali; kata sandi awal tiap akun dicetak sekali dan wajib diganti.
@@ -486,6 +504,7 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
             unit,
             units,
             password_stdin,
+            email,
         } => {
             let password = read_password(password_stdin)?;
             let is_unit_role = matches!(
@@ -518,6 +537,7 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
                     password: password.clone(),
                     password_confirm: password,
                     must_change_password: false,
+                    email,
                 },
                 true,
             )
@@ -585,6 +605,17 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
             );
             Ok(())
         }
+        UserAction::SetEmail { username, email } => {
+            let user = find_user(&pool, 0, &username).await?;
+            let set = users::set_email(&pool, &actor, user.id, &email)
+                .await
+                .map_err(save_error)?;
+            match set {
+                Some(e) => println!("Alamat surel {} diatur: {e}", user.username),
+                None => println!("Alamat surel {} dihapus.", user.username),
+            }
+            Ok(())
+        }
         UserAction::Deactivate { username } => {
             let user = find_user(&pool, 0, &username).await?;
             users::deactivate(&pool, &actor, user.id)
@@ -621,6 +652,34 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     }
     config.portalrb_prefix = prefix;
     config.portalrb_rate_per_minute = args.portalrb_rate_per_minute.max(1);
+    if let Some(url) = args.smtp_url {
+        if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none() {
+            return Err(UserError(format!(
+                "alamat SMTP \"{url}\" tidak sah; mis. smtp://mail.instansi.go.id:587 atau smtps://mail.instansi.go.id:465"
+            ))
+            .into());
+        }
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        config.smtp = Some(crate::config::Smtp {
+            url,
+            user: env("ZI_SMTP_USER"),
+            password: env("ZI_SMTP_PASSWORD"),
+        });
+    }
+    config.mail_from = match args.mail_from {
+        Some(from) => from,
+        None => format!(
+            "ZI Tracker <zi-tracker@{}>",
+            config
+                .public_url
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .unwrap_or("localhost")
+        ),
+    };
+    if config.smtp.is_some() && config.public_url.is_none() {
+        tracing::warn!("--smtp-url tanpa --public-url: tautan di surel memakai alamat server ini");
+    }
     let running = crate::start(config.clone()).await?;
     if let Some(pw) = &running.initial_admin_password {
         // Shown once on the console, never written to the logs.

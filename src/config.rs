@@ -32,6 +32,38 @@ pub struct Config {
     pub portalrb_prefix: String,
     /// Calls one PortalRB token may make per minute before 429.
     pub portalrb_rate_per_minute: u32,
+    /// Outgoing mail; `None` keeps notifications in the app only.
+    pub smtp: Option<Smtp>,
+    /// The sender of every message, e.g. `ZI Tracker <zi@contoh.go.id>`.
+    pub mail_from: String,
+    /// The time reminders, digests and link expiry go by.
+    pub clock: crate::clock::Clock,
+    /// How often the scheduler looks for due reminders and digests.
+    pub schedule_every: Duration,
+    /// How often the outbox looks for mail to send.
+    pub mail_poll: Duration,
+    /// The first retry after a failed send; each further failure doubles it (up to an hour).
+    pub mail_retry_base: Duration,
+}
+
+/// Where mail goes: `smtp://host:port` (plain, or `?tls=required` for STARTTLS) or
+/// `smtps://host:port`, with optional credentials.
+#[derive(Clone)]
+pub struct Smtp {
+    pub url: Url,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+// the password never reaches a log line
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("url", &self.url.as_str())
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl Config {
@@ -49,6 +81,12 @@ impl Config {
             max_connections: 512,
             portalrb_prefix: "/api/portalrb".into(),
             portalrb_rate_per_minute: 120,
+            smtp: None,
+            mail_from: "ZI Tracker <zi-tracker@localhost>".into(),
+            clock: crate::clock::Clock::default(),
+            schedule_every: Duration::from_secs(60),
+            mail_poll: Duration::from_secs(1),
+            mail_retry_base: Duration::from_secs(30),
         }
     }
 

@@ -18,11 +18,15 @@ pub struct AppState {
     pub hasher: Arc<crate::auth::password::Hasher>,
     /// The instansi's name for the header; `None` until read.
     pub header_names: Arc<std::sync::RwLock<Option<String>>>,
+    /// Where mail's links point and whether mail goes out.
+    pub post: crate::notify::Post,
 }
 
 impl AppState {
-    pub fn new(db: SqlitePool, config: Config) -> Self {
+    /// `addr` is the bound address: mail links use it when no public address is set.
+    pub fn new(db: SqlitePool, config: Config, addr: std::net::SocketAddr) -> Self {
         Self {
+            post: crate::notify::Post::new(&config, addr),
             hasher: crate::auth::password::Hasher::start(config.hash_queue),
             db,
             config,

@@ -36,6 +36,8 @@ pub struct CurrentUser {
     /// Reads only: an instansi leader in a unit where they hold no role of their own.
     pub read_only: bool,
     pub must_change_password: bool,
+    /// Unread notifications, for the header.
+    pub unread: i64,
     pub session_hash: String,
     pub csrf_token: String,
 }

@@ -24,7 +24,7 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn hash_id(raw: &str) -> String {
+pub fn hash_id(raw: &str) -> String {
     let digest = Sha256::digest(raw.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -45,6 +45,7 @@ struct SessionRow {
     unit_count: i64,
     must_change_password: bool,
     active: bool,
+    unread: i64,
 }
 
 /// The user behind a session cookie, if the session is live and the account active,
@@ -62,7 +63,9 @@ pub async fn lookup(
                 CASE WHEN u.instansi_role IS NULL
                      THEN (SELECT count(*) FROM user_units x WHERE x.user_id = u.id)
                      ELSE (SELECT count(*) FROM work_units) END AS unit_count,
-                u.must_change_password, u.active
+                u.must_change_password, u.active,
+                (SELECT count(*) FROM notifications n
+                  WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread
          FROM sessions s JOIN users u ON u.id = s.user_id
          LEFT JOIN work_units w ON w.id = s.unit_id
          LEFT JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = s.unit_id
@@ -104,6 +107,7 @@ pub async fn lookup(
             unit_count: row.unit_count,
             read_only: false,
             must_change_password: row.must_change_password,
+            unread: row.unread,
             session_hash: id_hash,
             csrf_token: row.csrf_token,
         },

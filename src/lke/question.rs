@@ -953,6 +953,15 @@ async fn save(
             if !changed && !links_changed {
                 tx.rollback().await?;
             } else {
+                if side == Side::Unit && changed {
+                    crate::notify::events::unit_answer_changed(
+                        &mut tx,
+                        &state,
+                        user.id,
+                        (v.unit_id, year, q.id),
+                    )
+                    .await?;
+                }
                 let entry = Entry::new(
                     Action::LkeAnswerSaved,
                     format!(
@@ -1091,6 +1100,20 @@ async fn assign_questions(
             .await?
         };
         n += done.rows_affected() as usize;
+    }
+    if add && n > 0 {
+        crate::notify::events::assigned(
+            &mut tx,
+            state,
+            by,
+            unit,
+            &[user_id],
+            (
+                &format!("Anda ditugaskan sebagai PIC {n} soal LKE {year}"),
+                &format!("/lke/{year}"),
+            ),
+        )
+        .await?;
     }
     tx.commit(
         actor,

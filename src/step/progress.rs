@@ -244,6 +244,15 @@ pub async fn save_progress(
     .await?;
     match (outcome, entry) {
         (SaveOutcome::Saved(_), Some(entry)) => {
+            crate::notify::events::pic_answered(
+                &mut tx,
+                &state,
+                (user.id, &user.display_name),
+                (ctx.unit_id, ctx.id, period.semester, &code),
+                (&period.label(), &step_url(ctx.id, period, None)),
+                "menyimpan progres",
+            )
+            .await?;
             tx.commit(&actor, entry).await?;
             Ok(Redirect::to(&step_url(ctx.id, period, Some(Flash::ProgressSaved))).into_response())
         }

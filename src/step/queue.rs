@@ -96,6 +96,15 @@ pub(crate) async fn resubmit(
     .bind(crate::fmt::now_stamp())
     .execute(&mut *tx)
     .await?;
+    crate::notify::events::pic_answered(
+        &mut tx,
+        &state,
+        (user.id, &user.display_name),
+        (ctx.unit_id, ctx.id, period.semester, &ctx.code()),
+        (&period.label(), &step_url(ctx.id, period, None)),
+        "mengajukan ulang",
+    )
+    .await?;
     tx.commit(
         &actor,
         Entry::new(

@@ -118,6 +118,17 @@ pub(crate) async fn save_review(
         (user.id, &crate::fmt::now_stamp()),
     )
     .await?;
+    if verdict == Verdict::Perbaikan {
+        crate::notify::events::fix_requested(
+            &mut tx,
+            &state,
+            user.id,
+            (ctx.unit_id, ctx.id, &ctx.code()),
+            (&period.label(), &step_url(ctx.id, period, None)),
+            &note,
+        )
+        .await?;
+    }
     tx.commit(
         &actor,
         Entry::new(

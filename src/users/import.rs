@@ -192,7 +192,7 @@ pub async fn import(
             }
         }
         if let Some(e) = &r.email
-            && !(e.len() <= 254 && e.contains('@') && !e.contains(char::is_whitespace))
+            && !crate::notify::account::valid_email(e)
         {
             errors.push(format!(
                 "Baris {}: alamat e-mail \"{e}\" tidak sah.",
@@ -224,14 +224,15 @@ pub async fn import(
             _ => None,
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, display_name, instansi_role, password_hash, must_change_password, email)
-             VALUES (?, ?, ?, ?, 1, ?) RETURNING id",
+            "INSERT INTO users (username, display_name, instansi_role, password_hash, must_change_password, email, email_verified)
+             VALUES (?, ?, ?, ?, 1, ?, ?) RETURNING id",
         )
         .bind(&r.username)
         .bind(&r.display_name)
         .bind(instansi)
         .bind(&hash)
         .bind(&r.email)
+        .bind(r.email.is_some())
         .fetch_one(&mut *tx)
         .await?;
         for unit in units {

@@ -67,6 +67,7 @@ pub struct User {
     pub must_change_password: bool,
     pub created_at: String,
     pub updated_at: String,
+    pub email: Option<String>,
 }
 
 impl User {
@@ -89,6 +90,7 @@ impl User {
             "peran": self.role,
             "unit": self.unit_name,
             "aktif": self.active,
+            "email": self.email,
         })
     }
 }
@@ -100,7 +102,7 @@ pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name,
            (SELECT w.code || ' (' || x.role || ')' AS label FROM user_units x
               JOIN work_units w ON w.id = x.unit_id WHERE x.user_id = u.id ORDER BY w.code))
           AS unit_name,
-        u.active, u.must_change_password, u.created_at, u.updated_at
+        u.active, u.must_change_password, u.created_at, u.updated_at, u.email
     FROM users u LEFT JOIN user_units uu ON uu.user_id = u.id AND uu.unit_id = ?";
 
 pub async fn get(db: &SqlitePool, unit: i64, id: i64) -> sqlx::Result<Option<User>> {
@@ -208,6 +210,22 @@ pub struct NewUser {
     pub password: String,
     pub password_confirm: String,
     pub must_change_password: bool,
+    /// Set by an admin or on the command line: trusted, used at once.
+    pub email: Option<String>,
+}
+
+/// An address typed by an admin: empty means none; a malformed one is refused.
+fn check_email(raw: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    let e = raw.map(str::trim).filter(|e| !e.is_empty())?;
+    if crate::notify::account::valid_email(e) {
+        Some(e.to_string())
+    } else {
+        errors.add(
+            "email",
+            format!("Alamat surel \"{e}\" tidak sah; contoh: nama@instansi.go.id."),
+        );
+        None
+    }
 }
 
 pub(crate) fn check_username(username: &str, errors: &mut FieldErrors) {
@@ -320,6 +338,7 @@ pub async fn create(
     let mut errors = FieldErrors::default();
     check_username(&username, &mut errors);
     check_display_name(&display_name, &mut errors);
+    let email = check_email(new.email.as_deref(), &mut errors);
     if let Err(msg) = password::check_rules(&new.password, &username) {
         errors.add("password", msg);
     } else if new.password != new.password_confirm {
@@ -350,13 +369,15 @@ pub async fn create(
     let hash = password::hash(new.password).await?;
     let mut tx = crate::db::write(db).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, password_hash, must_change_password)
-         VALUES (?, ?, ?, ?) RETURNING id",
+        "INSERT INTO users (username, display_name, password_hash, must_change_password, email, email_verified)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(&username)
     .bind(&display_name)
     .bind(&hash)
     .bind(new.must_change_password)
+    .bind(&email)
+    .bind(email.is_some())
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match e {
@@ -381,6 +402,8 @@ pub struct Changes {
     pub active: bool,
     /// Who takes over the person's steps of the unit when they stop being its staff.
     pub handover_to: Option<i64>,
+    /// The address as the admin typed it ("" for none); trusted.
+    pub email: String,
 }
 
 pub(crate) const LAST_ADMIN: &str = "Akun ini adalah admin instansi aktif terakhir: tidak dapat dinonaktifkan atau diubah perannya. Jadikan pengguna lain admin instansi terlebih dahulu.";
@@ -405,6 +428,7 @@ pub async fn update(
     let display_name = ch.display_name.trim().to_string();
     let mut errors = FieldErrors::default();
     check_display_name(&display_name, &mut errors);
+    let email = check_email(Some(&ch.email), &mut errors);
     let mut tx = crate::db::write(db).await?;
     if !ch.role.is_empty() {
         check_role(&mut tx, &ch.role, &[ch.unit_id], may_instansi, &mut errors).await?;
@@ -507,6 +531,7 @@ pub async fn update(
     if !ch.active {
         session::end_all_for_user(&mut tx, id).await?;
     }
+    store_email(&mut tx, id, email.as_deref()).await?;
     let after: User = sqlx::query_as(sqlx::AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = ?")))
         .bind(ch.unit_id)
         .bind(id)
@@ -531,6 +556,48 @@ pub async fn update(
     )
     .await?;
     Ok(())
+}
+
+/// Sets an address given by an admin or the command line (trusted, verified at once);
+/// a pending self-set address is dropped. Unchanged addresses keep their state.
+async fn store_email(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    email: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET email = ?1, email_verified = (?1 IS NOT NULL), pending_email = NULL
+         WHERE id = ?2 AND coalesce(email, '') <> coalesce(?1, '')",
+    )
+    .bind(email)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The command line's `user set-email`: one account's address, trusted.
+pub async fn set_email(
+    db: &SqlitePool,
+    actor: &Actor,
+    id: i64,
+    raw: &str,
+) -> Result<Option<String>, SaveError> {
+    let mut errors = FieldErrors::default();
+    let email = check_email(Some(raw), &mut errors);
+    if !errors.is_empty() {
+        return Err(SaveError::Invalid(errors));
+    }
+    let mut tx = crate::db::write(db).await?;
+    store_email(&mut tx, id, email.as_deref()).await?;
+    tx.commit(
+        actor,
+        Entry::new(Action::UserUpdated, "Alamat surel akun diatur".to_string())
+            .object("user", id)
+            .after(json!({"email": email})),
+    )
+    .await?;
+    Ok(email)
 }
 
 /// Deactivates an account everywhere (the command line): its sessions end; the last

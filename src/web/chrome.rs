@@ -101,6 +101,7 @@ fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
         add("/admin/bobot", "Bobot");
         add("/admin/lke", "Master LKE");
         add("/admin/portalrb", "PortalRB");
+        add("/admin/surel", "Surel Keluar");
     }
     nav
 }
@@ -148,10 +149,16 @@ pub enum Flash {
     DiajukanUlang,
     AntreanKosong,
     TidakAdaDialihkan,
+    NotifikasiDibaca,
+    SurelDiulang,
+    PemberitahuanDisimpan,
+    VerifikasiDikirim,
+    SurelTerverifikasi,
+    SandiBaru,
 }
 
 impl Flash {
-    pub const ALL: [Flash; 40] = [
+    pub const ALL: [Flash; 46] = [
         Flash::SignedOut,
         Flash::Unlocked,
         Flash::PasswordChanged,
@@ -192,6 +199,12 @@ impl Flash {
         Flash::DiajukanUlang,
         Flash::AntreanKosong,
         Flash::TidakAdaDialihkan,
+        Flash::NotifikasiDibaca,
+        Flash::SurelDiulang,
+        Flash::PemberitahuanDisimpan,
+        Flash::VerifikasiDikirim,
+        Flash::SurelTerverifikasi,
+        Flash::SandiBaru,
     ];
 
     pub fn key(self) -> &'static str {
@@ -236,6 +249,12 @@ impl Flash {
             Flash::DiajukanUlang => "diajukan-ulang",
             Flash::AntreanKosong => "antrean-kosong",
             Flash::TidakAdaDialihkan => "tidak-ada-dialihkan",
+            Flash::NotifikasiDibaca => "notifikasi-dibaca",
+            Flash::SurelDiulang => "surel-diulang",
+            Flash::PemberitahuanDisimpan => "pemberitahuan-disimpan",
+            Flash::VerifikasiDikirim => "verifikasi-dikirim",
+            Flash::SurelTerverifikasi => "surel-terverifikasi",
+            Flash::SandiBaru => "sandi-baru",
         }
     }
 
@@ -296,6 +315,18 @@ impl Flash {
             Flash::AntreanKosong => "Tidak ada lagi langkah yang menunggu reviu.",
             Flash::TidakAdaDialihkan => {
                 "0 langkah dialihkan: pengguna itu tidak memegang langkah pada tahun ini."
+            }
+            Flash::NotifikasiDibaca => "Semua notifikasi telah ditandai dibaca.",
+            Flash::SurelDiulang => "Surel itu akan dicoba kirim lagi pada putaran berikutnya.",
+            Flash::PemberitahuanDisimpan => "Pengaturan pemberitahuan telah disimpan.",
+            Flash::VerifikasiDikirim => {
+                "Tautan verifikasi telah dikirim ke alamat surel baru; alamat itu dipakai setelah tautannya dibuka."
+            }
+            Flash::SurelTerverifikasi => {
+                "Alamat surel telah diverifikasi dan kini dipakai untuk pemberitahuan."
+            }
+            Flash::SandiBaru => {
+                "Kata sandi baru telah disimpan. Silakan masuk dengan kata sandi itu."
             }
         }
     }

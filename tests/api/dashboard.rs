@@ -368,6 +368,7 @@ async fn user_text_on_the_cached_dashboard_is_escaped() {
             password: crate::helpers::PASSWORD.into(),
             password_confirm: crate::helpers::PASSWORD.into(),
             must_change_password: false,
+            email: None,
         },
         true,
     )

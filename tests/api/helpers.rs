@@ -197,6 +197,7 @@ impl TestApp {
                 password: PASSWORD.into(),
                 password_confirm: PASSWORD.into(),
                 must_change_password: false,
+                email: None,
             },
             true,
         )

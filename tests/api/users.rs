@@ -243,6 +243,7 @@ async fn user_list_is_paginated() {
                 password: PASSWORD.into(),
                 password_confirm: PASSWORD.into(),
                 must_change_password: false,
+                email: None,
             },
             true,
         )
@@ -290,6 +291,7 @@ async fn accounts_created_at_the_same_time_all_land() {
                     password: PASSWORD.into(),
                     password_confirm: PASSWORD.into(),
                     must_change_password: false,
+                    email: None,
                 },
                 true,
             )

@@ -1,0 +1,137 @@
+//! The changes people hear about, each written on the transaction of the change.
+
+use sqlx::SqliteConnection;
+
+use super::{Kind, Notice, push};
+use crate::AppState;
+
+/// A reviewer asked for a fix: every PIC of the step hears it, with the note.
+pub async fn fix_requested(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    reviewer: i64,
+    (unit, step, code): (i64, i64, &str),
+    (period_label, link): (&str, &str),
+    note: &str,
+) -> sqlx::Result<usize> {
+    let pics: Vec<i64> = sqlx::query_scalar(
+        "SELECT a.user_id FROM step_assignments a WHERE a.step_id = ? AND a.user_id <> ?",
+    )
+    .bind(step)
+    .bind(reviewer)
+    .fetch_all(&mut *conn)
+    .await?;
+    let notices = pics
+        .into_iter()
+        .map(|user_id| Notice {
+            user_id,
+            unit_id: Some(unit),
+            kind: Kind::FixRequested,
+            title: format!("Perbaikan diminta: langkah {code} ({period_label})"),
+            body: format!("Catatan reviu: {note}"),
+            link: link.to_string(),
+            dedupe: None,
+        })
+        .collect();
+    push(conn, state, notices).await
+}
+
+/// A PIC saved progress or answered while a fix request stands: its reviewer hears.
+pub async fn pic_answered(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    pic: (i64, &str),
+    (unit, step, semester, code): (i64, i64, i64, &str),
+    (period_label, link): (&str, &str),
+    what: &str,
+) -> sqlx::Result<usize> {
+    let latest: Option<(i64, String)> = sqlx::query_as(
+        "SELECT reviewer_id, verdict FROM reviews WHERE step_id = ? AND semester = ?
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(step)
+    .bind(semester)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((reviewer, _)) = latest.filter(|(r, v)| v == "perbaikan" && *r != pic.0) else {
+        return Ok(0);
+    };
+    push(
+        conn,
+        state,
+        vec![Notice {
+            user_id: reviewer,
+            unit_id: Some(unit),
+            kind: Kind::Answered,
+            title: format!(
+                "{} {what} langkah {code} ({period_label}) setelah permintaan perbaikan",
+                pic.1
+            ),
+            body: "Langkah ini menunggu reviu Anda kembali.".into(),
+            link: link.to_string(),
+            dedupe: None,
+        }],
+    )
+    .await
+}
+
+/// People who became PICs: one notice each, naming what they now hold.
+pub async fn assigned(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    by: i64,
+    unit: i64,
+    people: &[i64],
+    (title, link): (&str, &str),
+) -> sqlx::Result<usize> {
+    let notices = people
+        .iter()
+        .filter(|p| **p != by)
+        .map(|&user_id| Notice {
+            user_id,
+            unit_id: Some(unit),
+            kind: Kind::Assigned,
+            title: title.to_string(),
+            body: String::new(),
+            link: link.to_string(),
+            dedupe: None,
+        })
+        .collect();
+    push(conn, state, notices).await
+}
+
+/// The unit's answer to an LKE question changed after the TPI answered it: the TPI
+/// who answered hears, to look again.
+pub async fn unit_answer_changed(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    by: i64,
+    (unit, year, question): (i64, i64, i64),
+) -> sqlx::Result<usize> {
+    let tpi: Option<i64> = sqlx::query_scalar(
+        "SELECT answered_by FROM lke_answers
+         WHERE unit_id = ? AND year = ? AND question_id = ? AND side = 'tpi' AND draft_from IS NULL",
+    )
+    .bind(unit)
+    .bind(year)
+    .bind(question)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(tpi) = tpi.filter(|t| *t != by) else {
+        return Ok(0);
+    };
+    push(
+        conn,
+        state,
+        vec![Notice {
+            user_id: tpi,
+            unit_id: Some(unit),
+            kind: Kind::AnswerChanged,
+            title: format!("Jawaban unit LKE {year} soal {question} berubah setelah dinilai TPI"),
+            body: "Periksa kembali penilaian TPI atas soal ini.".into(),
+            link: format!("/lke/{year}/soal/{question}"),
+            dedupe: None,
+        }],
+    )
+    .await
+}

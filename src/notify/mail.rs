@@ -1,0 +1,258 @@
+//! The outbox: messages written with the change that caused them, sent by one worker
+//! with retries and back-off. Each message keeps the Message-ID it was given when
+//! written, so a crash between sending and marking it sent repeats that message (same
+//! id, which mail clients show once) and never sends a different one.
+
+use std::time::Duration;
+
+use askama::Template;
+use lettre::message::MultiPart;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::AppState;
+use crate::config::Config;
+
+/// One line of a message: what happened and where to act.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub title: String,
+    pub body: String,
+    pub url: String,
+}
+
+/// A message's content, rendered as plain text and as HTML.
+#[derive(Clone, Debug)]
+pub struct Letter {
+    pub name: String,
+    pub intro: String,
+    pub items: Vec<Item>,
+    pub outro: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/letter.txt")]
+struct TextMail<'a> {
+    l: &'a Letter,
+    base: &'a str,
+    settings: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/letter.html")]
+struct HtmlMail<'a> {
+    l: &'a Letter,
+    subject: &'a str,
+    base: &'a str,
+    settings: &'a str,
+}
+
+pub struct Outgoing {
+    pub user_id: Option<i64>,
+    pub to: String,
+    /// pemberitahuan, ringkasan, reset, verifikasi
+    pub kind: &'static str,
+    pub subject: String,
+    pub letter: Letter,
+}
+
+/// Writes a message to the outbox on the caller's transaction.
+pub async fn queue(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    out: Outgoing,
+) -> sqlx::Result<()> {
+    let now = state.config.clock.unix();
+    let base = state.post.url("/");
+    let settings = state.post.url("/akun/notifikasi");
+    let text = TextMail {
+        l: &out.letter,
+        base: &base,
+        settings: &settings,
+    }
+    .render()
+    .map_err(|e| sqlx::Error::Protocol(format!("mail template: {e}")))?;
+    let html = HtmlMail {
+        l: &out.letter,
+        subject: &out.subject,
+        base: &base,
+        settings: &settings,
+    }
+    .render()
+    .map_err(|e| sqlx::Error::Protocol(format!("mail template: {e}")))?;
+    let message_id = format!(
+        "<{now}.{}@{}>",
+        crate::auth::session::random_token(),
+        state.post.host
+    );
+    sqlx::query(
+        "INSERT INTO outbox (message_id, user_id, to_addr, kind, subject, body_text, body_html,
+                             created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&message_id)
+    .bind(out.user_id)
+    .bind(&out.to)
+    .bind(out.kind)
+    .bind(&out.subject)
+    .bind(text)
+    .bind(html)
+    .bind(now)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: i64,
+    message_id: String,
+    to_addr: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    attempts: i64,
+}
+
+/// After this many failed attempts (about a day of back-off) a message is given up
+/// and shown as failed to the admin.
+pub const MAX_ATTEMPTS: i64 = 30;
+const MAX_BACKOFF_SECS: u64 = 3600;
+
+/// The wait before attempt `attempts + 1`: the base, doubled per failure, at most an hour.
+pub fn backoff(base: Duration, attempts: i64) -> i64 {
+    let doubled = base
+        .as_secs()
+        .max(1)
+        .saturating_mul(1u64 << attempts.clamp(0, 20));
+    doubled.min(MAX_BACKOFF_SECS) as i64
+}
+
+/// Starts the sender when an SMTP server is configured; without one, mail stays off.
+pub fn spawn_worker(db: SqlitePool, config: Config) -> anyhow::Result<()> {
+    let Some(smtp) = config.smtp.clone() else {
+        return Ok(());
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp.url.as_str())
+        .map_err(|e| anyhow::anyhow!("alamat SMTP tidak dapat dipakai: {e}"))?
+        .timeout(Some(Duration::from_secs(20)));
+    if let (Some(user), Some(password)) = (smtp.user, smtp.password) {
+        builder = builder.credentials(Credentials::new(user, password));
+    }
+    let transport = builder.build();
+    let from: lettre::message::Mailbox = config
+        .mail_from
+        .parse()
+        .map_err(|e| anyhow::anyhow!("alamat pengirim \"{}\" tidak sah: {e}", config.mail_from))?;
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(config.mail_poll).await;
+            if db.is_closed() {
+                break;
+            }
+            if let Err(e) = send_due(&db, &config, &transport, &from).await {
+                tracing::warn!(error = %e, "outbox: reading or marking failed");
+            }
+        }
+    });
+    Ok(())
+}
+
+async fn send_due(
+    db: &SqlitePool,
+    config: &Config,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &lettre::message::Mailbox,
+) -> sqlx::Result<()> {
+    let now = config.clock.unix();
+    let due: Vec<Due> = sqlx::query_as(
+        "SELECT id, message_id, to_addr, subject, body_text, body_html, attempts FROM outbox
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+         ORDER BY next_attempt_at, id LIMIT 50",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    for m in due {
+        let outcome = match build(&m, from) {
+            Ok(message) => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| (e.is_permanent(), e.to_string())),
+            Err(e) => Err((true, e)),
+        };
+        let now = config.clock.unix();
+        match outcome {
+            Ok(()) => {
+                sqlx::query(
+                    "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL
+                     WHERE id = ?",
+                )
+                .bind(now)
+                .bind(m.id)
+                .execute(db)
+                .await?;
+            }
+            Err((permanent, error)) => {
+                let attempts = m.attempts + 1;
+                let give_up = permanent || attempts >= MAX_ATTEMPTS;
+                // the address stays out of the log: the id finds it for the admin
+                tracing::warn!(outbox = m.id, attempts, give_up, error = %error, "outbox: sending failed");
+                sqlx::query(
+                    "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?,
+                            failed_at = CASE WHEN ? THEN ? END
+                     WHERE id = ?",
+                )
+                .bind(attempts)
+                .bind(error.chars().take(500).collect::<String>())
+                .bind(now + backoff(config.mail_retry_base, m.attempts))
+                .bind(give_up)
+                .bind(now)
+                .bind(m.id)
+                .execute(db)
+                .await?;
+                if !permanent {
+                    // the server is likely down: the rest waits for the next round
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn build(m: &Due, from: &lettre::message::Mailbox) -> Result<Message, String> {
+    let to: lettre::message::Mailbox = m
+        .to_addr
+        .parse()
+        .map_err(|e| format!("alamat penerima tidak sah: {e}"))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(m.subject.clone())
+        .message_id(Some(m.message_id.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            m.body_text.clone(),
+            m.body_html.clone(),
+        ))
+        .map_err(|e| format!("pesan tidak dapat disusun: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let base = Duration::from_secs(30);
+        assert_eq!(backoff(base, 0), 30);
+        assert_eq!(backoff(base, 1), 60);
+        assert_eq!(backoff(base, 3), 240);
+        assert_eq!(backoff(base, 7), 3600);
+        assert_eq!(backoff(base, 50), 3600);
+        assert_eq!(backoff(Duration::from_millis(1), 0), 1);
+    }
+}

@@ -1,0 +1,199 @@
+//! Notifications: who hears about what. A change that concerns someone writes a
+//! notification (and, for people who want it at once, its e-mail in the outbox) in
+//! the same transaction as the change itself; the outbox worker sends, the scheduler
+//! adds reminders and daily digests.
+
+pub mod account;
+pub mod events;
+pub mod mail;
+pub mod pages;
+pub mod schedule;
+
+use sqlx::SqliteConnection;
+use url::Url;
+
+use crate::AppState;
+use crate::routes::Route;
+
+pub fn routes() -> Vec<Route> {
+    let mut r = pages::routes();
+    r.extend(account::routes());
+    r
+}
+
+/// What a notification is about; its label heads the line in lists and mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    FixRequested,
+    Answered,
+    Assigned,
+    Deadline,
+    AnswerChanged,
+    Window,
+    LkeDeadline,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::FixRequested => "perbaikan",
+            Kind::Answered => "jawaban",
+            Kind::Assigned => "penugasan",
+            Kind::Deadline => "tenggat",
+            Kind::AnswerChanged => "jawaban-berubah",
+            Kind::Window => "jendela",
+            Kind::LkeDeadline => "tenggat-lke",
+        }
+    }
+}
+
+/// One notification for one person.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub user_id: i64,
+    /// The unit the notice concerns: its link opens that unit.
+    pub unit_id: Option<i64>,
+    pub kind: Kind,
+    pub title: String,
+    pub body: String,
+    /// The page to act on, without the unit prefix (added from `unit_id`).
+    pub link: String,
+    /// Names a scheduled reminder: the same name is never written twice per person.
+    pub dedupe: Option<String>,
+}
+
+/// Where mail's links point and whether mail goes out at all.
+#[derive(Clone, Debug)]
+pub struct Post {
+    /// The tracker's public address (or, without one, the address it listens on).
+    pub base: Url,
+    /// The host named in Message-IDs.
+    pub host: String,
+    /// An SMTP server is configured.
+    pub enabled: bool,
+}
+
+impl Post {
+    pub fn new(config: &crate::Config, addr: std::net::SocketAddr) -> Self {
+        let base = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| Url::parse(&format!("http://{addr}/")).expect("an address"));
+        let host = base.host_str().unwrap_or("localhost").to_string();
+        Self {
+            base,
+            host,
+            enabled: config.smtp.is_some(),
+        }
+    }
+
+    /// An absolute address of a local path.
+    pub fn url(&self, path: &str) -> String {
+        let base = self.base.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Recipient {
+    display_name: String,
+    email: Option<String>,
+    email_verified: bool,
+    notify_mode: String,
+    active: bool,
+}
+
+/// Writes notices on the caller's transaction; those for people who want mail at once
+/// get their message in the outbox in the same write. Returns how many were written
+/// (a reminder already written for that person is skipped).
+pub async fn push(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    notices: Vec<Notice>,
+) -> sqlx::Result<usize> {
+    let now = state.config.clock.unix();
+    let mut written = 0;
+    for n in notices {
+        let who: Option<Recipient> = sqlx::query_as(
+            "SELECT display_name, email, email_verified, notify_mode, active FROM users WHERE id = ?",
+        )
+        .bind(n.user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(who) = who.filter(|w| w.active) else {
+            continue;
+        };
+        let link = match n.unit_id {
+            Some(unit) => {
+                let code: String = sqlx::query_scalar("SELECT code FROM work_units WHERE id = ?")
+                    .bind(unit)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                format!("/u/{code}{}", n.link)
+            }
+            None => n.link.clone(),
+        };
+        let address = who
+            .email
+            .clone()
+            .filter(|e| who.email_verified && !e.is_empty() && state.post.enabled);
+        let mail = match (&address, who.notify_mode.as_str()) {
+            (Some(_), "segera") => "queued",
+            (Some(_), "harian") => "digest",
+            _ => "none",
+        };
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO notifications
+                 (user_id, unit_id, kind, title, body, link, created_at, dedupe, mail)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(n.user_id)
+        .bind(n.unit_id)
+        .bind(n.kind.as_str())
+        .bind(&n.title)
+        .bind(&n.body)
+        .bind(&link)
+        .bind(now)
+        .bind(&n.dedupe)
+        .bind(mail)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() == 0 {
+            continue;
+        }
+        written += 1;
+        if let (Some(to), "queued") = (address, mail) {
+            let letter = mail::Letter {
+                name: who.display_name,
+                intro: "Ada hal baru di ZI Tracker yang perlu Anda ketahui:".into(),
+                items: vec![mail::Item {
+                    title: n.title.clone(),
+                    body: n.body.clone(),
+                    url: state.post.url(&link),
+                }],
+                outro: String::new(),
+            };
+            mail::queue(
+                &mut *conn,
+                state,
+                mail::Outgoing {
+                    user_id: Some(n.user_id),
+                    to,
+                    kind: "pemberitahuan",
+                    subject: format!("[ZI Tracker] {}", n.title),
+                    letter,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(written)
+}
+
+/// Unread notifications of a person, for the header.
+pub async fn unread(db: &sqlx::SqlitePool, user_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+}

@@ -182,11 +182,18 @@ pub struct Running {
     /// Set on the first start of an install without an active admin: the random
     /// password of `admin`, to be shown once.
     pub initial_admin_password: Option<String>,
+    state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Running {
+    /// Does the scheduled work due at the clock's time now (the server also does it by
+    /// itself every `schedule_every`); tests move a manual clock and call this.
+    pub async fn run_schedule(&self) -> sqlx::Result<()> {
+        crate::notify::schedule::tick(&self.state).await
+    }
+
     /// Stops accepting, lets in-flight requests finish, closes the pool.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -213,7 +220,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     crate::notify::mail::spawn_worker(db.clone(), config.clone())?;
     crate::notify::schedule::spawn(state.clone());
     let hasher = state.hasher.clone();
-    let app = router(state);
+    let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let limits = crate::serve::Limits {
         header_timeout: config.header_timeout,
@@ -225,6 +232,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         db,
         hasher,
         initial_admin_password,
+        state,
         shutdown: Some(tx),
         handle,
     })

@@ -18,8 +18,14 @@ const WRITERS: usize = 4;
 
 /// Starts the server on port 0 and returns it with its base URL, read from its log.
 fn start(data: &str) -> (Child, String) {
+    start_with(data, &[])
+}
+
+/// `start` with further `serve` flags.
+pub(crate) fn start_with(data: &str, extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zi-tracker"))
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir", data])
+        .args(extra)
         .env("RUST_LOG", "zi_tracker=info")
         .env("NO_COLOR", "1")
         .env_remove("ZI_BIND")

@@ -56,10 +56,15 @@ pub fn config(data_dir: PathBuf) -> Config {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A server whose configuration the test adjusts first (mail, clock, …).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    let running = zi_tracker::start(config(dir.path().join("data")))
-        .await
-        .expect("start");
+    let mut cfg = config(dir.path().join("data"));
+    adjust(&mut cfg);
+    let running = zi_tracker::start(cfg).await.expect("start");
     TestApp {
         base: format!("http://{}", running.addr),
         initial_admin_password: running.initial_admin_password.clone(),
@@ -98,6 +103,7 @@ pub fn run_cli(args: &[&str], stdin: Option<&str>) -> (std::process::ExitStatus,
 pub const PASSWORD: &str = "kata-sandi-uji-panjang";
 
 /// A signed-in browser: its cookie jar and the session's CSRF token.
+#[derive(Clone)]
 pub struct Session {
     pub client: reqwest::Client,
     pub csrf: String,

@@ -13,6 +13,7 @@ mod helpers;
 mod lke;
 mod lke_pages;
 mod lke_work;
+mod notify;
 mod ops;
 mod portalrb;
 mod progress;

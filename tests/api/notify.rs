@@ -1095,11 +1095,9 @@ async fn the_reset_link_works_once_expires_and_reveals_no_account() {
         .unwrap();
     assert_eq!(res.status(), 400);
     // used once: the new password works, the old does not, sessions ended
-    let old_session = app
-        .sign_in(&username, PASSWORD)
-        .await
-        .ok()
-        .expect("signed in");
+    let Ok(old_session) = app.sign_in(&username, PASSWORD).await else {
+        panic!("signed in")
+    };
     let (status, to) = set_new_password(&app, &link, "sandi-baru-dari-tautan").await;
     assert_eq!(
         (status.as_u16(), to.as_str()),

@@ -183,6 +183,7 @@ pub struct Running {
     /// password of `admin`, to be shown once.
     pub initial_admin_password: Option<String>,
     state: AppState,
+    mail: Option<crate::notify::mail::Worker>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -200,6 +201,9 @@ impl Running {
             let _ = tx.send(());
         }
         let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.handle).await;
+        if let Some(m) = &self.mail {
+            m.stop().await;
+        }
         self.db.close().await;
     }
 }
@@ -217,7 +221,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let state = AppState::new(db.clone(), config.clone(), addr);
     auth::password::warm_up(&state.hasher).await;
     spawn_cleanup(db.clone(), config.clone());
-    crate::notify::mail::spawn_worker(db.clone(), config.clone())?;
+    let mail = crate::notify::mail::spawn_worker(db.clone(), config.clone())?;
     crate::notify::schedule::spawn(state.clone());
     let hasher = state.hasher.clone();
     let app = router(state.clone());
@@ -233,6 +237,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         hasher,
         initial_admin_password,
         state,
+        mail,
         shutdown: Some(tx),
         handle,
     })

@@ -130,10 +130,25 @@ pub fn backoff(base: Duration, attempts: i64) -> i64 {
     doubled.min(MAX_BACKOFF_SECS) as i64
 }
 
+/// The running sender. A stop waits for the message in hand to be sent and marked,
+/// so a normal shutdown never sends anything twice (only a crash can).
+pub struct Worker {
+    stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    busy: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Worker {
+    pub async fn stop(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.busy.lock()).await;
+    }
+}
+
 /// Starts the sender when an SMTP server is configured; without one, mail stays off.
-pub fn spawn_worker(db: SqlitePool, config: Config) -> anyhow::Result<()> {
+pub fn spawn_worker(db: SqlitePool, config: Config) -> anyhow::Result<Option<Worker>> {
     let Some(smtp) = config.smtp.clone() else {
-        return Ok(());
+        return Ok(None);
     };
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp.url.as_str())
         .map_err(|e| anyhow::anyhow!("alamat SMTP tidak dapat dipakai: {e}"))?
@@ -146,82 +161,116 @@ pub fn spawn_worker(db: SqlitePool, config: Config) -> anyhow::Result<()> {
         .mail_from
         .parse()
         .map_err(|e| anyhow::anyhow!("alamat pengirim \"{}\" tidak sah: {e}", config.mail_from))?;
+    let worker = Worker {
+        stopping: Default::default(),
+        busy: Default::default(),
+    };
+    let (stopping, busy) = (worker.stopping.clone(), worker.busy.clone());
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(config.mail_poll).await;
             if db.is_closed() {
                 break;
             }
-            if let Err(e) = send_due(&db, &config, &transport, &from).await {
+            let sender = Sender {
+                db: &db,
+                config: &config,
+                transport: &transport,
+                from: &from,
+                stopping: &stopping,
+                busy: &busy,
+            };
+            if let Err(e) = sender.send_due().await {
                 tracing::warn!(error = %e, "outbox: reading or marking failed");
+            }
+            if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
             }
         }
     });
-    Ok(())
+    Ok(Some(worker))
 }
 
-async fn send_due(
-    db: &SqlitePool,
-    config: &Config,
-    transport: &AsyncSmtpTransport<Tokio1Executor>,
-    from: &lettre::message::Mailbox,
-) -> sqlx::Result<()> {
-    let now = config.clock.unix();
-    let due: Vec<Due> = sqlx::query_as(
-        "SELECT id, message_id, to_addr, subject, body_text, body_html, attempts FROM outbox
+struct Sender<'a> {
+    db: &'a SqlitePool,
+    config: &'a Config,
+    transport: &'a AsyncSmtpTransport<Tokio1Executor>,
+    from: &'a lettre::message::Mailbox,
+    stopping: &'a std::sync::atomic::AtomicBool,
+    busy: &'a tokio::sync::Mutex<()>,
+}
+
+impl Sender<'_> {
+    async fn send_due(&self) -> sqlx::Result<()> {
+        let Sender {
+            db,
+            config,
+            transport,
+            from,
+            ..
+        } = *self;
+        let now = config.clock.unix();
+        let due: Vec<Due> = sqlx::query_as(
+            "SELECT id, message_id, to_addr, subject, body_text, body_html, attempts FROM outbox
          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
          ORDER BY next_attempt_at, id LIMIT 50",
-    )
-    .bind(now)
-    .fetch_all(db)
-    .await?;
-    for m in due {
-        let outcome = match build(&m, from) {
-            Ok(message) => transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| (e.is_permanent(), e.to_string())),
-            Err(e) => Err((true, e)),
-        };
-        let now = config.clock.unix();
-        match outcome {
-            Ok(()) => {
-                sqlx::query(
-                    "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL
-                     WHERE id = ?",
-                )
-                .bind(now)
-                .bind(m.id)
-                .execute(db)
-                .await?;
+        )
+        .bind(now)
+        .fetch_all(db)
+        .await?;
+        for m in due {
+            // held from sending to marking: a stop waits for it
+            let _hand = self.busy.lock().await;
+            if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
             }
-            Err((permanent, error)) => {
-                let attempts = m.attempts + 1;
-                let give_up = permanent || attempts >= MAX_ATTEMPTS;
-                // the address stays out of the log: the id finds it for the admin
-                tracing::warn!(outbox = m.id, attempts, give_up, error = %error, "outbox: sending failed");
-                sqlx::query(
-                    "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?,
+            let outcome = match build(&m, from) {
+                Ok(message) => transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| (e.is_permanent(), e.to_string())),
+                Err(e) => Err((true, e)),
+            };
+            let now = config.clock.unix();
+            match outcome {
+                Ok(()) => {
+                    sqlx::query(
+                        "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL
+                     WHERE id = ?",
+                    )
+                    .bind(now)
+                    .bind(m.id)
+                    .execute(db)
+                    .await?;
+                }
+                Err((permanent, error)) => {
+                    let attempts = m.attempts + 1;
+                    let give_up = permanent || attempts >= MAX_ATTEMPTS;
+                    // the address stays out of the log: the id finds it for the admin
+                    tracing::warn!(outbox = m.id, attempts, give_up, error = %error, "outbox: sending failed");
+                    sqlx::query(
+                        "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?,
                             failed_at = CASE WHEN ? THEN ? END
                      WHERE id = ?",
-                )
-                .bind(attempts)
-                .bind(error.chars().take(500).collect::<String>())
-                .bind(now + backoff(config.mail_retry_base, m.attempts))
-                .bind(give_up)
-                .bind(now)
-                .bind(m.id)
-                .execute(db)
-                .await?;
-                if !permanent {
-                    // the server is likely down: the rest waits for the next round
-                    break;
+                    )
+                    .bind(attempts)
+                    .bind(error.chars().take(500).collect::<String>())
+                    .bind(now + backoff(config.mail_retry_base, m.attempts))
+                    .bind(give_up)
+                    .bind(now)
+                    .bind(m.id)
+                    .execute(db)
+                    .await?;
+                    if !permanent {
+                        // the server is likely down: the rest waits for the next round
+                        break;
+                    }
                 }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn build(m: &Due, from: &lettre::message::Mailbox) -> Result<Message, String> {

@@ -419,7 +419,7 @@ async fn step_pic(
                         &format!(
                             "Anda ditugaskan sebagai PIC langkah {}: {}",
                             ctx.code(),
-                            ctx.text.chars().take(80).collect::<String>()
+                            crate::fmt::clip(&ctx.text, 80)
                         ),
                         &step_url(ctx.id, period, None),
                     ),

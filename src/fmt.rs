@@ -97,8 +97,26 @@ pub fn sentence(msg: &str) -> String {
     }
 }
 
+/// At most `max` characters, cut at a word with "…" when shortened (for one-line
+/// mentions of a long step text in notifications).
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let at = cut.rfind(' ').filter(|i| *i > max / 2).unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end_matches([' ', ',', ';', ':']))
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn long_texts_are_clipped_at_a_word() {
+        assert_eq!(clip("pendek", 10), "pendek");
+        assert_eq!(clip("rencana aksi tahun 2021", 20), "rencana aksi tahun…");
+        assert_eq!(clip("abcdefghijklmnop", 5), "abcde…");
+    }
     use super::*;
 
     #[test]

@@ -131,7 +131,7 @@ async fn period_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()
         .await?;
         let mut by_person: BTreeMap<i64, Vec<String>> = BTreeMap::new();
         for (user, numeral, a, i, s, text) in open {
-            let text: String = text.chars().take(80).collect();
+            let text = crate::fmt::clip(&text, 80);
             by_person.entry(user).or_default().push(format!(
                 "{} {text}",
                 crate::step::step_code(&numeral, a, i, s)

@@ -326,11 +326,19 @@ async fn journey_in_a_real_browser() {
     b.sign_in("budi", "sandi-budi-sendiri-1").await;
     let tasks = b.source().await;
     assert!(tasks.contains("Perlu perbaikan") && tasks.contains("Lampirkan daftar hadir rapat"));
-    b.click(
-        &format!("a[href='/langkah/{step}?periode=2021-2']"),
-        "langkah-perbaikan",
-    )
-    .await;
+    // the header counts what is new for him (the assignment, the fix request); the
+    // newest notification opens the step
+    assert!(tasks.contains("Notifikasi, 2 belum dibaca"), "header count");
+    b.click("a[href='/notifikasi']", "notifikasi").await;
+    let list = b.source().await;
+    assert!(
+        list.contains("Perbaikan diminta: langkah I.2.a.1"),
+        "{list}"
+    );
+    b.click("ul.notices li:first-child p a", "langkah-perbaikan")
+        .await;
+    assert_eq!(b.path().await, format!("/u/balitnak/langkah/{step}"));
+    assert!(b.source().await.contains("Notifikasi, 1 belum dibaca"));
     let hadir = downloads.path().join("daftar-hadir.pdf");
     std::fs::write(&hadir, pdf_bytes("daftar hadir")).unwrap();
     b.c.find(Locator::Css("#file"))

@@ -114,9 +114,17 @@ fn allowed_before_password_change(path: &str) -> bool {
     matches!(path, "/akun/kata-sandi" | "/logout")
 }
 
-/// What a reader (an instansi leader outside their own units) may still post.
+/// What a reader (an instansi leader outside their own units) may still post: their
+/// own account and notifications, nothing of the unit's.
 fn allowed_read_only(path: &str) -> bool {
-    matches!(path, "/akun/kata-sandi" | "/logout" | "/unit/pilih")
+    matches!(
+        path,
+        "/akun/kata-sandi"
+            | "/akun/notifikasi"
+            | "/logout"
+            | "/unit/pilih"
+            | "/notifikasi/baca-semua"
+    ) || (path.starts_with("/notifikasi/") && path.ends_with("/baca"))
 }
 
 /// A local path to come back to after sign-in; anything else is dropped.

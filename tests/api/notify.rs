@@ -1454,3 +1454,72 @@ async fn a_kill_during_a_burst_loses_no_mail_and_sends_none_under_another_id() {
     );
     pool.close().await;
 }
+
+#[tokio::test]
+async fn addresses_set_by_an_admin_are_trusted_and_readers_manage_their_own_list() {
+    let app = spawn_app_with(|_| {}).await;
+    let admin = app.signed_in("admin").await;
+    let before = crate::helpers::fingerprint(app.db()).await;
+    let form = |email: &'static str| {
+        vec![
+            ("username", "dewi"),
+            ("display_name", "Dewi Lestari"),
+            ("email", email),
+            ("role", "staf"),
+            ("unit_id", "1"),
+            ("password", "sandi-awal-dewi-123"),
+            ("password_confirm", "sandi-awal-dewi-123"),
+        ]
+    };
+    let res = admin.post("/admin/pengguna/baru", &form("dewi@@uji")).await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert_eq!(
+        Html::texts(&page, "#ringkasan-galat li"),
+        vec!["Alamat surel \"dewi@@uji\" tidak sah; contoh: nama@instansi.go.id."]
+    );
+    assert!(page.contains("value=\"dewi@@uji\"") && page.contains("value=\"Dewi Lestari\""));
+    assert_eq!(crate::helpers::fingerprint(app.db()).await, before);
+    let res = admin
+        .post("/admin/pengguna/baru", &form("dewi@uji.go.id"))
+        .await;
+    assert_eq!(location(&res), "/admin/pengguna?pesan=pengguna-dibuat");
+    let (email, verified): (String, bool) =
+        sqlx::query_as("SELECT email, email_verified FROM users WHERE username = 'dewi'")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!((email.as_str(), verified), ("dewi@uji.go.id", true));
+
+    // the instansi's leader only reads a unit, but keeps their own list and settings
+    let leader = app.signed_in("pimpinan-instansi").await;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO notifications (user_id, kind, title, link, created_at)
+         VALUES (?, 'jendela', 'Jendela usulan dibuka', '/dashboard', 0) RETURNING id",
+    )
+    .bind(leader.user_id)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    let res = leader.post(&format!("/notifikasi/{id}/baca"), &[]).await;
+    assert_eq!(location(&res), "/notifikasi");
+    let res = leader
+        .post(
+            "/akun/notifikasi",
+            &[("email", ""), ("mode", "tidak"), ("jam", "7")],
+        )
+        .await;
+    assert_eq!(
+        location(&res),
+        "/akun/notifikasi?pesan=pemberitahuan-disimpan"
+    );
+    // …and still changes nothing of the unit's
+    let step = app.step_id("I", 1, 1, 1).await;
+    let res = leader
+        .post(
+            &format!("/langkah/{step}/pic"),
+            &[("periode", "2021-2"), ("user_id", "1"), ("aksi", "tambah")],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+}

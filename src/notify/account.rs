@@ -352,6 +352,29 @@ async fn verify(
     Ok(Redirect::to(to).into_response())
 }
 
+/// These pages are for people who cannot sign in, but a signed-in browser may open
+/// them too: its forms then carry the session's token, else the pre-sign-in one.
+fn form_token(
+    state: &AppState,
+    chrome: &Chrome,
+    headers: &HeaderMap,
+) -> (String, Option<axum::http::HeaderValue>) {
+    if chrome.user.is_some() {
+        (chrome.csrf.clone(), None)
+    } else {
+        crate::account::pre_csrf(&state.config, headers)
+    }
+}
+
+/// The token a re-shown form carries: the one its first showing had.
+fn posted_token(chrome: &Chrome, headers: &HeaderMap) -> String {
+    if chrome.user.is_some() {
+        chrome.csrf.clone()
+    } else {
+        crate::account::cookie_csrf(headers)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "notify/forgot.html")]
 struct ForgotPage {
@@ -368,7 +391,7 @@ async fn forgot_form(
     chrome: Chrome,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let (csrf, cookie) = crate::account::pre_csrf(&state.config, &headers);
+    let (csrf, cookie) = form_token(&state, &chrome, &headers);
     let page = render(&ForgotPage {
         chrome,
         csrf,
@@ -396,7 +419,7 @@ async fn forgot_submit(
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
     let key = form.identitas.trim().to_lowercase();
-    let csrf = crate::account::cookie_csrf(&headers);
+    let csrf = posted_token(&chrome, &headers);
     let mut p = ForgotPage {
         chrome,
         csrf,
@@ -529,7 +552,7 @@ async fn reset_form(
     let Some((_, username)) = reset_account(&state, &token).await? else {
         return Ok(link_invalid("atur ulang kata sandi"));
     };
-    let (csrf, cookie) = crate::account::pre_csrf(&state.config, &headers);
+    let (csrf, cookie) = form_token(&state, &chrome, &headers);
     let page = render(&ResetPage {
         chrome,
         csrf,
@@ -568,7 +591,7 @@ async fn reset_submit(
     }
     let page = |errors| ResetPage {
         chrome: chrome.clone(),
-        csrf: crate::account::cookie_csrf(&headers),
+        csrf: posted_token(&chrome, &headers),
         token: token.clone(),
         username: username.clone(),
         errors,

@@ -1145,6 +1145,13 @@ async fn the_reset_link_works_once_expires_and_reveals_no_account() {
             .is_ok()
     );
 
+    // a signed-in browser may use the form too (its session's token)
+    let signed = app.signed_in("staf").await;
+    let res = signed
+        .post("/lupa-sandi", &[("identitas", "siapa-saja")])
+        .await;
+    assert_eq!(res.status(), 200);
+
     // throttled like sign-in, the same way for known and unknown accounts
     let third = app.client();
     for _ in 0..3 {

@@ -411,12 +411,13 @@ pub(crate) const LAST_ADMIN: &str = "Akun ini adalah admin instansi aktif terakh
 /// Changes an account from a unit's page; refuses to leave the instansi without an
 /// active instansi admin. Only an instansi admin changes instansi roles.
 pub async fn update(
-    db: &SqlitePool,
+    state: &crate::AppState,
     actor: &Actor,
     id: i64,
     ch: Changes,
     may_instansi: bool,
 ) -> Result<(), SaveError> {
+    let db = &state.db;
     let Some(before) = get(db, ch.unit_id, id).await? else {
         return Err(SaveError::Conflict("Pengguna tidak ditemukan.".into()));
     };
@@ -483,6 +484,21 @@ pub async fn update(
             .bind(id)
             .bind(ch.unit_id)
             .execute(&mut *tx)
+            .await?;
+            crate::notify::events::assigned(
+                &mut tx,
+                state,
+                actor.id.unwrap_or(0),
+                ch.unit_id,
+                &[to],
+                (
+                    &format!(
+                        "{held} langkah aksi dialihkan kepada Anda dari {}",
+                        before.username
+                    ),
+                    "/tugas",
+                ),
+            )
             .await?;
             handed_over = Some((held, receiver));
         }

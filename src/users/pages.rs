@@ -355,7 +355,7 @@ pub(crate) async fn edit_submit(
     let active = form.active.is_some();
     let result = if pre.is_empty() {
         update(
-            &state.db,
+            &state,
             &Actor::user(&admin, Some(ip)),
             user.id,
             Changes {

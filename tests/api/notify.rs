@@ -535,6 +535,30 @@ async fn each_event_reaches_the_right_people_and_nobody_else() {
     let (_, page) = other.get_text("/notifikasi").await;
     assert!(page.contains("Semua notifikasi sudah dibaca."));
     assert!(!page.contains("belum dibaca\""));
+    // a staff member leaving the role hands their steps over: the receiver hears
+    let s3 = app.step_id("I", 1, 1, 3).await;
+    app.assign(s3, pic2.user_id).await;
+    let res = admin
+        .post(
+            &format!("/admin/pengguna/{}", pic2.user_id),
+            &[
+                ("display_name", "Pengguna Pindah"),
+                ("email", ""),
+                ("role", "penilai"),
+                ("unit_id", "1"),
+                ("active", "1"),
+                ("alihkan_ke", &other.user_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let t = titles(&app, other.user_id).await;
+    assert_eq!(t.len(), 3, "{t:?}");
+    assert!(
+        t[2].starts_with("1 langkah aksi dialihkan kepada Anda dari"),
+        "{t:?}"
+    );
+
     // pages of 25, newest first
     for i in 0..30 {
         sqlx::query(

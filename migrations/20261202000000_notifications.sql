@@ -55,6 +55,13 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
 
+-- Scheduled reminders already written (e.g. `tenggat:UNIT:YEAR:SEMESTER:DATE:7`):
+-- a later tick skips them without looking for their recipients again.
+CREATE TABLE reminders_done (
+    key TEXT    PRIMARY KEY,
+    at  INTEGER NOT NULL
+);
+
 -- At most one digest per person per day (Asia/Jakarta date).
 CREATE TABLE digests_sent (
     user_id INTEGER NOT NULL REFERENCES users(id),

@@ -28,11 +28,16 @@ pub fn spawn(state: AppState) {
 
 /// Everything due at the clock's time.
 pub async fn tick(state: &AppState) -> sqlx::Result<()> {
+    let started = std::time::Instant::now();
     let today = state.config.clock.today();
     period_deadlines(state, today).await?;
     lke_deadlines(state, today).await?;
     proposal_window(state, today).await?;
     digests(state).await?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "scheduler tick"
+    );
     Ok(())
 }
 
@@ -112,6 +117,10 @@ async fn period_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()
         };
         let days = (date - today).num_days();
         let Some(b) = bucket(days) else { continue };
+        let key = format!("tenggat:{unit}:{year}:{semester}:{deadline}:{b}");
+        if done(state, &key).await? {
+            continue;
+        }
         let open: Vec<(i64, String, i64, i64, i64, String)> = sqlx::query_as(
             "SELECT a.user_id, c.numeral, ar.position, i.position, s.position, s.text
              FROM step_assignments a
@@ -153,10 +162,10 @@ async fn period_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()
                 ),
                 body: listing(&lines),
                 link: format!("/tugas?periode={}", period.key()),
-                dedupe: Some(format!("tenggat:{unit}:{year}:{semester}:{deadline}:{b}")),
+                dedupe: Some(key.clone()),
             })
             .collect();
-        write(state, notices).await?;
+        write(state, &key, notices).await?;
     }
     Ok(())
 }
@@ -178,7 +187,10 @@ async fn lke_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()> {
     for (unit, year, unit_deadline, tpi_deadline, submitted, final_) in rows {
         if let (Some(d), false) = (unit_deadline.as_deref().and_then(parse_date), submitted) {
             let days = (d - today).num_days();
-            if let Some(b) = bucket(days) {
+            let key = bucket(days).map(|b| format!("tenggat-lke:{unit}:{year}:{d}:{b}"));
+            if let Some(key) = key
+                && !done(state, &key).await?
+            {
                 let counts: Vec<(i64, i64)> = sqlx::query_as(
                     "WITH open AS (
                        SELECT q.id FROM lke_questions q WHERE q.year = ?2 AND NOT EXISTS (
@@ -211,15 +223,18 @@ async fn lke_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()> {
                         ),
                         body: "Jawab soal yang menjadi tanggung jawab Anda sebelum tenggat.".into(),
                         link: format!("/lke/{year}"),
-                        dedupe: Some(format!("tenggat-lke:{unit}:{year}:{d}:{b}")),
+                        dedupe: Some(key.clone()),
                     })
                     .collect();
-                write(state, notices).await?;
+                write(state, &key, notices).await?;
             }
         }
         if let (Some(d), false) = (tpi_deadline.as_deref().and_then(parse_date), final_) {
             let days = (d - today).num_days();
-            if let Some(b) = bucket(days) {
+            let key = bucket(days).map(|b| format!("tenggat-tpi:{unit}:{year}:{d}:{b}"));
+            if let Some(key) = key
+                && !done(state, &key).await?
+            {
                 let open: i64 = sqlx::query_scalar(
                     "SELECT count(*) FROM lke_questions q WHERE q.year = ?2 AND NOT EXISTS (
                        SELECT 1 FROM lke_answers a WHERE a.unit_id = ?1 AND a.year = ?2
@@ -249,10 +264,10 @@ async fn lke_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()> {
                             ),
                             body: String::new(),
                             link: format!("/lke/{year}"),
-                            dedupe: Some(format!("tenggat-tpi:{unit}:{year}:{d}:{b}")),
+                            dedupe: Some(key.clone()),
                         })
                         .collect();
-                    write(state, notices).await?;
+                    write(state, &key, notices).await?;
                 }
             }
         }
@@ -313,6 +328,9 @@ async fn proposal_window(state: &AppState, today: NaiveDate) -> sqlx::Result<()>
             people.insert(u, None);
         }
         for (dedupe, title) in due {
+            if done(state, &dedupe).await? {
+                continue;
+            }
             let notices = people
                 .iter()
                 .map(|(&user_id, &unit)| Notice {
@@ -330,17 +348,33 @@ async fn proposal_window(state: &AppState, today: NaiveDate) -> sqlx::Result<()>
                     dedupe: Some(dedupe.clone()),
                 })
                 .collect();
-            write(state, notices).await?;
+            write(state, &dedupe, notices).await?;
         }
     }
     Ok(())
 }
 
-async fn write(state: &AppState, notices: Vec<Notice>) -> sqlx::Result<()> {
-    if notices.is_empty() {
-        return Ok(());
-    }
+/// Whether the reminder named `key` was written already.
+async fn done(state: &AppState, key: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM reminders_done WHERE key = ?")
+        .bind(key)
+        .fetch_optional(&state.db)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Writes a reminder's notices and its name in one transaction; a tick that finds the
+/// name taken (another tick wrote it meanwhile) writes nothing.
+async fn write(state: &AppState, key: &str, notices: Vec<Notice>) -> sqlx::Result<()> {
     let mut tx = crate::db::write(&state.db).await?;
+    let first = sqlx::query("INSERT OR IGNORE INTO reminders_done (key, at) VALUES (?, ?)")
+        .bind(key)
+        .bind(state.config.clock.unix())
+        .execute(&mut *tx)
+        .await?;
+    if first.rows_affected() == 0 {
+        return tx.rollback().await;
+    }
     push(&mut tx, state, notices).await?;
     tx.commit_unaudited().await
 }

@@ -189,11 +189,3 @@ pub async fn push(
     }
     Ok(written)
 }
-
-/// Unread notifications of a person, for the header.
-pub async fn unread(db: &sqlx::SqlitePool, user_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL")
-        .bind(user_id)
-        .fetch_one(db)
-        .await
-}

@@ -24,6 +24,16 @@ impl Actor {
             unit_id: user.unit.as_ref().map(|u| u.id),
         }
     }
+    /// Someone not signed in: a person proving who they are with a link from their
+    /// mail (`id`), or only naming an account (`id` None).
+    pub fn signed_out(id: Option<i64>, name: &str, ip: String) -> Self {
+        Self {
+            id,
+            name: name.to_string(),
+            ip: Some(ip),
+            unit_id: None,
+        }
+    }
     pub fn cli() -> Self {
         Self {
             id: None,

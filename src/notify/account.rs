@@ -331,12 +331,7 @@ async fn verify(
         return Ok(link_invalid("verifikasi"));
     }
     tx.commit(
-        &Actor {
-            id: Some(user_id),
-            name: username.clone(),
-            ip: Some(ip),
-            unit_id: None,
-        },
+        &Actor::signed_out(Some(user_id), &username, ip),
         Entry::new(
             Action::EmailVerified,
             format!("{username} memverifikasi alamat surelnya"),
@@ -499,12 +494,7 @@ async fn forgot_submit(
             )
             .await?;
             tx.commit(
-                &Actor {
-                    id: None,
-                    name: key.clone(),
-                    ip: Some(ip),
-                    unit_id: None,
-                },
+                &Actor::signed_out(None, &key, ip),
                 Entry::new(
                     Action::PasswordResetRequested,
                     format!("Tautan atur ulang kata sandi dikirim untuk {username}"),
@@ -627,12 +617,7 @@ async fn reset_submit(
     password::store(&mut tx, user_id, &hash, false).await?;
     session::end_all_for_user(&mut tx, user_id).await?;
     tx.commit(
-        &Actor {
-            id: Some(user_id),
-            name: username.clone(),
-            ip: Some(ip),
-            unit_id: None,
-        },
+        &Actor::signed_out(Some(user_id), &username, ip),
         Entry::new(
             Action::PasswordResetByLink,
             format!("{username} mengatur ulang kata sandinya lewat tautan surel"),

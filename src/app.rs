@@ -261,6 +261,15 @@ fn spawn_cleanup(db: SqlitePool, config: Config) {
             {
                 tracing::warn!(error = %e, "pruning rejected API calls failed");
             }
+            // sent mail and spent or expired links are kept a month, for the admin's view
+            for sql in [
+                "DELETE FROM outbox WHERE sent_at < ?",
+                "DELETE FROM account_tokens WHERE expires_at < ?",
+            ] {
+                if let Err(e) = sqlx::query(sql).bind(month_ago).execute(&db).await {
+                    tracing::warn!(error = %e, "pruning old mail failed");
+                }
+            }
             match auth::session::cleanup(&db, &config).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                 Ok(_) => {}

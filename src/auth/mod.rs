@@ -138,11 +138,16 @@ pub fn local_path(next: &str) -> Option<String> {
 }
 
 fn login_redirect(req: &Request) -> Response {
-    let wanted = req
+    let path = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
+    // the unit named in the address (e.g. a mailed link) is the one to come back to
+    let wanted = match req.extensions().get::<crate::tenant::UnitPrefix>() {
+        Some(p) => format!("/u/{}{path}", p.0),
+        None => path,
+    };
     let target = if req.method() == Method::GET && wanted != "/" {
         let next: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
         format!("/login?next={next}")

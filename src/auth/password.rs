@@ -259,6 +259,14 @@ pub async fn store(
     .bind(hash)
     .bind(must_change)
     .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    // a reset link asked for before this change no longer works
+    sqlx::query(
+        "UPDATE account_tokens SET used_at = strftime('%s', 'now')
+         WHERE user_id = ? AND purpose = 'reset' AND used_at IS NULL",
+    )
+    .bind(user_id)
     .execute(conn)
     .await?;
     Ok(())

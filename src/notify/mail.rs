@@ -236,7 +236,13 @@ impl Sender<'_> {
             match outcome {
                 Ok(()) => {
                     sqlx::query(
-                        "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL
+                        // a sent link is the person's now: its single-use token is not kept
+                    "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL,
+                            body_text = CASE WHEN kind IN ('reset', 'verifikasi')
+                                             THEN '(isi berisi tautan sekali pakai; dihapus setelah terkirim)'
+                                             ELSE body_text END,
+                            body_html = CASE WHEN kind IN ('reset', 'verifikasi') THEN ''
+                                             ELSE body_html END
                      WHERE id = ?",
                     )
                     .bind(now)
@@ -273,6 +279,23 @@ impl Sender<'_> {
     }
 }
 
+/// `Auto-Submitted: auto-generated` (RFC 3834): out-of-office replies and the like
+/// are not sent back to the tracker's address.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".into())
+    }
+}
+
 fn build(m: &Due, from: &lettre::message::Mailbox) -> Result<Message, String> {
     let to: lettre::message::Mailbox = m
         .to_addr
@@ -283,6 +306,7 @@ fn build(m: &Due, from: &lettre::message::Mailbox) -> Result<Message, String> {
         .to(to)
         .subject(m.subject.clone())
         .message_id(Some(m.message_id.clone()))
+        .header(AutoSubmitted)
         .multipart(MultiPart::alternative_plain_html(
             m.body_text.clone(),
             m.body_html.clone(),

@@ -139,10 +139,11 @@ pub struct Back {
     halaman: String,
 }
 
+/// Back to the page of the list the person was on, saying what happened.
 fn back_to(page: &str) -> String {
     match page.parse::<i64>() {
-        Ok(p) if p > 1 => format!("/notifikasi?halaman={p}"),
-        _ => "/notifikasi".into(),
+        Ok(p) if p > 1 => format!("/notifikasi?halaman={p}&pesan=notifikasi-ditandai"),
+        _ => "/notifikasi?pesan=notifikasi-ditandai".into(),
     }
 }
 

@@ -155,10 +155,11 @@ pub enum Flash {
     VerifikasiDikirim,
     SurelTerverifikasi,
     SandiBaru,
+    NotifikasiDitandai,
 }
 
 impl Flash {
-    pub const ALL: [Flash; 46] = [
+    pub const ALL: [Flash; 47] = [
         Flash::SignedOut,
         Flash::Unlocked,
         Flash::PasswordChanged,
@@ -205,6 +206,7 @@ impl Flash {
         Flash::VerifikasiDikirim,
         Flash::SurelTerverifikasi,
         Flash::SandiBaru,
+        Flash::NotifikasiDitandai,
     ];
 
     pub fn key(self) -> &'static str {
@@ -255,6 +257,7 @@ impl Flash {
             Flash::VerifikasiDikirim => "verifikasi-dikirim",
             Flash::SurelTerverifikasi => "surel-terverifikasi",
             Flash::SandiBaru => "sandi-baru",
+            Flash::NotifikasiDitandai => "notifikasi-ditandai",
         }
     }
 
@@ -328,6 +331,7 @@ impl Flash {
             Flash::SandiBaru => {
                 "Kata sandi baru telah disimpan. Silakan masuk dengan kata sandi itu."
             }
+            Flash::NotifikasiDitandai => "Notifikasi itu telah ditandai dibaca.",
         }
     }
 

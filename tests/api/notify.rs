@@ -32,6 +32,7 @@ pub(crate) struct Mail {
     /// The plain-text part, decoded.
     pub text: String,
     pub html: String,
+    pub auto_submitted: String,
 }
 
 impl Mail {
@@ -248,6 +249,7 @@ fn parse_mail(raw: &str) -> Mail {
         to: h.get("to").cloned().unwrap_or_default(),
         subject: h.get("subject").cloned().unwrap_or_default(),
         message_id: h.get("message-id").cloned().unwrap_or_default(),
+        auto_submitted: h.get("auto-submitted").cloned().unwrap_or_default(),
         text,
         html,
     }
@@ -392,6 +394,12 @@ async fn each_event_reaches_the_right_people_and_nobody_else() {
         "{link}"
     );
     assert_eq!(pic.get(&link[app.base.len()..]).await.status(), 200);
+    // opened signed out, sign-in brings the person back to the unit's step
+    let res = app.client().get(&link).send().await.unwrap();
+    assert_eq!(
+        location(&res),
+        format!("/login?next=%2Fu%2Fbalitnak%2Flangkah%2F{s1}%3Fperiode%3D2021-2")
+    );
 
     // the PIC answers the request: the reviewer hears, nobody else
     let res = pic
@@ -1169,6 +1177,87 @@ async fn the_reset_link_works_once_expires_and_reveals_no_account() {
             .is_ok()
     );
 
+    // a link asked for before a password change or a change of address stops working
+    let fresh = |n: usize| {
+        let smtp = &smtp;
+        async move {
+            let mail = smtp.wait_for("lupa@uji.go.id", n).await;
+            let seen: Vec<String> = mail.iter().map(|m| m.link("/reset-sandi?token=")).collect();
+            seen
+        }
+    };
+    let before: Vec<String> = fresh(2).await;
+    assert_eq!(
+        ask_reset(&app, &app.client(), &username).await.status(),
+        200
+    );
+    let after = fresh(3).await;
+    let pending = after.iter().find(|l| !before.contains(l)).unwrap().clone();
+    let me = app
+        .sign_in(&username, "sandi-baru-dari-tautan")
+        .await
+        .ok()
+        .unwrap();
+    let res = me
+        .post(
+            "/akun/kata-sandi",
+            &[
+                ("current", "sandi-baru-dari-tautan"),
+                ("new_password", "sandi-diganti-sendiri"),
+                ("confirm", "sandi-diganti-sendiri"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        set_new_password(&app, &pending, "sandi-lewat-tautan-lama")
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        ask_reset(&app, &app.client(), "lupa@uji.go.id")
+            .await
+            .status(),
+        200
+    );
+    let later = fresh(4).await;
+    let pending = later.iter().find(|l| !after.contains(l)).unwrap().clone();
+    zi_tracker::users::set_email(
+        app.db(),
+        &zi_tracker::audit::Actor::cli(),
+        id,
+        "baru@uji.go.id",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        set_new_password(&app, &pending, "sandi-lewat-tautan-lama")
+            .await
+            .0,
+        400
+    );
+    assert!(
+        app.sign_in(&username, "sandi-diganti-sendiri")
+            .await
+            .is_ok()
+    );
+    // once sent, a message's single-use link is not kept in the outbox
+    drained(&app).await;
+    let kept: Vec<String> =
+        sqlx::query_scalar("SELECT body_text || body_html FROM outbox WHERE kind = 'reset'")
+            .fetch_all(app.db())
+            .await
+            .unwrap();
+    assert_eq!(kept.len(), 4);
+    assert!(kept.iter().all(|b| !b.contains("token=")), "{kept:?}");
+    // and it says it was sent by a machine
+    assert!(
+        smtp.messages()
+            .iter()
+            .all(|m| m.auto_submitted == "auto-generated")
+    );
+
     // a signed-in browser may use the form too (its session's token)
     let signed = app.signed_in("staf").await;
     let res = signed
@@ -1247,6 +1336,40 @@ async fn an_address_set_by_its_owner_is_used_only_after_its_link_is_opened() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    // a form that mails any address typed into it is limited: 3 links an hour
+    for (n, address) in ["dua@uji.go.id", "tiga@uji.go.id"].iter().enumerate() {
+        let res = me
+            .post(
+                "/akun/notifikasi",
+                &[("email", address), ("mode", "segera"), ("jam", "7")],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "{n}");
+    }
+    let res = me
+        .post(
+            "/akun/notifikasi",
+            &[
+                ("email", "empat@uji.go.id"),
+                ("mode", "segera"),
+                ("jam", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("value=\"empat@uji.go.id\"")
+    );
+    smtp.wait_for("tiga@uji.go.id", 1).await;
+    drained(&app).await;
+    assert!(smtp.to("empat@uji.go.id").is_empty());
+    // the address in use stays the verified one meanwhile
+    let (_, page) = me.get_text("/akun/notifikasi").await;
+    assert!(page.contains("saya@uji.go.id</strong> (terverifikasi)"));
+
     // now the reset goes to it
     ask_reset(&app, &browser, "saya@uji.go.id").await;
     let mail = smtp.wait_for("saya@uji.go.id", 2).await;
@@ -1533,7 +1656,7 @@ async fn addresses_set_by_an_admin_are_trusted_and_readers_manage_their_own_list
     .await
     .unwrap();
     let res = leader.post(&format!("/notifikasi/{id}/baca"), &[]).await;
-    assert_eq!(location(&res), "/notifikasi");
+    assert_eq!(location(&res), "/notifikasi?pesan=notifikasi-ditandai");
     let res = leader
         .post(
             "/akun/notifikasi",

@@ -266,7 +266,15 @@ const ROLES: [&str; 6] = [
 
 /// Whether `role` may use a route: the table's rule, read for the roles per unit.
 pub(crate) fn may(who: Who, role: &str, method: &str, path: &str) -> bool {
-    let read_only_post_ok = matches!(path, "/akun/kata-sandi" | "/logout");
+    // their own password, sign-out, their own notifications and mail settings
+    let read_only_post_ok = matches!(
+        path,
+        "/akun/kata-sandi"
+            | "/logout"
+            | "/akun/notifikasi"
+            | "/notifikasi/baca-semua"
+            | "/notifikasi/{id}/baca"
+    );
     match (who, role) {
         (Who::Public, _) => true,
         (Who::Instansi, r) => r == "admin",

@@ -179,6 +179,7 @@ async fn import_answers(
         })?;
     let done = workbook::store_rows(
         pool,
+        &crate::notify::Offline::new(None),
         &Actor::cli(),
         (unit.id, year),
         &rows,

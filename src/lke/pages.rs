@@ -393,6 +393,7 @@ pub(crate) async fn import_submit(
     };
     if let Err(locked) = workbook::store_rows(
         &state.db,
+        &state,
         &Actor::user(&user, Some(ip)),
         (v.unit_id, year),
         &rows,

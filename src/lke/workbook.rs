@@ -360,6 +360,7 @@ pub struct Imported {
 /// with a message.
 pub async fn store_rows(
     pool: &sqlx::SqlitePool,
+    notifier: &dyn crate::notify::Notifies,
     actor: &crate::audit::Actor,
     (unit, year): (i64, i64),
     rows: &[RowRead],
@@ -383,6 +384,7 @@ pub async fn store_rows(
         )));
     }
     let mut done = Imported::default();
+    let mut unit_changed = Vec::new();
     for r in rows {
         for (side, input, by, count) in [
             (Side::Unit, &r.unit, unit_by, &mut done.unit),
@@ -402,8 +404,21 @@ pub async fn store_rows(
             .await?
             {
                 *count += 1;
+                if side == Side::Unit {
+                    unit_changed.push(r.question_id);
+                }
             }
         }
+    }
+    if let Some(by) = unit_by {
+        crate::notify::events::unit_answers_imported(
+            &mut tx,
+            notifier,
+            by,
+            (unit, year),
+            &unit_changed,
+        )
+        .await?;
     }
     tx.commit(
         &actor.clone().in_unit(unit),

@@ -2,13 +2,12 @@
 
 use sqlx::SqliteConnection;
 
-use super::{Kind, Notice, push};
-use crate::AppState;
+use super::{Kind, Notice, Notifies, push};
 
 /// A reviewer asked for a fix: every PIC of the step hears it, with the note.
 pub async fn fix_requested(
     conn: &mut SqliteConnection,
-    state: &AppState,
+    state: &dyn Notifies,
     reviewer: i64,
     (unit, step, code): (i64, i64, &str),
     (period_label, link): (&str, &str),
@@ -39,7 +38,7 @@ pub async fn fix_requested(
 /// A PIC saved progress or answered while a fix request stands: its reviewer hears.
 pub async fn pic_answered(
     conn: &mut SqliteConnection,
-    state: &AppState,
+    state: &dyn Notifies,
     pic: (i64, &str),
     (unit, step, semester, code): (i64, i64, i64, &str),
     (period_label, link): (&str, &str),
@@ -78,7 +77,7 @@ pub async fn pic_answered(
 /// People who became PICs: one notice each, naming what they now hold.
 pub async fn assigned(
     conn: &mut SqliteConnection,
-    state: &AppState,
+    state: &dyn Notifies,
     by: i64,
     unit: i64,
     people: &[i64],
@@ -104,7 +103,7 @@ pub async fn assigned(
 /// who answered hears, to look again.
 pub async fn unit_answer_changed(
     conn: &mut SqliteConnection,
-    state: &AppState,
+    state: &dyn Notifies,
     by: i64,
     (unit, year, question): (i64, i64, i64),
 ) -> sqlx::Result<usize> {
@@ -134,4 +133,49 @@ pub async fn unit_answer_changed(
         }],
     )
     .await
+}
+
+/// The unit's answers imported from the official workbook changed some the TPI had
+/// answered: one notice per TPI, naming the questions.
+pub async fn unit_answers_imported(
+    conn: &mut SqliteConnection,
+    state: &dyn Notifies,
+    by: i64,
+    (unit, year): (i64, i64),
+    questions: &[i64],
+) -> sqlx::Result<usize> {
+    let mut by_tpi: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for q in questions {
+        let tpi: Option<i64> = sqlx::query_scalar(
+            "SELECT answered_by FROM lke_answers
+             WHERE unit_id = ? AND year = ? AND question_id = ? AND side = 'tpi' AND draft_from IS NULL",
+        )
+        .bind(unit)
+        .bind(year)
+        .bind(q)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(t) = tpi.filter(|t| *t != by) {
+            by_tpi.entry(t).or_default().push(*q);
+        }
+    }
+    let notices = by_tpi
+        .into_iter()
+        .map(|(user_id, qs)| Notice {
+            user_id,
+            unit_id: Some(unit),
+            kind: Kind::AnswerChanged,
+            title: format!(
+                "{} jawaban unit LKE {year} berubah setelah dinilai TPI (dari lembar kerja)",
+                qs.len()
+            ),
+            body: format!(
+                "Soal: {}. Periksa kembali penilaian TPI atas soal-soal itu.",
+                qs.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            link: format!("/lke/{year}"),
+            dedupe: None,
+        })
+        .collect();
+    push(conn, state, notices).await
 }

@@ -11,7 +11,6 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::AppState;
 use crate::config::Config;
 
 /// One line of a message: what happened and where to act.
@@ -60,12 +59,12 @@ pub struct Outgoing {
 /// Writes a message to the outbox on the caller's transaction.
 pub async fn queue(
     conn: &mut SqliteConnection,
-    state: &AppState,
+    state: &dyn super::Notifies,
     out: Outgoing,
 ) -> sqlx::Result<()> {
-    let now = state.config.clock.unix();
-    let base = state.post.url("/");
-    let settings = state.post.url("/akun/notifikasi");
+    let now = state.unix();
+    let base = state.post().url("/");
+    let settings = state.post().url("/akun/notifikasi");
     let text = TextMail {
         l: &out.letter,
         base: &base,
@@ -84,7 +83,7 @@ pub async fn queue(
     let message_id = format!(
         "<{now}.{}@{}>",
         crate::auth::session::random_token(),
-        state.post.host
+        state.post().host
     );
     sqlx::query(
         "INSERT INTO outbox (message_id, user_id, to_addr, kind, subject, body_text, body_html,

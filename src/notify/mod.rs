@@ -94,6 +94,52 @@ impl Post {
     }
 }
 
+/// What writing notifications needs: where mail's links point and the time. The
+/// server is one; the command line (no mail server, system clock) is another.
+pub trait Notifies: Sync {
+    fn post(&self) -> &Post;
+    fn unix(&self) -> i64;
+}
+
+impl Notifies for AppState {
+    fn post(&self) -> &Post {
+        &self.post
+    }
+    fn unix(&self) -> i64 {
+        self.config.clock.unix()
+    }
+}
+
+/// Changes made on the command line notify in the app's list only: the command has
+/// no mail server to hand messages to.
+pub struct Offline {
+    post: Post,
+}
+
+impl Offline {
+    pub fn new(public_url: Option<&Url>) -> Self {
+        let base = public_url
+            .cloned()
+            .unwrap_or_else(|| Url::parse("http://localhost/").expect("an address"));
+        Self {
+            post: Post {
+                host: base.host_str().unwrap_or("localhost").to_string(),
+                base,
+                enabled: false,
+            },
+        }
+    }
+}
+
+impl Notifies for Offline {
+    fn post(&self) -> &Post {
+        &self.post
+    }
+    fn unix(&self) -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct Recipient {
     display_name: String,
@@ -108,10 +154,10 @@ struct Recipient {
 /// (a reminder already written for that person is skipped).
 pub async fn push(
     conn: &mut SqliteConnection,
-    state: &AppState,
+    state: &dyn Notifies,
     notices: Vec<Notice>,
 ) -> sqlx::Result<usize> {
-    let now = state.config.clock.unix();
+    let now = state.unix();
     let mut written = 0;
     for n in notices {
         let who: Option<Recipient> = sqlx::query_as(
@@ -136,7 +182,7 @@ pub async fn push(
         let address = who
             .email
             .clone()
-            .filter(|e| who.email_verified && !e.is_empty() && state.post.enabled);
+            .filter(|e| who.email_verified && !e.is_empty() && state.post().enabled);
         let mail = match (&address, who.notify_mode.as_str()) {
             (Some(_), "segera") => "queued",
             (Some(_), "harian") => "digest",
@@ -169,7 +215,7 @@ pub async fn push(
                 items: vec![mail::Item {
                     title: n.title.clone(),
                     body: n.body.clone(),
-                    url: state.post.url(&link),
+                    url: state.post().url(&link),
                 }],
                 outro: String::new(),
             };

@@ -207,6 +207,43 @@ async fn the_workbook_goes_both_ways_and_a_bad_cell_is_named() {
         "the same answers make no new version"
     );
 
+    // the unit's answers change after the TPI answered them: the TPI hears once,
+    // with the questions named
+    let notices = |app: &TestApp, user: i64| {
+        let db = app.db().clone();
+        async move {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT title, body FROM notifications WHERE user_id = ? ORDER BY id",
+            )
+            .bind(user)
+            .fetch_all(&db)
+            .await
+            .unwrap()
+        }
+    };
+    assert!(notices(&app, penilai.user_id).await.is_empty());
+    let changed = workbook(&[
+        ("K", row(&m, q1), Cell::T("Tidak")),
+        ("K", row(&m, abcde), Cell::T("A")),
+    ]);
+    assert_eq!(
+        upload(&admin, "/lke/2026/impor", changed).await.status(),
+        303
+    );
+    let got = notices(&app, penilai.user_id).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0].0,
+        "2 jawaban unit LKE 2026 berubah setelah dinilai TPI (dari lembar kerja)"
+    );
+    assert!(
+        got[0]
+            .1
+            .starts_with(&format!("Soal: {}, {}.", q1.min(abcde), q1.max(abcde))),
+        "{got:?}"
+    );
+    assert!(notices(&app, admin.user_id).await.is_empty());
+
     // a bad cell: reported by its reference, the other rows' input kept out too
     let bad_row = row(&m, abcde);
     let before = fingerprint(app.db()).await;

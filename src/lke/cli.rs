@@ -179,7 +179,7 @@ async fn import_answers(
         })?;
     let done = workbook::store_rows(
         pool,
-        &crate::notify::Offline::new(None),
+        &crate::notify::Offline::new(),
         &Actor::cli(),
         (unit.id, year),
         &rows,

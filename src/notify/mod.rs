@@ -117,17 +117,21 @@ pub struct Offline {
 }
 
 impl Offline {
-    pub fn new(public_url: Option<&Url>) -> Self {
-        let base = public_url
-            .cloned()
-            .unwrap_or_else(|| Url::parse("http://localhost/").expect("an address"));
+    pub fn new() -> Self {
         Self {
             post: Post {
-                host: base.host_str().unwrap_or("localhost").to_string(),
-                base,
+                // no mail is written, so no link needs an address
+                base: Url::parse("http://localhost/").expect("an address"),
+                host: "localhost".into(),
                 enabled: false,
             },
         }
+    }
+}
+
+impl Default for Offline {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -376,7 +376,8 @@ async fn verify(
         .object("user", user_id),
     )
     .await?;
-    let to = if user.is_some() {
+    // the owner's own browser shows their settings; any other, the sign-in page
+    let to = if user.is_some_and(|u| u.id == user_id) {
         "/akun/notifikasi?pesan=surel-terverifikasi"
     } else {
         "/login?pesan=surel-terverifikasi"

@@ -251,6 +251,12 @@ pub(crate) fn check_display_name(name: &str, errors: &mut FieldErrors) {
         errors.add("display_name", "Nama lengkap wajib diisi.");
     } else if n > 100 {
         errors.add("display_name", "Nama lengkap maksimal 100 karakter.");
+    } else if name.chars().any(char::is_control) {
+        // a line break would garble the name in mail subjects and lists
+        errors.add(
+            "display_name",
+            "Nama lengkap tidak boleh memuat baris baru atau karakter kendali.",
+        );
     }
 }
 

@@ -1634,6 +1634,12 @@ async fn addresses_set_by_an_admin_are_trusted_and_readers_manage_their_own_list
     );
     assert!(page.contains("value=\"dewi@@uji\"") && page.contains("value=\"Dewi Lestari\""));
     assert_eq!(crate::helpers::fingerprint(app.db()).await, before);
+    // a line break in a name would garble mail subjects: refused
+    let mut broken = form("dewi@uji.go.id");
+    broken[1] = ("display_name", "Dewi\r\nBcc: lain@uji.go.id");
+    let res = admin.post("/admin/pengguna/baru", &broken).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(crate::helpers::fingerprint(app.db()).await, before);
     let res = admin
         .post("/admin/pengguna/baru", &form("dewi@uji.go.id"))
         .await;

@@ -8,11 +8,10 @@ use serde::Deserialize;
 
 use super::{AddError, InstansiRole, WorkUnit};
 use crate::AppState;
-use crate::audit::Actor;
-use crate::auth::{ClientIp, CurrentUser};
+use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::routes::{Access, Route};
-use crate::web::{Chrome, Form, render, render_status};
+use crate::web::{Acting, Chrome, Form, render, render_status};
 
 const INSTANSI_ADMIN: Access = Access::Instansi(&[InstansiRole::Admin]);
 
@@ -215,11 +214,10 @@ async fn answer(
 async fn add(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { actor, .. }: Acting,
     Form(input): Form<UnitInput>,
 ) -> AppResult<Response> {
-    let actor = Actor::user(&user, Some(ip)).instansi_wide();
+    let actor = actor.instansi_wide();
     let parent = Some(input.parent.as_str()).filter(|p| !p.trim().is_empty());
     let outcome = super::add(&state.db, &actor, &input.code, &input.name, parent)
         .await
@@ -236,12 +234,11 @@ struct RenameInput {
 async fn rename(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { actor, .. }: Acting,
     Path(code): Path<String>,
     Form(input): Form<RenameInput>,
 ) -> AppResult<Response> {
-    let actor = Actor::user(&user, Some(ip)).instansi_wide();
+    let actor = actor.instansi_wide();
     let outcome = super::rename(&state.db, &actor, &code, &input.name).await;
     answer(&state, chrome, outcome, UnitInput::default()).await
 }
@@ -256,12 +253,11 @@ struct RetireInput {
 async fn retire(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { actor, .. }: Acting,
     Path(code): Path<String>,
     Form(input): Form<RetireInput>,
 ) -> AppResult<Response> {
-    let actor = Actor::user(&user, Some(ip)).instansi_wide();
+    let actor = actor.instansi_wide();
     let outcome = match input.yakin {
         Some(_) => super::retire(&state.db, &actor, &code).await,
         None => Err(AddError::Invalid(format!(
@@ -274,12 +270,11 @@ async fn retire(
 async fn copy_targets(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { actor, .. }: Acting,
     Form(input): Form<CopyInput>,
 ) -> AppResult<Response> {
     use crate::catalogue::YearError;
-    let actor = Actor::user(&user, Some(ip)).instansi_wide();
+    let actor = actor.instansi_wide();
     let refuse = |msg: String| async {
         let mut p = page(&state, chrome.clone(), UnitInput::default(), None).await?;
         p.copy = input.clone();

@@ -99,40 +99,57 @@ pub async fn assigned(
     push(conn, state, notices).await
 }
 
-/// The unit's answer to an LKE question changed after the TPI answered it: the TPI
-/// who answered hears, to look again.
+/// Who answered each of `questions` on the TPI's side (others than `by`), with the
+/// questions each of them answered, in one read.
+async fn tpi_answerers(
+    conn: &mut SqliteConnection,
+    by: i64,
+    (unit, year): (i64, i64),
+    questions: &[i64],
+) -> sqlx::Result<std::collections::BTreeMap<i64, Vec<i64>>> {
+    let answered: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT question_id, answered_by FROM lke_answers
+         WHERE unit_id = ? AND year = ? AND side = 'tpi' AND draft_from IS NULL AND answered_by <> ?",
+    )
+    .bind(unit)
+    .bind(year)
+    .bind(by)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_tpi: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for (q, tpi) in answered {
+        if questions.contains(&q) {
+            by_tpi.entry(tpi).or_default().push(q);
+        }
+    }
+    for qs in by_tpi.values_mut() {
+        qs.sort_unstable();
+    }
+    Ok(by_tpi)
+}
+
+/// The unit's answer to an LKE question changed (on its page) after the TPI answered
+/// it: the TPI who answered hears, to look again.
 pub async fn unit_answer_changed(
     conn: &mut SqliteConnection,
     state: &dyn Notifies,
     by: i64,
     (unit, year, question): (i64, i64, i64),
 ) -> sqlx::Result<usize> {
-    let tpi: Option<i64> = sqlx::query_scalar(
-        "SELECT answered_by FROM lke_answers
-         WHERE unit_id = ? AND year = ? AND question_id = ? AND side = 'tpi' AND draft_from IS NULL",
-    )
-    .bind(unit)
-    .bind(year)
-    .bind(question)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(tpi) = tpi.filter(|t| *t != by) else {
-        return Ok(0);
-    };
-    push(
-        conn,
-        state,
-        vec![Notice {
-            user_id: tpi,
+    let notices = tpi_answerers(conn, by, (unit, year), &[question])
+        .await?
+        .into_keys()
+        .map(|user_id| Notice {
+            user_id,
             unit_id: Some(unit),
             kind: Kind::AnswerChanged,
             title: format!("Jawaban unit LKE {year} soal {question} berubah setelah dinilai TPI"),
             body: "Periksa kembali penilaian TPI atas soal ini.".into(),
             link: format!("/lke/{year}/soal/{question}"),
             dedupe: None,
-        }],
-    )
-    .await
+        })
+        .collect();
+    push(conn, state, notices).await
 }
 
 /// The unit's answers imported from the official workbook changed some the TPI had
@@ -144,22 +161,11 @@ pub async fn unit_answers_imported(
     (unit, year): (i64, i64),
     questions: &[i64],
 ) -> sqlx::Result<usize> {
-    let mut by_tpi: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
-    for q in questions {
-        let tpi: Option<i64> = sqlx::query_scalar(
-            "SELECT answered_by FROM lke_answers
-             WHERE unit_id = ? AND year = ? AND question_id = ? AND side = 'tpi' AND draft_from IS NULL",
-        )
-        .bind(unit)
-        .bind(year)
-        .bind(q)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(t) = tpi.filter(|t| *t != by) {
-            by_tpi.entry(t).or_default().push(*q);
-        }
+    if questions.is_empty() {
+        return Ok(0);
     }
-    let notices = by_tpi
+    let notices = tpi_answerers(conn, by, (unit, year), questions)
+        .await?
         .into_iter()
         .map(|(user_id, qs)| Notice {
             user_id,

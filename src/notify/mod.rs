@@ -163,6 +163,8 @@ pub async fn push(
 ) -> sqlx::Result<usize> {
     let now = state.unix();
     let mut written = 0;
+    // a batch (a deadline's reminders) mostly names one unit: its code is read once
+    let mut codes: std::collections::HashMap<i64, String> = Default::default();
     for n in notices {
         let who: Option<Recipient> = sqlx::query_as(
             "SELECT display_name, email, email_verified, notify_mode, active FROM users WHERE id = ?",
@@ -175,11 +177,15 @@ pub async fn push(
         };
         let link = match n.unit_id {
             Some(unit) => {
-                let code: String = sqlx::query_scalar("SELECT code FROM work_units WHERE id = ?")
-                    .bind(unit)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                format!("/u/{code}{}", n.link)
+                if let std::collections::hash_map::Entry::Vacant(slot) = codes.entry(unit) {
+                    slot.insert(
+                        sqlx::query_scalar("SELECT code FROM work_units WHERE id = ?")
+                            .bind(unit)
+                            .fetch_one(&mut *conn)
+                            .await?,
+                    );
+                }
+                format!("/u/{}{}", codes[&unit], n.link)
             }
             None => n.link.clone(),
         };

@@ -308,6 +308,15 @@ async fn proposal_window(state: &AppState, today: NaiveDate) -> sqlx::Result<()>
                 ),
             ));
         }
+        let mut due_now = Vec::new();
+        for (dedupe, title) in due {
+            if !done(state, &dedupe).await? {
+                due_now.push((dedupe, title));
+            }
+        }
+        if due_now.is_empty() {
+            continue;
+        }
         let instansi: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM users WHERE instansi_role = 'admin-instansi' AND active = 1",
         )
@@ -327,10 +336,7 @@ async fn proposal_window(state: &AppState, today: NaiveDate) -> sqlx::Result<()>
         for u in instansi {
             people.insert(u, None);
         }
-        for (dedupe, title) in due {
-            if done(state, &dedupe).await? {
-                continue;
-            }
+        for (dedupe, title) in due_now {
             let notices = people
                 .iter()
                 .map(|(&user_id, &unit)| Notice {

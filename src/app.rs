@@ -210,6 +210,7 @@ impl Running {
 
 /// Opens the data dir, migrates, binds and serves until `stop` is called.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let mailer = crate::notify::mail::Mailer::from_config(&config)?;
     let db = db::open(&config.data_dir).await?;
     evidence::storage::clean_tmp(&config.data_dir);
     evidence::storage::sweep_unreferenced(&db, &config.data_dir).await?;
@@ -221,7 +222,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let state = AppState::new(db.clone(), config.clone(), addr);
     auth::password::warm_up(&state.hasher).await;
     spawn_cleanup(db.clone(), config.clone());
-    let mail = crate::notify::mail::spawn_worker(db.clone(), config.clone())?;
+    let mail = crate::notify::mail::spawn_worker(db.clone(), config.clone(), mailer);
     crate::notify::schedule::spawn(state.clone());
     let hasher = state.hasher.clone();
     let app = router(state.clone());

@@ -144,22 +144,47 @@ impl Worker {
     }
 }
 
-/// Starts the sender when an SMTP server is configured; without one, mail stays off.
-pub fn spawn_worker(db: SqlitePool, config: Config) -> anyhow::Result<Option<Worker>> {
-    let Some(smtp) = config.smtp.clone() else {
-        return Ok(None);
-    };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp.url.as_str())
-        .map_err(|e| anyhow::anyhow!("alamat SMTP tidak dapat dipakai: {e}"))?
-        .timeout(Some(Duration::from_secs(20)));
-    if let (Some(user), Some(password)) = (smtp.user, smtp.password) {
-        builder = builder.credentials(Credentials::new(user, password));
+/// The mail server and the sender, checked from the configuration before anything
+/// else starts: a mistyped address stops the start with a message, not a later error.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl Mailer {
+    /// `None` without `--smtp-url` (mail stays off).
+    pub fn from_config(config: &Config) -> Result<Option<Mailer>, crate::error::UserError> {
+        let Some(smtp) = config.smtp.clone() else {
+            return Ok(None);
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp.url.as_str())
+            .map_err(|_| {
+                crate::error::UserError(format!(
+                    "alamat SMTP \"{}\" tidak dapat dipakai; gunakan smtp://host:port, \
+                     smtp://host:port?tls=required (STARTTLS) atau smtps://host:port",
+                    smtp.url
+                ))
+            })?
+            .timeout(Some(Duration::from_secs(20)));
+        if let (Some(user), Some(password)) = (smtp.user, smtp.password) {
+            builder = builder.credentials(Credentials::new(user, password));
+        }
+        let from = config.mail_from.parse().map_err(|_| {
+            crate::error::UserError(format!(
+                "alamat pengirim \"{}\" tidak sah; contoh: \"ZI Tracker <zi@instansi.go.id>\"",
+                config.mail_from
+            ))
+        })?;
+        Ok(Some(Mailer {
+            transport: builder.build(),
+            from,
+        }))
     }
-    let transport = builder.build();
-    let from: lettre::message::Mailbox = config
-        .mail_from
-        .parse()
-        .map_err(|e| anyhow::anyhow!("alamat pengirim \"{}\" tidak sah: {e}", config.mail_from))?;
+}
+
+/// Starts the sender; without a mailer, mail stays off.
+pub fn spawn_worker(db: SqlitePool, config: Config, mailer: Option<Mailer>) -> Option<Worker> {
+    let Mailer { transport, from } = mailer?;
     let worker = Worker {
         stopping: Default::default(),
         busy: Default::default(),
@@ -187,7 +212,7 @@ pub fn spawn_worker(db: SqlitePool, config: Config) -> anyhow::Result<Option<Wor
             }
         }
     });
-    Ok(Some(worker))
+    Some(worker)
 }
 
 struct Sender<'a> {

@@ -1683,3 +1683,39 @@ async fn addresses_set_by_an_admin_are_trusted_and_readers_manage_their_own_list
         .await;
     assert_eq!(res.status(), 403);
 }
+
+#[test]
+fn mail_settings_that_cannot_work_stop_the_start_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    for (flags, says) in [
+        (
+            vec!["--smtp-url", "http://mail.uji.go.id:25"],
+            "alamat SMTP \"http://mail.uji.go.id:25/\" tidak sah",
+        ),
+        (
+            vec!["--smtp-url", "smtp://127.0.0.1:2?tls=apa"],
+            "alamat SMTP \"smtp://127.0.0.1:2?tls=apa\" tidak dapat dipakai",
+        ),
+        (
+            vec![
+                "--smtp-url",
+                "smtp://127.0.0.1:2",
+                "--mail-from",
+                "bukan alamat",
+            ],
+            "alamat pengirim \"bukan alamat\" tidak sah",
+        ),
+    ] {
+        let mut args = vec!["serve", "--bind", "127.0.0.1:0", "--data-dir", data_s];
+        args.extend(flags);
+        let (status, _, err) = crate::helpers::run_cli(&args, None);
+        assert_eq!(status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(
+            !data.exists(),
+            "nothing is written before the settings are good"
+        );
+    }
+}

@@ -249,11 +249,16 @@ impl Sender<'_> {
                 break;
             }
             let outcome = match build(&m, from) {
-                Ok(message) => transport
-                    .send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| (e.is_permanent(), e.to_string())),
+                Ok(message) => transport.send(message).await.map(|_| ()).map_err(|e| {
+                    // the admin reads this on the outbox page: what it means, then
+                    // the server's own words
+                    let what = if e.is_permanent() {
+                        "ditolak server surel"
+                    } else {
+                        "server surel tidak dapat dipakai saat ini"
+                    };
+                    (e.is_permanent(), format!("{what}: {e}"))
+                }),
                 Err(e) => Err((true, e)),
             };
             let now = config.clock.unix();
@@ -324,7 +329,7 @@ fn build(m: &Due, from: &lettre::message::Mailbox) -> Result<Message, String> {
     let to: lettre::message::Mailbox = m
         .to_addr
         .parse()
-        .map_err(|e| format!("alamat penerima tidak sah: {e}"))?;
+        .map_err(|_| "alamat penerima tidak sah".to_string())?;
     Message::builder()
         .from(from.clone())
         .to(to)
@@ -335,7 +340,7 @@ fn build(m: &Due, from: &lettre::message::Mailbox) -> Result<Message, String> {
             m.body_text.clone(),
             m.body_html.clone(),
         ))
-        .map_err(|e| format!("pesan tidak dapat disusun: {e}"))
+        .map_err(|_| "pesan tidak dapat disusun".to_string())
 }
 
 #[cfg(test)]

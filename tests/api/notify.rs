@@ -913,6 +913,11 @@ async fn mail_waits_while_the_mail_server_is_down_and_arrives_once_it_is_up() {
     let rows = Html::texts(&page, "table.data tbody tr");
     assert_eq!(rows.len(), 5, "{rows:?}");
     assert!(
+        rows.iter()
+            .any(|r| r.contains("server surel tidak dapat dipakai saat ini")),
+        "{rows:?}"
+    );
+    assert!(
         rows.iter().any(|r| r.contains("Menunggu, berikutnya")),
         "{rows:?}"
     );

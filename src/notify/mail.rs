@@ -184,30 +184,27 @@ impl Mailer {
 
 /// Starts the sender; without a mailer, mail stays off.
 pub fn spawn_worker(db: SqlitePool, config: Config, mailer: Option<Mailer>) -> Option<Worker> {
-    let Mailer { transport, from } = mailer?;
     let worker = Worker {
         stopping: Default::default(),
         busy: Default::default(),
     };
-    let (stopping, busy) = (worker.stopping.clone(), worker.busy.clone());
+    let sender = Sender {
+        db,
+        config,
+        mailer: mailer?,
+        stopping: worker.stopping.clone(),
+        busy: worker.busy.clone(),
+    };
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(config.mail_poll).await;
-            if db.is_closed() {
+            tokio::time::sleep(sender.config.mail_poll).await;
+            if sender.db.is_closed() {
                 break;
             }
-            let sender = Sender {
-                db: &db,
-                config: &config,
-                transport: &transport,
-                from: &from,
-                stopping: &stopping,
-                busy: &busy,
-            };
             if let Err(e) = sender.send_due().await {
                 tracing::warn!(error = %e, "outbox: reading or marking failed");
             }
-            if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            if sender.stopping.load(std::sync::atomic::Ordering::SeqCst) {
                 break;
             }
         }
@@ -215,24 +212,19 @@ pub fn spawn_worker(db: SqlitePool, config: Config, mailer: Option<Mailer>) -> O
     Some(worker)
 }
 
-struct Sender<'a> {
-    db: &'a SqlitePool,
-    config: &'a Config,
-    transport: &'a AsyncSmtpTransport<Tokio1Executor>,
-    from: &'a lettre::message::Mailbox,
-    stopping: &'a std::sync::atomic::AtomicBool,
-    busy: &'a tokio::sync::Mutex<()>,
+/// The sending task's own state; `stopping` and `busy` are shared with its `Worker`.
+struct Sender {
+    db: SqlitePool,
+    config: Config,
+    mailer: Mailer,
+    stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    busy: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
-impl Sender<'_> {
+impl Sender {
     async fn send_due(&self) -> sqlx::Result<()> {
-        let Sender {
-            db,
-            config,
-            transport,
-            from,
-            ..
-        } = *self;
+        let (db, config) = (&self.db, &self.config);
+        let Mailer { transport, from } = &self.mailer;
         let now = config.clock.unix();
         let due: Vec<Due> = sqlx::query_as(
             "SELECT id, message_id, to_addr, subject, body_text, body_html, attempts FROM outbox

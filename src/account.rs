@@ -23,17 +23,12 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new("GET", "/login", Access::Public, get(login_form)),
         Route::new("POST", "/login", Access::Public, post(login_submit)),
-        Route::new("POST", "/logout", Access::SignedIn, post(logout)),
-        Route::new(
-            "GET",
-            "/akun/kata-sandi",
-            Access::SignedIn,
-            get(password_form),
-        ),
+        Route::new("POST", "/logout", Access::Own, post(logout)),
+        Route::new("GET", "/akun/kata-sandi", Access::Own, get(password_form)),
         Route::new(
             "POST",
             "/akun/kata-sandi",
-            Access::SignedIn,
+            Access::Own,
             post(password_submit),
         ),
     ]

@@ -13,6 +13,9 @@ pub enum Access {
     Public,
     /// Any signed-in user.
     SignedIn,
+    /// Any signed-in user, about their own account (password, sign-out, notifications):
+    /// open even to a reader who may change nothing of a unit's.
+    Own,
     /// Signed-in users with one of these roles in the request's unit.
     Roles(&'static [Role]),
     /// Signed-in users with one of these instansi-wide roles.

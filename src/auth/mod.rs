@@ -114,19 +114,6 @@ fn allowed_before_password_change(path: &str) -> bool {
     matches!(path, "/akun/kata-sandi" | "/logout")
 }
 
-/// What a reader (an instansi leader outside their own units) may still post: their
-/// own account and notifications, nothing of the unit's.
-fn allowed_read_only(path: &str) -> bool {
-    matches!(
-        path,
-        "/akun/kata-sandi"
-            | "/akun/notifikasi"
-            | "/logout"
-            | "/unit/pilih"
-            | "/notifikasi/baca-semua"
-    ) || (path.starts_with("/notifikasi/") && path.ends_with("/baca"))
-}
-
 /// A local path to come back to after sign-in; anything else is dropped.
 pub fn local_path(next: &str) -> Option<String> {
     let ok = next.starts_with('/')
@@ -254,8 +241,7 @@ pub async fn authorize(State(authz): State<Authz>, req: Request, next: Next) -> 
     if let Some(u) = &user
         && u.read_only
         && req.method() == Method::POST
-        && access != Access::Public
-        && !allowed_read_only(&path)
+        && !matches!(access, Access::Public | Access::Own)
     {
         return AppError::ForbiddenWith(
             "Pimpinan instansi membaca data unit ini tetapi tidak mengubahnya.".into(),

@@ -20,13 +20,8 @@ use crate::web::{Acting, Chrome, Form, QueryData, render, render_status};
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
     vec![
-        Route::new("GET", "/akun/notifikasi", Access::SignedIn, get(settings)),
-        Route::new(
-            "POST",
-            "/akun/notifikasi",
-            Access::SignedIn,
-            post(save_settings),
-        ),
+        Route::new("GET", "/akun/notifikasi", Access::Own, get(settings)),
+        Route::new("POST", "/akun/notifikasi", Access::Own, post(save_settings)),
         Route::new("GET", "/akun/surel/verifikasi", Access::Public, get(verify)),
         Route::new("GET", "/lupa-sandi", Access::Public, get(forgot_form)),
         Route::new("POST", "/lupa-sandi", Access::Public, post(forgot_submit)),

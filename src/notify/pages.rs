@@ -19,18 +19,13 @@ pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
     const ADMIN: Access = Access::Instansi(&[InstansiRole::Admin]);
     vec![
-        Route::new("GET", "/notifikasi", Access::SignedIn, get(list)),
-        Route::new("GET", "/notifikasi/{id}/buka", Access::SignedIn, get(open)),
-        Route::new(
-            "POST",
-            "/notifikasi/{id}/baca",
-            Access::SignedIn,
-            post(mark_one),
-        ),
+        Route::new("GET", "/notifikasi", Access::Own, get(list)),
+        Route::new("GET", "/notifikasi/{id}/buka", Access::Own, get(open)),
+        Route::new("POST", "/notifikasi/{id}/baca", Access::Own, post(mark_one)),
         Route::new(
             "POST",
             "/notifikasi/baca-semua",
-            Access::SignedIn,
+            Access::Own,
             post(mark_all),
         ),
         Route::new("GET", "/admin/surel", ADMIN, get(outbox)),

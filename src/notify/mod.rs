@@ -87,6 +87,15 @@ impl Post {
         }
     }
 
+    /// No mail goes out, so no link needs a real address.
+    pub fn disabled() -> Self {
+        Self {
+            base: Url::parse("http://localhost/").expect("an address"),
+            host: "localhost".into(),
+            enabled: false,
+        }
+    }
+
     /// An absolute address of a local path.
     pub fn url(&self, path: &str) -> String {
         let base = self.base.as_str().trim_end_matches('/');
@@ -119,12 +128,7 @@ pub struct Offline {
 impl Offline {
     pub fn new() -> Self {
         Self {
-            post: Post {
-                // no mail is written, so no link needs an address
-                base: Url::parse("http://localhost/").expect("an address"),
-                host: "localhost".into(),
-                enabled: false,
-            },
+            post: Post::disabled(),
         }
     }
 }

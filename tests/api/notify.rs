@@ -1382,6 +1382,20 @@ async fn an_address_set_by_its_owner_is_used_only_after_its_link_is_opened() {
         mail.iter()
             .any(|m| m.subject.contains("Atur ulang kata sandi"))
     );
+
+    // the newest pending address, verified from the owner's own browser: back to
+    // their settings, which now show it
+    let link = smtp.wait_for("tiga@uji.go.id", 1).await[0].link("/akun/surel/verifikasi?token=");
+    let res = me.get(&link[app.base.len()..]).await;
+    assert_eq!(location(&res), "/akun/notifikasi?pesan=surel-terverifikasi");
+    let (_, page) = me
+        .get_text("/akun/notifikasi?pesan=surel-terverifikasi")
+        .await;
+    assert!(
+        page.contains("tiga@uji.go.id</strong> (terverifikasi)"),
+        "{page}"
+    );
+    assert!(page.contains("Alamat surel telah diverifikasi"));
 }
 
 // ---------------------------------------------------------------------------

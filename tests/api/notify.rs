@@ -1419,10 +1419,11 @@ async fn a_kill_during_a_burst_loses_no_mail_and_sends_none_under_another_id() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data_s = data.to_str().unwrap().to_string();
-    let (st, _, err) = crate::helpers::run_cli(
+    let cli = |args: &[&str], stdin: Option<&str>| {
+        crate::helpers::run_cli(&[&["--data-dir", data_s.as_str()], args].concat(), stdin)
+    };
+    let (st, _, err) = cli(
         &[
-            "--data-dir",
-            &data_s,
             "user",
             "add",
             "--username",
@@ -1436,10 +1437,8 @@ async fn a_kill_during_a_burst_loses_no_mail_and_sends_none_under_another_id() {
         Some(PASSWORD),
     );
     assert!(st.success(), "{err}");
-    let (st, _, err) = crate::helpers::run_cli(
+    let (st, _, err) = cli(
         &[
-            "--data-dir",
-            &data_s,
             "user",
             "add",
             "--username",
@@ -1451,10 +1450,8 @@ async fn a_kill_during_a_burst_loses_no_mail_and_sends_none_under_another_id() {
         Some(PASSWORD),
     );
     assert!(st.success(), "{err}");
-    let (st, out, err) = crate::helpers::run_cli(
+    let (st, out, err) = cli(
         &[
-            "--data-dir",
-            &data_s,
             "user",
             "set-email",
             "--username",
@@ -1465,10 +1462,8 @@ async fn a_kill_during_a_burst_loses_no_mail_and_sends_none_under_another_id() {
         None,
     );
     assert!(st.success() && out.contains("burst@uji.go.id"), "{err}");
-    let (st, _, err) = crate::helpers::run_cli(
+    let (st, _, err) = cli(
         &[
-            "--data-dir",
-            &data_s,
             "user",
             "set-email",
             "--username",
@@ -1531,23 +1526,26 @@ async fn a_kill_during_a_burst_loses_no_mail_and_sends_none_under_another_id() {
             .unwrap();
         (client, crate::helpers::csrf_from(&page))
     };
-    let (client, csrf) = sign_in(base.clone()).await;
-    let mut acknowledged = 0;
-    for step in &steps[..25] {
-        let res = client
-            .post(format!("{base}/langkah/{step}/pic"))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("periode", "2021-2"),
-                ("user_id", &pic.to_string()),
-                ("aksi", "tambah"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
-        acknowledged += 1;
-    }
+    // each assignment is acknowledged (303) before the next is sent
+    let assign_all = |base: String, steps: Vec<i64>| async move {
+        let (client, csrf) = sign_in(base.clone()).await;
+        for step in &steps {
+            let res = client
+                .post(format!("{base}/langkah/{step}/pic"))
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("periode", "2021-2"),
+                    ("user_id", &pic.to_string()),
+                    ("aksi", "tambah"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 303);
+        }
+        steps.len()
+    };
+    let mut acknowledged = assign_all(base.clone(), steps[..25].to_vec()).await;
     // SIGKILL as soon as the outbox has started sending the burst
     for _ in 0..400 {
         if !smtp.to("burst@uji.go.id").is_empty() {
@@ -1561,22 +1559,7 @@ async fn a_kill_during_a_burst_loses_no_mail_and_sends_none_under_another_id() {
     assert!(sent_before_kill >= 1, "the kill came after sending began");
     eprintln!("{sent_before_kill} of 25 messages had arrived when the server was killed");
     let (mut child, base) = start_server(&data, &smtp);
-    let (client, csrf) = sign_in(base.clone()).await;
-    for step in &steps[25..] {
-        let res = client
-            .post(format!("{base}/langkah/{step}/pic"))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("periode", "2021-2"),
-                ("user_id", &pic.to_string()),
-                ("aksi", "tambah"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 303);
-        acknowledged += 1;
-    }
+    acknowledged += assign_all(base.clone(), steps[25..].to_vec()).await;
     assert_eq!(acknowledged, steps.len());
     // everything written goes out
     let mut unsent = -1;

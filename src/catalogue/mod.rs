@@ -188,13 +188,7 @@ pub async fn target_years(db: &SqlitePool, unit: i64) -> sqlx::Result<Vec<i64>> 
 
 /// Loads a year's whole catalogue; `None` when the year has no targets.
 pub async fn load(db: &SqlitePool, unit: i64, year: i64) -> sqlx::Result<Option<Catalogue>> {
-    let exists: Option<i64> =
-        sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? AND year = ?")
-            .bind(unit)
-            .bind(year)
-            .fetch_optional(db)
-            .await?;
-    if exists.is_none() {
+    if !writer::year_exists(&mut *db.acquire().await?, unit, year).await? {
         return Ok(None);
     }
     let rows: Vec<FlatRow> = sqlx::query_as(
@@ -301,13 +295,13 @@ pub async fn year_or_latest(db: &SqlitePool, unit: i64, asked: Option<&str>) -> 
         .await?
         .ok_or_else(|| AppError::NotFoundWith("Belum ada tahun target sama sekali.".into()))?,
     };
-    let exists: Option<i64> =
-        sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? AND year = ?")
-            .bind(unit)
-            .bind(year)
-            .fetch_optional(db)
-            .await?;
-    exists.ok_or_else(|| AppError::NotFoundWith(format!("Tahun target {year} tidak ada.")))
+    if writer::year_exists(&mut *db.acquire().await?, unit, year).await? {
+        Ok(year)
+    } else {
+        Err(AppError::NotFoundWith(format!(
+            "Tahun target {year} tidak ada."
+        )))
+    }
 }
 
 pub(crate) const ADMIN: Access = Access::Roles(&[crate::auth::Role::Admin]);

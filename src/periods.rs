@@ -189,6 +189,44 @@ pub async fn deadline(db: &SqlitePool, unit: i64, p: Period) -> sqlx::Result<Opt
     Ok(raw.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
 }
 
+/// The deadline of each period for each of `units`: the unit's own, else the
+/// instansi's default (as `deadline` for one); `only` narrows it to one period.
+pub async fn deadlines_of(
+    db: &SqlitePool,
+    units: &[i64],
+    only: Option<Period>,
+) -> sqlx::Result<std::collections::HashMap<(i64, Period), NaiveDate>> {
+    let rows: Vec<(Option<i64>, i64, i64, String)> = sqlx::query_as(
+        "SELECT unit_id, year, semester, deadline FROM period_deadlines
+         WHERE ?1 IS NULL OR (year = ?1 AND semester = ?2)
+         ORDER BY unit_id IS NOT NULL",
+    )
+    .bind(only.map(|p| p.year))
+    .bind(only.map(|p| p.semester))
+    .fetch_all(db)
+    .await?;
+    let mut of = std::collections::HashMap::new();
+    // defaults come first, so a unit's own deadline overwrites its default
+    for (unit, year, semester, raw) in rows {
+        let Ok(date) = NaiveDate::parse_from_str(&raw, "%Y-%m-%d") else {
+            continue;
+        };
+        let period = Period::new(year, semester);
+        match unit {
+            Some(u) if units.contains(&u) => {
+                of.insert((u, period), date);
+            }
+            Some(_) => {}
+            None => {
+                for u in units {
+                    of.insert((*u, period), date);
+                }
+            }
+        }
+    }
+    Ok(of)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

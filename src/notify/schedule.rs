@@ -87,34 +87,10 @@ fn listing(lines: &[String]) -> String {
 /// Reporting deadlines: PICs with steps not yet done in that period hear 7, 3 and 1
 /// days before, with the list.
 async fn period_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()> {
-    let rows: Vec<(Option<i64>, i64, i64, String)> =
-        sqlx::query_as("SELECT unit_id, year, semester, deadline FROM period_deadlines")
-            .fetch_all(&state.db)
-            .await?;
-    // each unit's own deadline, else the instansi's default
-    let mut effective: BTreeMap<(i64, i64, i64), String> = BTreeMap::new();
     let units = active_units(&state.db).await?;
-    for (unit, year, semester, deadline) in &rows {
-        match unit {
-            Some(u) => {
-                effective.insert((*u, *year, *semester), deadline.clone());
-            }
-            None => {
-                for u in &units {
-                    effective
-                        .entry((*u, *year, *semester))
-                        .or_insert_with(|| deadline.clone());
-                }
-            }
-        }
-    }
-    for ((unit, year, semester), deadline) in effective {
-        if !units.contains(&unit) {
-            continue;
-        }
-        let Some(date) = parse_date(&deadline) else {
-            continue;
-        };
+    let deadlines = crate::periods::deadlines_of(&state.db, &units, None).await?;
+    for ((unit, period), date) in deadlines {
+        let (year, semester, deadline) = (period.year, period.semester, date.to_string());
         let days = (date - today).num_days();
         let Some(b) = bucket(days) else { continue };
         let key = format!("tenggat:{unit}:{year}:{semester}:{deadline}:{b}");
@@ -146,7 +122,6 @@ async fn period_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()
                 crate::step::step_code(&numeral, a, i, s)
             ));
         }
-        let period = crate::periods::Period { year, semester };
         let notices = by_person
             .into_iter()
             .map(|(user_id, lines)| Notice {

@@ -135,26 +135,9 @@ pub async fn compute(
     .fetch_all(db)
     .await?;
     let counted: HashMap<i64, Counted> = counted.into_iter().map(|c| (c.unit_id, c)).collect();
-    // each unit's own deadline, else the instansi's default
-    let deadlines: Vec<(Option<i64>, String)> = sqlx::query_as(
-        "SELECT unit_id, deadline FROM period_deadlines WHERE year = ? AND semester = ?",
-    )
-    .bind(period.year)
-    .bind(period.semester)
-    .fetch_all(db)
-    .await?;
-    let parse = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
-    let default_deadline = deadlines
-        .iter()
-        .find(|(u, _)| u.is_none())
-        .and_then(|(_, d)| parse(d));
-    let deadline_of = |unit: i64| {
-        deadlines
-            .iter()
-            .find(|(u, _)| *u == Some(unit))
-            .and_then(|(_, d)| parse(d))
-            .or(default_deadline)
-    };
+    let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
+    let deadlines = crate::periods::deadlines_of(db, &ids, Some(period)).await?;
+    let deadline_of = |unit: i64| deadlines.get(&(unit, period)).copied();
     let lke = match lke_year {
         Some(y) => lke_totals(db, y).await?,
         None => HashMap::new(),

@@ -218,7 +218,7 @@ async fn year(state: &AppState, q: &YearQuery) -> Result<i64, ApiError> {
                 )
             });
     }
-    let today = crate::periods::today().to_string();
+    let today = state.config.clock.today().to_string();
     let open: Option<i64> = sqlx::query_scalar(
         "SELECT year FROM portalrb_windows WHERE opens <= ?1 AND closes >= ?1 ORDER BY year DESC LIMIT 1",
     )

@@ -122,7 +122,7 @@ pub struct Signed {
 
 /// Whether a link is genuine and still valid (constant-time comparison).
 async fn check(
-    db: &SqlitePool,
+    state: &AppState,
     (code, year, question): (&str, i64, i64),
     q: &Signed,
 ) -> sqlx::Result<bool> {
@@ -130,10 +130,10 @@ async fn check(
     let Ok(until) = NaiveDate::parse_from_str(&q.sampai, "%Y-%m-%d") else {
         return Ok(false);
     };
-    if crate::periods::today() > until {
+    if state.config.clock.today() > until {
         return Ok(false);
     }
-    let expected = signature(&secret(db).await?, code, year, question, &q.sampai);
+    let expected = signature(&secret(&state.db).await?, code, year, question, &q.sampai);
     Ok(bool::from(expected.as_bytes().ct_eq(q.tanda.as_bytes())))
 }
 
@@ -211,7 +211,7 @@ pub(crate) async fn page(
     Path((code, year, question)): Path<(String, i64, i64)>,
     Query(q): Query<Signed>,
 ) -> AppResult<Response> {
-    if !check(&state.db, (&code, year, question), &q).await? {
+    if !check(&state, (&code, year, question), &q).await? {
         return Ok(refused());
     }
     let Some((_, unit_name, answer_id, answer, note, evidence)) =
@@ -270,7 +270,7 @@ pub(crate) async fn file(
     Path((code, year, question, id)): Path<(String, i64, i64, i64)>,
     Query(q): Query<Signed>,
 ) -> AppResult<Response> {
-    if !check(&state.db, (&code, year, question), &q).await? {
+    if !check(&state, (&code, year, question), &q).await? {
         return Ok(refused());
     }
     let Some((_, _, answer_id, ..)) = behind(&state.db, &code, year, question).await? else {

@@ -50,7 +50,14 @@ async fn counts(db: &Path) -> BTreeMap<String, i64> {
 fn content(page: &str) -> (String, Vec<Vec<String>>) {
     let doc = scraper::Html::parse_document(page);
     let text = |e: scraper::ElementRef| e.text().collect::<Vec<_>>().join(" ");
-    let squash = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    // the print date ("dicetak 30 November 2026") is the day the page is made, not data
+    let squash = |s: String| {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        match s.find(" · dicetak ") {
+            Some(at) => format!("{} · dicetak (tanggal)", &s[..at]),
+            None => s,
+        }
+    };
     let h1 = doc
         .select(&scraper::Selector::parse("main h1").unwrap())
         .next()

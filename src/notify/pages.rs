@@ -110,18 +110,33 @@ async fn open(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let now = state.config.clock.unix();
-    let link: Option<String> = sqlx::query_scalar(
-        "UPDATE notifications SET read_at = coalesce(read_at, ?) WHERE id = ? AND user_id = ?
-         RETURNING link",
-    )
-    .bind(now)
-    .bind(id)
-    .bind(user.id)
-    .fetch_optional(&state.db)
-    .await?;
+    // Only a click on the tracker's own list marks read: a link on another site (a GET
+    // that SameSite=Lax lets through) just leads to the page. Browsers that send no
+    // Sec-Fetch-Site are taken at their word, as before.
+    let from_elsewhere = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site != "same-origin" && site != "none");
+    let link: Option<String> = if from_elsewhere {
+        sqlx::query_scalar("SELECT link FROM notifications WHERE id = ? AND user_id = ?")
+            .bind(id)
+            .bind(user.id)
+            .fetch_optional(&state.db)
+            .await?
+    } else {
+        sqlx::query_scalar(
+            "UPDATE notifications SET read_at = coalesce(read_at, ?) WHERE id = ? AND user_id = ?
+             RETURNING link",
+        )
+        .bind(state.config.clock.unix())
+        .bind(id)
+        .bind(user.id)
+        .fetch_optional(&state.db)
+        .await?
+    };
     let link = link.ok_or(AppError::NotFound)?;
     // stored links are local paths written by the tracker itself
     let link = crate::auth::local_path(&link).unwrap_or_else(|| "/notifikasi".into());

@@ -530,6 +530,21 @@ async fn each_event_reaches_the_right_people_and_nobody_else() {
         pic.get(&format!("/notifikasi/{first}/buka")).await.status(),
         404
     );
+    // a link to it on another site leads to the page but marks nothing read
+    let res = other
+        .client
+        .get(other.url(&format!("/notifikasi/{first}/buka")))
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        location(&res),
+        format!("/u/balitnak/langkah/{s2}?periode=2021-2")
+    );
+    let (_, page) = other.get_text("/tugas").await;
+    assert!(page.contains("Notifikasi, 2 belum dibaca"));
     let res = other.get(&format!("/notifikasi/{first}/buka")).await;
     assert_eq!(res.status(), 303);
     assert_eq!(

@@ -1561,8 +1561,9 @@ async fn a_kill_during_a_burst_loses_no_mail_and_sends_none_under_another_id() {
         steps.len()
     };
     let mut acknowledged = assign_all(base.clone(), steps[..25].to_vec()).await;
-    // SIGKILL as soon as the outbox has started sending the burst
-    for _ in 0..400 {
+    // SIGKILL as soon as the outbox has started sending the burst (waiting up to 30 s:
+    // a loaded machine is slow to send the first, the loop ends as soon as it arrives)
+    for _ in 0..6000 {
         if !smtp.to("burst@uji.go.id").is_empty() {
             break;
         }
@@ -1578,7 +1579,7 @@ async fn a_kill_during_a_burst_loses_no_mail_and_sends_none_under_another_id() {
     assert_eq!(acknowledged, steps.len());
     // everything written goes out
     let mut unsent = -1;
-    for _ in 0..600 {
+    for _ in 0..1200 {
         unsent = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
             .fetch_one(&pool)
             .await

@@ -13,6 +13,8 @@ use crate::error::{AppError, AppResult};
 pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
+    /// The page shown is this item's or below it (`aria-current="page"`).
+    pub current: bool,
 }
 
 /// What the base layout needs on every page.
@@ -34,12 +36,19 @@ pub struct Chrome {
     pub unit_code: String,
     /// More units than the header lists: it links to the chooser instead.
     pub many_units: bool,
+    /// The path shown (without the unit prefix), for marking the current menu item.
+    pub path: String,
 }
 
 /// The most units the header's switcher lists.
 pub const SWITCHER_MAX: i64 = 20;
 
 impl Chrome {
+    /// Whether the page shown is `href` or below it.
+    pub fn at(&self, href: &str) -> bool {
+        at(&self.path, href)
+    }
+
     /// Leadership, reviewers and admins read every step; staff only their own.
     pub fn reads_all_steps(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role != Role::Staf)
@@ -66,10 +75,21 @@ impl Chrome {
     }
 }
 
-fn nav_for(user: Option<&CurrentUser>) -> Vec<NavItem> {
+fn at(path: &str, href: &str) -> bool {
+    path.strip_prefix(href)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+fn nav_for(user: Option<&CurrentUser>, path: &str) -> Vec<NavItem> {
     let Some(user) = user else { return Vec::new() };
     let mut nav = Vec::new();
-    let mut add = |href, label| nav.push(NavItem { href, label });
+    let mut add = |href, label| {
+        nav.push(NavItem {
+            href,
+            label,
+            current: at(path, href),
+        })
+    };
     if user.is(&[Role::Penilai, Role::Pimpinan]) {
         add("/reviu", "Menunggu reviu");
     }
@@ -376,12 +396,13 @@ impl FromRequestParts<AppState> for Chrome {
                 .as_ref()
                 .map(crate::auth::csrf::form_token)
                 .unwrap_or_default(),
-            nav: nav_for(user.as_ref()),
+            nav: nav_for(user.as_ref(), parts.uri.path()),
             user,
             flash,
             units,
             unit_code,
             many_units,
+            path: parts.uri.path().to_string(),
         })
     }
 }
@@ -399,6 +420,16 @@ pub async fn header_names(state: &AppState) -> sqlx::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_menu_item_is_current_on_its_page_and_below_only() {
+        assert!(at("/lke", "/lke"));
+        assert!(at("/lke/2026/soal/1", "/lke"));
+        assert!(!at("/lkex", "/lke"));
+        assert!(!at("/admin/unit-kerja", "/admin/unit"));
+        assert!(at("/admin/unit/3", "/admin/unit"));
+        assert!(!at("/dashboard", "/"));
+    }
 
     #[test]
     fn every_flash_key_names_one_message() {

@@ -583,3 +583,26 @@ async fn imports_people_can_fix_through_the_page() {
     .unwrap();
     assert_eq!(n, 2);
 }
+
+#[tokio::test]
+async fn the_menu_marks_the_page_shown_and_the_name_link_says_what_it_does() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let current = |page: &str| Html::attr_values(page, "header nav a[aria-current=page]", "href");
+    let (_, page) = admin.get_text("/lke/2026").await;
+    assert_eq!(current(&page), vec!["/lke"]);
+    let (_, page) = admin.get_text("/admin/unit-kerja").await;
+    assert_eq!(current(&page), vec!["/admin/unit-kerja"], "not /admin/unit");
+    let (_, page) = admin.get_text("/notifikasi").await;
+    assert_eq!(current(&page), vec!["/notifikasi"]);
+    let (_, page) = admin.get_text("/u/balitnak/dashboard").await;
+    assert_eq!(
+        current(&page),
+        vec!["/dashboard"],
+        "inside a unit's address"
+    );
+    let (_, page) = admin.get_text("/akun/kata-sandi").await;
+    assert!(current(&page).is_empty());
+    let name = Html::texts(&page, "header .who a");
+    assert!(name[0].ends_with("(ganti kata sandi)"), "{name:?}");
+}

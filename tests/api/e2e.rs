@@ -616,6 +616,28 @@ async fn journey_in_a_real_browser() {
                 .unwrap()
         }
     };
+    // a table that scrolls sideways must be reachable by keyboard, and named (WCAG 2.1.1)
+    let mut unreachable = Vec::new();
+    let scrollers = |b: &Browser| {
+        let c = b.c.clone();
+        async move {
+            c.execute(
+                "return [...document.querySelectorAll('*')]
+                   .filter(e => e.scrollWidth > e.clientWidth + 1
+                     && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+                   .filter(e => e.tabIndex < 0 || !e.getAttribute('aria-label')
+                     || e.getAttribute('role') !== 'region')
+                   .map(e => e.outerHTML.slice(0, 80))",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+        }
+    };
+    let mut scrolling_seen = 0;
     for p in &pages {
         b.go(p, &format!("hp{}", p.replace(['/', '?', '=', '&'], "-")))
             .await;
@@ -623,7 +645,29 @@ async fn journey_in_a_real_browser() {
         if w > 390 {
             wide.push((p.clone(), w));
         }
+        let bad = scrollers(&b).await;
+        if bad > 0 {
+            unreachable.push((p.clone(), bad));
+        }
+        scrolling_seen +=
+            b.c.execute(
+                "return [...document.querySelectorAll('.table-wrap')]
+                   .filter(e => e.scrollWidth > e.clientWidth + 1).length",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
     }
+    assert!(
+        unreachable.is_empty(),
+        "sideways-scrolling areas without tabindex, role and name: {unreachable:?}"
+    );
+    assert!(
+        scrolling_seen > 0,
+        "the check met no scrolling table at 390 px"
+    );
     b.sign_out("pimpinan").await;
     b.sign_in("budi", "sandi-budi-sendiri-1").await;
     for p in [

@@ -411,6 +411,14 @@ pub mod html {
             .collect()
     }
 
+    /// The attribute `attr` of every element matching `css` that has it.
+    pub fn attr_values(page: &str, css: &str, attr: &str) -> Vec<String> {
+        parse(page)
+            .select(&sel(css))
+            .filter_map(|e| e.value().attr(attr).map(str::to_string))
+            .collect()
+    }
+
     /// The cells (th and td) of the table row whose first cell starts with `first`.
     pub fn row_cells(page: &str, first: &str) -> Vec<String> {
         let doc = parse(page);

@@ -96,6 +96,9 @@ pub struct SheetRow {
 pub struct SheetNode {
     pub id: i64,
     pub name: String,
+    /// The node's place by name ("PENGUNGKIT › PEMENUHAN › 1. MANAJEMEN PERUBAHAN"):
+    /// names repeat under different parents, landmarks and labels must not.
+    pub trail: String,
     pub depth: usize,
     pub answered_unit: usize,
     pub answered_tpi: usize,
@@ -236,9 +239,17 @@ async fn sheet_of(
                 })
                 .count()
         };
+        let mut names = vec![n.name.as_str()];
+        let mut up = n.parent_id;
+        while let Some(p) = up.and_then(|id| v.master.node(id)) {
+            names.push(p.name.as_str());
+            up = p.parent_id;
+        }
+        names.reverse();
         nodes.push(SheetNode {
             id: n.id,
             name: n.name.clone(),
+            trail: names.join(" › "),
             depth,
             answered_unit: answered(Side::Unit),
             answered_tpi: answered(Side::Tpi),

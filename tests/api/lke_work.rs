@@ -186,6 +186,15 @@ async fn the_tpi_evaluates_beside_the_unit_and_a_changed_answer_needs_reevaluati
         "the TPI's answer leaves the unit's alone"
     );
     let (_, sheet) = pic.get_text("/lke/2026/soal").await;
+    // names repeat under different parents (PEMENUHAN and REFORM both have "1. MANAJEMEN
+    // PERUBAHAN"): each section is named by its whole place, so no two alike
+    let names = Html::attr_values(&sheet, "section.lke-node", "aria-label");
+    let distinct: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert!(
+        names.len() > 20 && distinct.len() == names.len(),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.contains(" › ")), "{names:?}");
     let row = Html::row_cells(&sheet, "A.I.1.i.1");
     assert_eq!(row[2..4], ["Ya".to_string(), "Tidak".to_string()]);
     assert!(row[1].contains("berbeda"), "{row:?}");

@@ -135,6 +135,15 @@ async fn unknown_user_and_wrong_password_look_the_same() {
     assert_eq!(s2, 401);
     let msg = "Nama pengguna atau kata sandi salah.";
     assert!(b1.contains(msg) && b2.contains(msg));
+    // both fields are marked and point at the message, for screen readers
+    assert_eq!(
+        crate::helpers::html::texts(&b1, "#galat-formulir[role=alert]"),
+        vec![msg]
+    );
+    assert_eq!(
+        crate::helpers::html::attr_values(&b1, "input[aria-invalid=true]", "aria-describedby"),
+        vec!["galat-formulir", "galat-formulir"]
+    );
     // the typed user name stays in the form, the password never does
     assert!(b1.contains(&format!("value=\"{username}\"")));
     assert!(!b1.contains("salah-sekali-kata-sandinya"));

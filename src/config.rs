@@ -67,6 +67,13 @@ impl std::fmt::Debug for Smtp {
 }
 
 impl Config {
+    /// The public address without its trailing slash, for building absolute links.
+    pub fn public_base(&self) -> Option<String> {
+        self.public_url
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_string())
+    }
+
     pub fn new(bind: impl Into<String>, data_dir: impl Into<PathBuf>) -> Self {
         Self {
             bind: bind.into(),

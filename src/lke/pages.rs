@@ -291,11 +291,7 @@ pub(crate) async fn workbook_download(
 ) -> AppResult<Response> {
     let v = year_view(&state, &user, &year).await?;
     let links = store::evidence_links(&state.db, v.unit_id, v.master.year).await?;
-    let base = state
-        .config
-        .public_url
-        .as_ref()
-        .map(|u| u.as_str().trim_end_matches('/').to_string());
+    let base = state.config.public_base();
     let unit_name = user
         .unit
         .as_ref()

@@ -97,18 +97,13 @@ type ApiResult = Result<Response, ApiError>;
 /// The public address the evidence links need: without `--public-url` the API does
 /// not answer at all.
 fn public_base(state: &AppState) -> Result<String, ApiError> {
-    state
-        .config
-        .public_url
-        .as_ref()
-        .map(|u| u.as_str().trim_end_matches('/').to_string())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_ERROR",
-                "API PortalRB belum aktif: server instansi berjalan tanpa --public-url.",
-            )
-        })
+    state.config.public_base().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "API PortalRB belum aktif: server instansi berjalan tanpa --public-url.",
+        )
+    })
 }
 
 /// Calls per token in the current minute.
@@ -209,7 +204,7 @@ async fn year(state: &AppState, q: &YearQuery) -> Result<i64, ApiError> {
             .trim()
             .parse::<i64>()
             .ok()
-            .filter(|y| (2000..=2100).contains(y))
+            .filter(|y| crate::catalogue::writer::valid_year(*y))
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -395,15 +390,9 @@ pub(crate) async fn answers(
                 format!("Unit \"{unit_id}\" tidak diusulkan untuk tahun {year}."),
             )
         };
-        let unit: Option<crate::tenant::UnitRef> = sqlx::query_as(
-            "SELECT w.id, w.code, w.name FROM portalrb_proposals p JOIN work_units w ON w.id = p.unit_id
-             WHERE p.year = ? AND w.code = ?",
-        )
-        .bind(year)
-        .bind(&unit_id)
-        .fetch_optional(&state.db)
-        .await?;
-        let unit = unit.ok_or_else(not_found)?;
+        let unit = super::proposed_unit(&state.db, year, &unit_id)
+            .await?
+            .ok_or_else(not_found)?;
         let base = public_base(&state)?;
         let body = answers_json(&state.db, &unit, year, &base)
             .await?

@@ -239,8 +239,7 @@ pub(crate) async fn page(
         format!("Evaluator membuka bukti soal {question} LKE {year} unit {code}"),
     )
     .await?;
-    let link = (evidence.starts_with("https://") || evidence.starts_with("http://"))
-        .then(|| evidence.clone());
+    let link = crate::evidence::storage::check_link(&evidence).ok();
     render(&EvidencePage {
         unit_name,
         year,

@@ -33,7 +33,7 @@ pub async fn propose(
         ))
         .into());
     }
-    if !(2000..=2100).contains(&year) {
+    if !crate::catalogue::writer::valid_year(year) {
         return Err(UserError(format!("tahun {year} harus antara 2000 dan 2100")).into());
     }
     let unit = crate::tenant::resolve_code(db, Some(code)).await?;
@@ -78,6 +78,22 @@ pub async fn propose(
     Ok(())
 }
 
+/// The unit with code `code`, when it is proposed for `year` (else `None`).
+pub async fn proposed_unit(
+    db: &SqlitePool,
+    year: i64,
+    code: &str,
+) -> sqlx::Result<Option<crate::tenant::UnitRef>> {
+    sqlx::query_as(
+        "SELECT w.id, w.code, w.name FROM portalrb_proposals p JOIN work_units w ON w.id = p.unit_id
+         WHERE p.year = ? AND w.code = ?",
+    )
+    .bind(year)
+    .bind(code)
+    .fetch_optional(db)
+    .await
+}
+
 /// Sets a year's proposal window.
 pub async fn set_window(
     db: &SqlitePool,
@@ -95,7 +111,7 @@ pub async fn set_window(
     if to < from {
         return Err(UserError("akhir jendela usulan sebelum awalnya".into()).into());
     }
-    if !(2000..=2100).contains(&year) {
+    if !crate::catalogue::writer::valid_year(year) {
         return Err(UserError(format!("tahun {year} harus antara 2000 dan 2100")).into());
     }
     let mut tx = crate::db::write(db).await?;

@@ -183,14 +183,11 @@ async fn admin_page(
     })
 }
 
-fn year_of(raw: Option<&str>) -> AppResult<i64> {
+/// The page's year: as asked (an impossible one is "not found"), else this year.
+fn year_of(state: &AppState, raw: Option<&str>) -> AppResult<i64> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(y) => y
-            .parse::<i64>()
-            .ok()
-            .filter(|y| (2000..=2100).contains(y))
-            .ok_or(AppError::NotFound),
-        None => Ok(chrono::Datelike::year(&crate::periods::today()) as i64),
+        Some(y) => crate::lke::pages::parse_year(y),
+        None => Ok(chrono::Datelike::year(&state.config.clock.today()) as i64),
     }
 }
 
@@ -199,7 +196,7 @@ async fn page(
     chrome: Chrome,
     QueryData(q): QueryData<YearQuery>,
 ) -> AppResult<Response> {
-    let year = year_of(q.tahun.as_deref())?;
+    let year = year_of(&state, q.tahun.as_deref())?;
     render(&admin_page(&state, chrome, year, None, Typed::default()).await?)
 }
 
@@ -240,7 +237,7 @@ async fn window(
     Acting { actor, .. }: Acting,
     Form(input): Form<Typed>,
 ) -> AppResult<Response> {
-    let year = year_of(Some(&input.tahun))?;
+    let year = year_of(&state, Some(&input.tahun))?;
     let links = Some(input.tautan_sampai.as_str()).filter(|s| !s.trim().is_empty());
     let outcome =
         super::set_window(&state.db, &actor, year, (&input.dari, &input.sampai), links).await;
@@ -253,7 +250,7 @@ async fn propose(
     Acting { actor, .. }: Acting,
     Form(input): Form<Typed>,
 ) -> AppResult<Response> {
-    let year = year_of(Some(&input.tahun))?;
+    let year = year_of(&state, Some(&input.tahun))?;
     let outcome = super::propose(&state.db, &actor, year, &input.unit, &input.kategori).await;
     answer(&state, chrome, year, outcome, input).await
 }
@@ -265,7 +262,7 @@ async fn token_create(
     Acting { actor, .. }: Acting,
     Form(input): Form<Typed>,
 ) -> AppResult<Response> {
-    let year = year_of(Some(&input.tahun))?;
+    let year = year_of(&state, Some(&input.tahun))?;
     let days = input.hari.trim().parse::<i64>().unwrap_or(0);
     match super::create_token(&state.db, &actor, &input.nama, days).await {
         Ok(token) => {
@@ -283,7 +280,7 @@ async fn token_revoke(
     Acting { actor, .. }: Acting,
     Form(input): Form<Typed>,
 ) -> AppResult<Response> {
-    let year = year_of(Some(&input.tahun))?;
+    let year = year_of(&state, Some(&input.tahun))?;
     let outcome = super::revoke_token(&state.db, &actor, &input.nama).await;
     answer(&state, chrome, year, outcome, input).await
 }
@@ -314,23 +311,12 @@ async fn body_of(
     year: i64,
     code: &str,
 ) -> AppResult<(crate::tenant::UnitRef, Value)> {
-    let unit: Option<crate::tenant::UnitRef> = sqlx::query_as(
-        "SELECT w.id, w.code, w.name FROM portalrb_proposals p JOIN work_units w ON w.id = p.unit_id
-         WHERE p.year = ? AND w.code = ?",
-    )
-    .bind(year)
-    .bind(code)
-    .fetch_optional(&state.db)
-    .await?;
-    let unit = unit.ok_or_else(|| {
-        AppError::NotFoundWith(format!("Unit {code} tidak diusulkan untuk tahun {year}."))
-    })?;
-    let base = state
-        .config
-        .public_url
-        .as_ref()
-        .map(|u| u.as_str().trim_end_matches('/').to_string())
-        .unwrap_or_default();
+    let unit = super::proposed_unit(&state.db, year, code)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFoundWith(format!("Unit {code} tidak diusulkan untuk tahun {year}."))
+        })?;
+    let base = state.config.public_base().unwrap_or_default();
     let body = super::api::answers_json(&state.db, &unit, year, &base)
         .await?
         .ok_or_else(|| AppError::NotFoundWith(format!("Tahun {year} belum punya master LKE.")))?;

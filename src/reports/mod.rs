@@ -118,8 +118,8 @@ pub async fn load(
 /// address the server listens on. Never the request's `Host` header: a forged one
 /// would put its own links into files people share.
 pub(crate) fn base_url(state: &AppState, _headers: &HeaderMap) -> String {
-    if let Some(u) = &state.config.public_url {
-        return u.as_str().trim_end_matches('/').to_string();
+    if let Some(base) = state.config.public_base() {
+        return base;
     }
     let bind = state.config.bind.replace("0.0.0.0", "127.0.0.1");
     format!("http://{bind}")

@@ -108,8 +108,19 @@ pub fn clip(text: &str, max: usize) -> String {
     format!("{}…", cut[..at].trim_end_matches([' ', ',', ';', ':']))
 }
 
+/// How far a date is, in words: "sudah lewat", "hari ini", "besok", "3 hari lagi".
+pub fn days_left(days: i64) -> String {
+    match days {
+        d if d < 0 => "sudah lewat".into(),
+        0 => "hari ini".into(),
+        1 => "besok".into(),
+        d => format!("{d} hari lagi"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn long_texts_are_clipped_at_a_word() {
@@ -117,7 +128,14 @@ mod tests {
         assert_eq!(clip("rencana aksi tahun 2021", 20), "rencana aksi tahun…");
         assert_eq!(clip("abcdefghijklmnop", 5), "abcde…");
     }
-    use super::*;
+
+    #[test]
+    fn days_left_in_words() {
+        assert_eq!(days_left(-2), "sudah lewat");
+        assert_eq!(days_left(0), "hari ini");
+        assert_eq!(days_left(1), "besok");
+        assert_eq!(days_left(12), "12 hari lagi");
+    }
 
     #[test]
     fn spreadsheet_formulas_are_neutralised_and_restored() {

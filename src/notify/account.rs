@@ -57,7 +57,7 @@ struct Mine {
     email: Option<String>,
     email_verified: bool,
     pending_email: Option<String>,
-    notify_mode: String,
+    notify_mode: super::MailMode,
     digest_hour: i64,
 }
 
@@ -105,7 +105,7 @@ fn page(chrome: Chrome, m: Mine, mail_enabled: bool) -> SettingsPage {
         email,
         verified: m.email_verified,
         pending: m.pending_email.unwrap_or_default(),
-        mode: m.notify_mode,
+        mode: m.notify_mode.as_str().to_string(),
         hour: m.digest_hour,
         mail_enabled,
         errors: Vec::new(),
@@ -140,8 +140,10 @@ async fn save_settings(
     let email = form.email.trim().to_string();
     let mut errors = Vec::new();
     let mut invalid = Vec::new();
-    let mode = form.mode.trim();
-    if !matches!(mode, "segera" | "harian" | "tidak") {
+    // a refusal for too many verification mails is 429 and says when to try again
+    let mut too_many = false;
+    let mode = super::MailMode::parse(&form.mode);
+    if mode.is_none() {
         errors.push("Pilih cara menerima pemberitahuan.".to_string());
         invalid.push("mode");
     }
@@ -166,14 +168,12 @@ async fn save_settings(
         && state.post.enabled
         && verifications_last_hour(&state, user.id).await? >= VERIFY_PER_HOUR
     {
-        let mut p = page(chrome, m, state.post.enabled);
-        p.typed_email = form.email;
-        p.invalid = vec!["email"];
-        p.errors = vec![format!(
+        too_many = true;
+        errors.push(format!(
             "Tautan verifikasi sudah dikirim {VERIFY_PER_HOUR} kali dalam satu jam terakhir. \
              Buka tautan yang sudah dikirim, atau coba lagi nanti."
-        )];
-        return crate::account::refused(StatusCode::TOO_MANY_REQUESTS, 3600, &p);
+        ));
+        invalid.push("email");
     } else if new_address && !state.post.enabled {
         errors.push(
             "Server ini belum dapat mengirim surel, jadi alamat baru tidak dapat diverifikasi. \
@@ -189,12 +189,15 @@ async fn save_settings(
         p.hour = hour.unwrap_or(p.hour);
         p.errors = errors;
         p.invalid = invalid;
+        if too_many {
+            return crate::account::refused(StatusCode::TOO_MANY_REQUESTS, 3600, &p);
+        }
         return render_status(StatusCode::BAD_REQUEST, &p);
     }
-    let hour = hour.expect("checked");
+    let (mode, hour) = (mode.expect("checked"), hour.expect("checked"));
     let mut tx = crate::db::write(&state.db).await?;
     sqlx::query("UPDATE users SET notify_mode = ?, digest_hour = ? WHERE id = ?")
-        .bind(mode)
+        .bind(mode.as_str())
         .bind(hour)
         .bind(user.id)
         .execute(&mut *tx)
@@ -257,7 +260,7 @@ async fn save_settings(
             format!("{} mengubah pengaturan pemberitahuannya", user.username),
         )
         .object("user", user.id)
-        .after(json!({"cara": mode, "jam": hour, "alamat_baru": new_address})),
+        .after(json!({"cara": mode.as_str(), "jam": hour, "alamat_baru": new_address})),
     )
     .await?;
     Ok(Redirect::to(&format!("/akun/notifikasi?pesan={flash}")).into_response())

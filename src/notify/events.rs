@@ -3,6 +3,7 @@
 use sqlx::SqliteConnection;
 
 use super::{Kind, Notice, Notifies, push};
+use crate::step::Verdict;
 
 /// A reviewer asked for a fix: every PIC of the step hears it, with the note.
 pub async fn fix_requested(
@@ -44,7 +45,7 @@ pub async fn pic_answered(
     (period_label, link): (&str, &str),
     what: &str,
 ) -> sqlx::Result<usize> {
-    let latest: Option<(i64, String)> = sqlx::query_as(
+    let latest: Option<(i64, Verdict)> = sqlx::query_as(
         "SELECT reviewer_id, verdict FROM reviews WHERE step_id = ? AND semester = ?
          ORDER BY id DESC LIMIT 1",
     )
@@ -52,7 +53,8 @@ pub async fn pic_answered(
     .bind(semester)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((reviewer, _)) = latest.filter(|(r, v)| v == "perbaikan" && *r != pic.0) else {
+    let Some((reviewer, _)) = latest.filter(|(r, v)| *v == Verdict::Perbaikan && *r != pic.0)
+    else {
         return Ok(0);
     };
     push(

@@ -47,6 +47,31 @@ impl Kind {
     }
 }
 
+/// How a person wants their mail: each notice at once, one digest a day, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "snake_case")]
+pub enum MailMode {
+    Segera,
+    Harian,
+    Tidak,
+}
+
+impl MailMode {
+    pub const ALL: [MailMode; 3] = [MailMode::Segera, MailMode::Harian, MailMode::Tidak];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailMode::Segera => "segera",
+            MailMode::Harian => "harian",
+            MailMode::Tidak => "tidak",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailMode> {
+        MailMode::ALL.into_iter().find(|m| m.as_str() == s.trim())
+    }
+}
+
 /// One notification for one person.
 #[derive(Clone, Debug)]
 pub struct Notice {
@@ -148,13 +173,33 @@ impl Notifies for Offline {
     }
 }
 
+/// A person as notifications and digests need them.
 #[derive(sqlx::FromRow)]
 struct Recipient {
+    id: i64,
     display_name: String,
     email: Option<String>,
     email_verified: bool,
-    notify_mode: String,
+    notify_mode: MailMode,
+    digest_hour: i64,
     active: bool,
+}
+
+/// The columns of `Recipient`, from `users u`.
+const RECIPIENT: &str = "SELECT u.id, u.display_name, u.email, u.email_verified, u.notify_mode,
+        u.digest_hour, u.active FROM users u";
+
+impl Recipient {
+    /// Where this person's mail goes: their verified address, while the server sends
+    /// mail and they want it.
+    fn mail_to(&self, post: &Post) -> Option<String> {
+        self.email.clone().filter(|e| {
+            self.email_verified
+                && !e.is_empty()
+                && post.enabled
+                && self.notify_mode != MailMode::Tidak
+        })
+    }
 }
 
 /// Writes notices on the caller's transaction; those for people who want mail at once
@@ -169,13 +214,12 @@ pub async fn push(
     let mut written = 0;
     // a batch (a deadline's reminders) mostly names one unit: its code is read once
     let mut codes: std::collections::HashMap<i64, String> = Default::default();
+    let by_id = format!("{RECIPIENT} WHERE u.id = ?");
     for n in notices {
-        let who: Option<Recipient> = sqlx::query_as(
-            "SELECT display_name, email, email_verified, notify_mode, active FROM users WHERE id = ?",
-        )
-        .bind(n.user_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let who: Option<Recipient> = sqlx::query_as(sqlx::AssertSqlSafe(by_id.as_str()))
+            .bind(n.user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
         let Some(who) = who.filter(|w| w.active) else {
             continue;
         };
@@ -193,13 +237,10 @@ pub async fn push(
             }
             None => n.link.clone(),
         };
-        let address = who
-            .email
-            .clone()
-            .filter(|e| who.email_verified && !e.is_empty() && state.post().enabled);
-        let mail = match (&address, who.notify_mode.as_str()) {
-            (Some(_), "segera") => "queued",
-            (Some(_), "harian") => "digest",
+        let address = who.mail_to(state.post());
+        let mail = match (&address, who.notify_mode) {
+            (Some(_), MailMode::Segera) => "queued",
+            (Some(_), MailMode::Harian) => "digest",
             _ => "none",
         };
         let done = sqlx::query(

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, Timelike};
 use sqlx::SqlitePool;
 
-use super::{Kind, Notice, mail, push};
+use super::{Kind, MailMode, Notice, RECIPIENT, Recipient, mail, push};
 use crate::AppState;
 
 /// Starts the scheduler: a tick now and one every `schedule_every`.
@@ -49,14 +49,6 @@ fn bucket(days: i64) -> Option<i64> {
         2..=3 => Some(3),
         4..=7 => Some(7),
         _ => None,
-    }
-}
-
-fn days_text(days: i64) -> String {
-    match days {
-        0 => "hari ini".into(),
-        1 => "besok".into(),
-        d => format!("{d} hari lagi"),
     }
 }
 
@@ -131,7 +123,7 @@ async fn period_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()
                 title: format!(
                     "Tenggat pelaporan {} {} ({}): {} langkah belum selesai",
                     period.label(),
-                    days_text(days),
+                    crate::fmt::days_left(days),
                     crate::fmt::date_id(date),
                     lines.len()
                 ),
@@ -148,9 +140,8 @@ async fn period_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()
 /// (unit, year, unit deadline, TPI deadline, submitted, TPI final)
 type LkeState = (i64, i64, Option<String>, Option<String>, bool, bool);
 
-/// LKE deadlines: the unit's self-assessment (PICs with unanswered questions they
-/// hold; the unit's admins for unanswered questions nobody holds) and the TPI's
-/// evaluation (the unit's evaluators while TPI answers are missing).
+/// LKE deadlines: the unit's self-assessment until it is sent, the TPI's evaluation
+/// until it is final.
 async fn lke_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()> {
     let rows: Vec<LkeState> = sqlx::query_as(
         "SELECT s.unit_id, s.year, s.unit_deadline, s.tpi_deadline,
@@ -160,94 +151,115 @@ async fn lke_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()> {
     .fetch_all(&state.db)
     .await?;
     for (unit, year, unit_deadline, tpi_deadline, submitted, final_) in rows {
-        if let (Some(d), false) = (unit_deadline.as_deref().and_then(parse_date), submitted) {
+        // (date, days left, reminder) of a deadline still open and within a week
+        let due = |raw: Option<String>, closed: bool| {
+            let d = raw.as_deref().and_then(parse_date).filter(|_| !closed)?;
             let days = (d - today).num_days();
-            let key = bucket(days).map(|b| format!("tenggat-lke:{unit}:{year}:{d}:{b}"));
-            if let Some(key) = key
-                && !done(state, &key).await?
-            {
-                let counts: Vec<(i64, i64)> = sqlx::query_as(
-                    "WITH open AS (
-                       SELECT q.id FROM lke_questions q WHERE q.year = ?2 AND NOT EXISTS (
-                         SELECT 1 FROM lke_answers a WHERE a.unit_id = ?1 AND a.year = ?2
-                           AND a.question_id = q.id AND a.side = 'unit'
-                           AND a.draft_from IS NULL AND a.answer IS NOT NULL))
-                     SELECT la.user_id, count(*) FROM lke_assignments la JOIN open o ON o.id = la.question_id
-                      WHERE la.unit_id = ?1 AND la.year = ?2 GROUP BY la.user_id
-                     UNION ALL
-                     SELECT uu.user_id, (SELECT count(*) FROM open o WHERE NOT EXISTS (
-                              SELECT 1 FROM lke_assignments la WHERE la.unit_id = ?1
-                                AND la.year = ?2 AND la.question_id = o.id))
-                       FROM user_units uu WHERE uu.unit_id = ?1 AND uu.role = 'admin'",
-                )
-                .bind(unit)
-                .bind(year)
-                .fetch_all(&state.db)
-                .await?;
-                let notices = counts
-                    .into_iter()
-                    .filter(|(_, n)| *n > 0)
-                    .map(|(user_id, n)| Notice {
-                        user_id,
-                        unit_id: Some(unit),
-                        kind: Kind::LkeDeadline,
-                        title: format!(
-                            "Tenggat penilaian mandiri LKE {year} {} ({}): {n} soal belum dijawab",
-                            days_text(days),
-                            crate::fmt::date_id(d)
-                        ),
-                        body: "Jawab soal yang menjadi tanggung jawab Anda sebelum tenggat.".into(),
-                        link: format!("/lke/{year}"),
-                        dedupe: Some(key.clone()),
-                    })
-                    .collect();
-                write(state, &key, notices).await?;
-            }
+            bucket(days).map(|b| (d, days, b))
+        };
+        if let Some(when) = due(unit_deadline, submitted) {
+            self_assessment_due(state, (unit, year), when).await?;
         }
-        if let (Some(d), false) = (tpi_deadline.as_deref().and_then(parse_date), final_) {
-            let days = (d - today).num_days();
-            let key = bucket(days).map(|b| format!("tenggat-tpi:{unit}:{year}:{d}:{b}"));
-            if let Some(key) = key
-                && !done(state, &key).await?
-            {
-                let open: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM lke_questions q WHERE q.year = ?2 AND NOT EXISTS (
-                       SELECT 1 FROM lke_answers a WHERE a.unit_id = ?1 AND a.year = ?2
-                         AND a.question_id = q.id AND a.side = 'tpi' AND a.answer IS NOT NULL)",
-                )
-                .bind(unit)
-                .bind(year)
-                .fetch_one(&state.db)
-                .await?;
-                if open > 0 {
-                    let people: Vec<i64> = sqlx::query_scalar(
-                        "SELECT user_id FROM user_units WHERE unit_id = ? AND role = 'penilai'",
-                    )
-                    .bind(unit)
-                    .fetch_all(&state.db)
-                    .await?;
-                    let notices = people
-                        .into_iter()
-                        .map(|user_id| Notice {
-                            user_id,
-                            unit_id: Some(unit),
-                            kind: Kind::LkeDeadline,
-                            title: format!(
-                                "Tenggat penilaian TPI LKE {year} {} ({}): {open} soal belum dinilai",
-                                days_text(days),
-                                crate::fmt::date_id(d)
-                            ),
-                            body: String::new(),
-                            link: format!("/lke/{year}"),
-                            dedupe: Some(key.clone()),
-                        })
-                        .collect();
-                    write(state, &key, notices).await?;
-                }
-            }
+        if let Some(when) = due(tpi_deadline, final_) {
+            evaluation_due(state, (unit, year), when).await?;
         }
     }
     Ok(())
+}
+
+/// The self-assessment's deadline: PICs with unanswered questions they hold; the
+/// unit's admins for unanswered questions nobody holds.
+async fn self_assessment_due(
+    state: &AppState,
+    (unit, year): (i64, i64),
+    (d, days, b): (NaiveDate, i64, i64),
+) -> sqlx::Result<()> {
+    let key = format!("tenggat-lke:{unit}:{year}:{d}:{b}");
+    if done(state, &key).await? {
+        return Ok(());
+    }
+    let counts: Vec<(i64, i64)> = sqlx::query_as(
+        "WITH open AS (
+           SELECT q.id FROM lke_questions q WHERE q.year = ?2 AND NOT EXISTS (
+             SELECT 1 FROM lke_answers a WHERE a.unit_id = ?1 AND a.year = ?2
+               AND a.question_id = q.id AND a.side = 'unit'
+               AND a.draft_from IS NULL AND a.answer IS NOT NULL))
+         SELECT la.user_id, count(*) FROM lke_assignments la JOIN open o ON o.id = la.question_id
+          WHERE la.unit_id = ?1 AND la.year = ?2 GROUP BY la.user_id
+         UNION ALL
+         SELECT uu.user_id, (SELECT count(*) FROM open o WHERE NOT EXISTS (
+                  SELECT 1 FROM lke_assignments la WHERE la.unit_id = ?1
+                    AND la.year = ?2 AND la.question_id = o.id))
+           FROM user_units uu WHERE uu.unit_id = ?1 AND uu.role = 'admin'",
+    )
+    .bind(unit)
+    .bind(year)
+    .fetch_all(&state.db)
+    .await?;
+    let notices = counts
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(user_id, n)| Notice {
+            user_id,
+            unit_id: Some(unit),
+            kind: Kind::LkeDeadline,
+            title: format!(
+                "Tenggat penilaian mandiri LKE {year} {} ({}): {n} soal belum dijawab",
+                crate::fmt::days_left(days),
+                crate::fmt::date_id(d)
+            ),
+            body: "Jawab soal yang menjadi tanggung jawab Anda sebelum tenggat.".into(),
+            link: format!("/lke/{year}"),
+            dedupe: Some(key.clone()),
+        })
+        .collect();
+    write(state, &key, notices).await
+}
+
+/// The TPI's deadline: the unit's evaluators, while TPI answers are missing.
+async fn evaluation_due(
+    state: &AppState,
+    (unit, year): (i64, i64),
+    (d, days, b): (NaiveDate, i64, i64),
+) -> sqlx::Result<()> {
+    let key = format!("tenggat-tpi:{unit}:{year}:{d}:{b}");
+    if done(state, &key).await? {
+        return Ok(());
+    }
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM lke_questions q WHERE q.year = ?2 AND NOT EXISTS (
+           SELECT 1 FROM lke_answers a WHERE a.unit_id = ?1 AND a.year = ?2
+             AND a.question_id = q.id AND a.side = 'tpi' AND a.answer IS NOT NULL)",
+    )
+    .bind(unit)
+    .bind(year)
+    .fetch_one(&state.db)
+    .await?;
+    if open == 0 {
+        return Ok(());
+    }
+    let people: Vec<i64> =
+        sqlx::query_scalar("SELECT user_id FROM user_units WHERE unit_id = ? AND role = 'penilai'")
+            .bind(unit)
+            .fetch_all(&state.db)
+            .await?;
+    let notices = people
+        .into_iter()
+        .map(|user_id| Notice {
+            user_id,
+            unit_id: Some(unit),
+            kind: Kind::LkeDeadline,
+            title: format!(
+                "Tenggat penilaian TPI LKE {year} {} ({}): {open} soal belum dinilai",
+                crate::fmt::days_left(days),
+                crate::fmt::date_id(d)
+            ),
+            body: String::new(),
+            link: format!("/lke/{year}"),
+            dedupe: Some(key.clone()),
+        })
+        .collect();
+    write(state, &key, notices).await
 }
 
 /// PortalRB's proposal window: when it opens, and 3 days before it closes, the
@@ -278,7 +290,7 @@ async fn proposal_window(state: &AppState, today: NaiveDate) -> sqlx::Result<()>
                 format!("jendela-tutup:{year}:{closes}"),
                 format!(
                     "Jendela usulan PortalRB {year} ditutup {} ({})",
-                    days_text(left),
+                    crate::fmt::days_left(left),
                     crate::fmt::date_id(c)
                 ),
             ));
@@ -360,16 +372,6 @@ async fn write(state: &AppState, key: &str, notices: Vec<Notice>) -> sqlx::Resul
     tx.commit_unaudited().await
 }
 
-#[derive(sqlx::FromRow)]
-struct Reader {
-    id: i64,
-    display_name: String,
-    email: Option<String>,
-    email_verified: bool,
-    notify_mode: String,
-    digest_hour: i64,
-}
-
 /// Daily digests: once the person's hour has come (Asia/Jakarta), one message with
 /// everything that waited for it, at most one per person and day.
 async fn digests(state: &AppState) -> sqlx::Result<()> {
@@ -379,21 +381,16 @@ async fn digests(state: &AppState) -> sqlx::Result<()> {
         .now()
         .with_timezone(&chrono_tz::Asia::Jakarta);
     let day = local.date_naive().to_string();
-    let readers: Vec<Reader> = sqlx::query_as(
-        "SELECT u.id, u.display_name, u.email, u.email_verified, u.notify_mode, u.digest_hour
-         FROM users u WHERE u.active = 1
-           AND EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.mail = 'digest')",
-    )
+    let readers: Vec<Recipient> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{RECIPIENT} WHERE u.active = 1
+           AND EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.mail = 'digest')"
+    )))
     .fetch_all(&state.db)
     .await?;
     for r in readers {
-        let address = r
-            .email
-            .clone()
-            .filter(|e| r.email_verified && !e.is_empty() && state.post.enabled);
-        let mut tx = crate::db::write(&state.db).await?;
-        let Some(to) = address.filter(|_| r.notify_mode != "tidak") else {
+        let Some(to) = r.mail_to(&state.post) else {
             // no address or no mail wanted any more: the waiting lines stay in the app
+            let mut tx = crate::db::write(&state.db).await?;
             sqlx::query(
                 "UPDATE notifications SET mail = 'none' WHERE user_id = ? AND mail = 'digest'",
             )
@@ -403,9 +400,11 @@ async fn digests(state: &AppState) -> sqlx::Result<()> {
             tx.commit_unaudited().await?;
             continue;
         };
-        if r.notify_mode == "harian" && i64::from(local.hour()) < r.digest_hour {
+        // before the person's hour nothing is written (no write lock each minute)
+        if r.notify_mode == MailMode::Harian && i64::from(local.hour()) < r.digest_hour {
             continue;
         }
+        let mut tx = crate::db::write(&state.db).await?;
         let first =
             sqlx::query("INSERT OR IGNORE INTO digests_sent (user_id, day, at) VALUES (?, ?, ?)")
                 .bind(r.id)

@@ -106,10 +106,11 @@ pub(crate) async fn my_tasks(
         attention,
         deadline: deadline.map(crate::fmt::date_id),
         deadline_note: deadline
-            .map(|d| match (d - periods::today()).num_days() {
-                n if n < 0 => "(sudah lewat)".to_string(),
-                0 => "(hari ini)".to_string(),
-                n => format!("({n} hari lagi)"),
+            .map(|d| {
+                format!(
+                    "({})",
+                    crate::fmt::days_left((d - periods::today()).num_days())
+                )
             })
             .unwrap_or_default(),
         elsewhere,

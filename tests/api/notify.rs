@@ -1383,6 +1383,27 @@ async fn an_address_set_by_its_owner_is_used_only_after_its_link_is_opened() {
             .unwrap()
             .contains("value=\"empat@uji.go.id\"")
     );
+    // the refusal keeps every choice made on the form, not only the address
+    let res = me
+        .post(
+            "/akun/notifikasi",
+            &[
+                ("email", "empat@uji.go.id"),
+                ("mode", "harian"),
+                ("jam", "21"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    let page = res.text().await.unwrap();
+    assert_eq!(
+        crate::helpers::html::attr_values(&page, "input[name=mode][checked]", "value"),
+        vec!["harian"]
+    );
+    assert_eq!(
+        crate::helpers::html::field_value(&page, "jam").as_deref(),
+        Some("21")
+    );
     smtp.wait_for("tiga@uji.go.id", 1).await;
     drained(&app).await;
     assert!(smtp.to("empat@uji.go.id").is_empty());

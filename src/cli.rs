@@ -66,7 +66,7 @@ pub struct ServeArgs {
     /// ?tls=required) atau smtps://host:port. Nama dan kata sandi SMTP dibaca dari
     /// ZI_SMTP_USER dan ZI_SMTP_PASSWORD. Tanpa ini, pemberitahuan hanya di aplikasi.
     #[arg(long, env = "ZI_SMTP_URL")]
-    pub smtp_url: Option<url::Url>,
+    pub smtp_url: Option<String>,
     /// Pengirim surel, mis. "ZI Tracker <zi@instansi.go.id>".
     #[arg(long, env = "ZI_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -652,16 +652,10 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     }
     config.portalrb_prefix = prefix;
     config.portalrb_rate_per_minute = args.portalrb_rate_per_minute.max(1);
-    if let Some(url) = args.smtp_url {
-        if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none() {
-            return Err(UserError(format!(
-                "alamat SMTP \"{url}\" tidak sah; mis. smtp://mail.instansi.go.id:587 atau smtps://mail.instansi.go.id:465"
-            ))
-            .into());
-        }
+    if let Some(raw) = args.smtp_url {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         config.smtp = Some(crate::config::Smtp {
-            url,
+            url: crate::config::Smtp::parse_url(&raw)?,
             user: env("ZI_SMTP_USER"),
             password: env("ZI_SMTP_PASSWORD"),
         });

@@ -55,6 +55,24 @@ pub struct Smtp {
     pub password: Option<String>,
 }
 
+impl Smtp {
+    /// `--smtp-url` as typed: an `smtp://` or `smtps://` address with a host, or an
+    /// Indonesian reason (the flag's own parser would answer in English).
+    pub fn parse_url(raw: &str) -> Result<Url, crate::error::UserError> {
+        let refused = |shown: &str| {
+            crate::error::UserError(format!(
+                "alamat SMTP \"{shown}\" tidak sah; mis. smtp://mail.instansi.go.id:587 \
+                 atau smtps://mail.instansi.go.id:465"
+            ))
+        };
+        match Url::parse(raw.trim()) {
+            Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host_str().is_some() => Ok(u),
+            Ok(u) => Err(refused(u.as_str())),
+            Err(_) => Err(refused(raw.trim())),
+        }
+    }
+}
+
 // the password never reaches a log line
 impl std::fmt::Debug for Smtp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1734,6 +1734,10 @@ fn mail_settings_that_cannot_work_stop_the_start_with_a_message() {
             "alamat SMTP \"http://mail.uji.go.id:25/\" tidak sah",
         ),
         (
+            vec!["--smtp-url", "mail.uji.go.id"],
+            "alamat SMTP \"mail.uji.go.id\" tidak sah",
+        ),
+        (
             vec!["--smtp-url", "smtp://127.0.0.1:2?tls=apa"],
             "alamat SMTP \"smtp://127.0.0.1:2?tls=apa\" tidak dapat dipakai",
         ),

@@ -14,6 +14,8 @@ use crate::tenant::InstansiRole;
 use crate::web::{Chrome, Empty, Form, Pager, QueryData, parse_id, render};
 
 const PER_PAGE: i64 = 25;
+/// Rows of the outbox page.
+const OUTBOX_PER_PAGE: i64 = 50;
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
@@ -242,7 +244,7 @@ async fn outbox(
     .await?;
     let pager = Pager::new(
         Pager::page_from(q.halaman.as_deref()),
-        50,
+        OUTBOX_PER_PAGE,
         waiting + failed,
         "/admin/surel".into(),
     );
@@ -250,8 +252,9 @@ async fn outbox(
         "SELECT o.id, u.username, o.kind, o.subject, o.attempts, o.last_error, o.next_attempt_at,
                 o.created_at, o.failed_at IS NOT NULL AS failed
          FROM outbox o LEFT JOIN users u ON u.id = o.user_id
-         WHERE o.sent_at IS NULL ORDER BY o.failed_at IS NULL, o.id DESC LIMIT 50 OFFSET ?",
+         WHERE o.sent_at IS NULL ORDER BY o.failed_at IS NULL, o.id DESC LIMIT ? OFFSET ?",
     )
+    .bind(OUTBOX_PER_PAGE)
     .bind(pager.offset())
     .fetch_all(&state.db)
     .await?;

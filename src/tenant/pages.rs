@@ -14,6 +14,8 @@ use crate::routes::{Access, Route};
 use crate::web::{Acting, Chrome, Form, render, render_status};
 
 const INSTANSI_ADMIN: Access = Access::Instansi(&[InstansiRole::Admin]);
+/// Units per page of the chooser.
+const CHOOSER_PER_PAGE: i64 = 50;
 
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
@@ -118,14 +120,14 @@ async fn switch(
     };
     let pager = crate::web::Pager::new(
         crate::web::Pager::page_from(q.halaman.as_deref()),
-        50,
+        CHOOSER_PER_PAGE,
         all.len() as i64,
         base,
     );
     let units = all
         .into_iter()
         .skip(pager.offset() as usize)
-        .take(50)
+        .take(CHOOSER_PER_PAGE as usize)
         .collect();
     render(&ChoosePage {
         chrome,

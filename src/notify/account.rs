@@ -86,6 +86,10 @@ impl SettingsPage {
     fn hours(&self) -> std::ops::RangeInclusive<i64> {
         0..=23
     }
+
+    fn modes(&self) -> [super::MailMode; 3] {
+        super::MailMode::ALL
+    }
 }
 
 async fn mine(state: &AppState, user: i64) -> sqlx::Result<Mine> {

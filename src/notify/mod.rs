@@ -67,6 +67,15 @@ impl MailMode {
         }
     }
 
+    /// The choice as the settings page words it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MailMode::Segera => "Segera, satu surel untuk setiap pemberitahuan",
+            MailMode::Harian => "Ringkasan harian, sekali sehari pada jam di bawah",
+            MailMode::Tidak => "Tidak usah; cukup di aplikasi",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<MailMode> {
         MailMode::ALL.into_iter().find(|m| m.as_str() == s.trim())
     }

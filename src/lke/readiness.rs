@@ -356,12 +356,12 @@ pub fn readiness(master: &Master, score: &Score, wbk_held: bool) -> Readiness {
     readiness_with(master, &ScoringPlan::new(master), score, wbk_held)
 }
 
-/// The same with a plan already built (building one costs more than scoring).
 /// Whether every condition of a predicate is met (none listed: not met).
 pub fn all_met(conditions: &[Condition]) -> bool {
     !conditions.is_empty() && conditions.iter().all(|c| c.terpenuhi)
 }
 
+/// The same with a plan already built (building one costs more than scoring).
 pub fn readiness_with(
     master: &Master,
     plan: &ScoringPlan,

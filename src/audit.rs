@@ -62,6 +62,7 @@ impl Actor {
     }
 }
 
+#[derive(Clone)]
 pub struct Entry<'a> {
     pub action: Action,
     pub object_type: Option<&'a str>,

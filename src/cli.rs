@@ -473,6 +473,7 @@ fn save_error(e: users::SaveError) -> anyhow::Error {
     match e {
         users::SaveError::Invalid(errors) => UserError(errors.to_string()).into(),
         users::SaveError::Conflict(m) => UserError(m).into(),
+        e @ users::SaveError::NotTheirs => UserError(e.to_string()).into(),
         users::SaveError::HoldsSteps(n) => UserError(format!(
             "akun ini masih PIC {n} langkah aksi; alihkan dulu langkahnya (halaman Penugasan)"
         ))
@@ -596,9 +597,16 @@ async fn user_command(data_dir: PathBuf, action: UserAction) -> anyhow::Result<(
         } => {
             let password = read_password(password_stdin)?;
             let user = find_user(&pool, 0, &username).await?;
-            users::set_password(&pool, &actor, user.id, &password, must_change)
-                .await
-                .map_err(save_error)?;
+            users::set_password(
+                &pool,
+                &actor,
+                users::Scope::Whole,
+                user.id,
+                &password,
+                must_change,
+            )
+            .await
+            .map_err(save_error)?;
             println!(
                 "Kata sandi {} diganti; semua sesinya diakhiri.",
                 user.username

@@ -63,6 +63,24 @@ impl Write {
         self.tx.commit().await
     }
 
+    /// Records the entry in the actor's unit and in each of `units` (once per unit), then
+    /// commits: a change to something several units share shows in each one's trail.
+    pub async fn commit_in_units(
+        mut self,
+        actor: &Actor,
+        units: &[i64],
+        entry: Entry<'_>,
+    ) -> sqlx::Result<()> {
+        let mut seen = vec![actor.unit_id];
+        for &u in units {
+            if !seen.contains(&Some(u)) {
+                seen.push(Some(u));
+                audit::record(&mut self.tx, &actor.clone().in_unit(u), entry.clone()).await?;
+            }
+        }
+        self.commit(actor, entry).await
+    }
+
     /// Commits several audited changes made in one transaction.
     pub async fn commit_all(mut self, actor: &Actor, entries: Vec<Entry<'_>>) -> sqlx::Result<()> {
         for e in entries {

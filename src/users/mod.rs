@@ -195,6 +195,9 @@ pub enum SaveError {
     /// handed over first (separation of duties: only staff are PICs).
     #[error("masih PIC {0} langkah")]
     HoldsSteps(i64),
+    /// A unit admin reached for what belongs to the whole account (see `Scope`).
+    #[error("{}", NOT_THEIRS)]
+    NotTheirs,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
@@ -412,6 +415,58 @@ pub struct Changes {
     pub email: String,
 }
 
+/// Who changes an account. Name, e-mail, active state, password and the sign-in lock
+/// belong to the whole account, so a unit admin holds them only for an account whose
+/// every role is a non-admin role in their own unit; otherwise they change just the
+/// role in their unit (an account shared with another unit would else be taken over).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// An instansi admin, or the command line.
+    Whole,
+    /// A unit admin of this unit.
+    Unit(i64),
+}
+
+impl Scope {
+    pub fn of(admin: &crate::auth::CurrentUser) -> Self {
+        if admin.is_instansi_admin() {
+            Scope::Whole
+        } else {
+            // a unit admin without a unit holds no account (unit 0 has none)
+            Scope::Unit(admin.unit.as_ref().map_or(0, |u| u.id))
+        }
+    }
+
+    /// Whether the whole account is this scope's: read inside the writing transaction,
+    /// so a role given elsewhere in between is seen.
+    pub async fn holds_account(self, conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
+        let Scope::Unit(unit) = self else {
+            return Ok(true);
+        };
+        let foreign: i64 = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM users WHERE id = ?1 AND instansi_role IS NOT NULL)
+                  + (SELECT count(*) FROM user_units
+                      WHERE user_id = ?1 AND (unit_id <> ?2 OR role = 'admin'))",
+        )
+        .bind(id)
+        .bind(unit)
+        .fetch_one(conn)
+        .await?;
+        Ok(foreign == 0)
+    }
+}
+
+pub(crate) const NOT_THEIRS: &str = "Akun ini juga memiliki peran di unit lain atau peran admin: nama, surel, status aktif, kata sandi dan kunci masuknya hanya dapat diubah oleh admin instansi atau pemilik akun. Anda hanya dapat mengubah perannya di unit ini.";
+
+/// The units whose audit trail an account change belongs in: every unit the account
+/// holds a role in (read before and after the change, so a removed role is included).
+pub(crate) async fn units_of(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT unit_id FROM user_units WHERE user_id = ? ORDER BY unit_id")
+        .bind(id)
+        .fetch_all(conn)
+        .await
+}
+
 pub(crate) const LAST_ADMIN: &str = "Akun ini adalah admin instansi aktif terakhir: tidak dapat dinonaktifkan atau diubah perannya. Jadikan pengguna lain admin instansi terlebih dahulu.";
 
 /// Changes an account from a unit's page; refuses to leave the instansi without an
@@ -432,11 +487,31 @@ pub async fn update(
             "Akun tingkat instansi hanya dapat diubah oleh admin instansi.".into(),
         ));
     }
-    let display_name = ch.display_name.trim().to_string();
+    let mut tx = crate::db::write(db).await?;
+    let scope = if may_instansi {
+        Scope::Whole
+    } else {
+        Scope::Unit(ch.unit_id)
+    };
+    // What belongs to the whole account stays as it was unless it is the admin's: the
+    // form shows those fields read-only then, and a forged value is not taken.
+    let (display_name, email_typed, active) = if scope.holds_account(&mut tx, id).await? {
+        (
+            ch.display_name.trim().to_string(),
+            ch.email.clone(),
+            ch.active,
+        )
+    } else {
+        (
+            before.display_name.clone(),
+            before.email.clone().unwrap_or_default(),
+            before.active,
+        )
+    };
     let mut errors = FieldErrors::default();
     check_display_name(&display_name, &mut errors);
-    let email = check_email(Some(&ch.email), &mut errors);
-    let mut tx = crate::db::write(db).await?;
+    let email = check_email(Some(&email_typed), &mut errors);
+    let units_before = units_of(&mut tx, id).await?;
     if !ch.role.is_empty() {
         check_role(&mut tx, &ch.role, &[ch.unit_id], may_instansi, &mut errors).await?;
     }
@@ -517,7 +592,7 @@ pub async fn update(
     };
     let removes_admin = before.role == "admin-instansi"
         && before.active
-        && (new_instansi != Some("admin-instansi") || !ch.active);
+        && (new_instansi != Some("admin-instansi") || !active);
     // The guard sits in the UPDATE itself, so two admins demoting each other at once
     // cannot both succeed.
     let done = sqlx::query(
@@ -529,7 +604,7 @@ pub async fn update(
     )
     .bind(&display_name)
     .bind(new_instansi)
-    .bind(ch.active)
+    .bind(active)
     .bind(id)
     .bind(removes_admin)
     .bind(id)
@@ -550,22 +625,25 @@ pub async fn update(
         }
         None => {}
     }
-    if !ch.active {
+    if !active {
         session::end_all_for_user(&mut tx, id).await?;
     }
     store_email(&mut tx, id, email.as_deref()).await?;
+    let mut units = units_before;
+    units.extend(units_of(&mut tx, id).await?);
     let after: User = sqlx::query_as(sqlx::AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = ?")))
         .bind(ch.unit_id)
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-    let action = if before.active && !ch.active {
+    let action = if before.active && !active {
         Action::UserDeactivated
     } else {
         Action::UserUpdated
     };
-    tx.commit(
+    tx.commit_in_units(
         actor,
+        &units,
         Entry::new(action, format!("Akun {} diubah", before.username))
             .object("user", id)
             .change(before.snapshot(), {
@@ -612,8 +690,10 @@ pub async fn set_email(
     }
     let mut tx = crate::db::write(db).await?;
     store_email(&mut tx, id, email.as_deref()).await?;
-    tx.commit(
+    let units = units_of(&mut tx, id).await?;
+    tx.commit_in_units(
         actor,
+        &units,
         Entry::new(Action::UserUpdated, "Alamat surel akun diatur".to_string())
             .object("user", id)
             .after(json!({"email": email})),
@@ -644,8 +724,10 @@ pub async fn deactivate(db: &SqlitePool, actor: &Actor, id: i64) -> Result<(), S
         return Err(SaveError::Conflict(LAST_ADMIN.into()));
     }
     session::end_all_for_user(&mut tx, id).await?;
-    tx.commit(
+    let units = units_of(&mut tx, id).await?;
+    tx.commit_in_units(
         actor,
+        &units,
         Entry::new(
             Action::UserDeactivated,
             format!("Akun {} dinonaktifkan", before.username),
@@ -657,9 +739,11 @@ pub async fn deactivate(db: &SqlitePool, actor: &Actor, id: i64) -> Result<(), S
 }
 
 /// Sets a user's password (admin reset or the command line); ends their sessions.
+/// Refused (`NotTheirs`) when the account is not wholly the scope's.
 pub async fn set_password(
     db: &SqlitePool,
     actor: &Actor,
+    scope: Scope,
     id: i64,
     new_password: &str,
     must_change: bool,
@@ -672,12 +756,21 @@ pub async fn set_password(
         errors.add("password", msg);
         return Err(SaveError::Invalid(errors));
     }
+    // refused before hashing too, so a refusal costs no hashing thread
+    if !scope.holds_account(&mut *db.acquire().await?, id).await? {
+        return Err(SaveError::NotTheirs);
+    }
     let hash = password::hash(new_password.to_string()).await?;
     let mut tx = crate::db::write(db).await?;
+    if !scope.holds_account(&mut tx, id).await? {
+        return Err(SaveError::NotTheirs);
+    }
     password::store(&mut tx, id, &hash, must_change).await?;
     session::end_all_for_user(&mut tx, id).await?;
-    tx.commit(
+    let units = units_of(&mut tx, id).await?;
+    tx.commit_in_units(
         actor,
+        &units,
         Entry::new(
             Action::PasswordReset,
             format!("Kata sandi {} diatur ulang", user.username),

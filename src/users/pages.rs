@@ -179,6 +179,9 @@ pub(crate) struct FormPage {
     pub(crate) failures: i64,
     /// Offered when a staff member leaving the role still holds steps.
     pub(crate) handover: Option<HandoverOffer>,
+    /// Whether the admin may change what belongs to the whole account (name, e-mail,
+    /// active state, password, sign-in lock); else only the role in their unit.
+    pub(crate) holds_account: bool,
 }
 
 pub(crate) struct HandoverOffer {
@@ -211,7 +214,15 @@ pub(crate) async fn new_form(
         conflict: None,
         failures: 0,
         handover: None,
+        holds_account: true,
     })
+}
+
+/// Whether the admin holds the whole of this account (read-only on its pages otherwise).
+async fn holds_account(state: &AppState, admin: &CurrentUser, id: i64) -> AppResult<bool> {
+    Ok(Scope::of(admin)
+        .holds_account(&mut *state.db.acquire().await?, id)
+        .await?)
 }
 
 pub(crate) async fn create_submit(
@@ -255,7 +266,9 @@ pub(crate) async fn create_submit(
         Ok(_) => return Ok(Redirect::to("/admin/pengguna?pesan=pengguna-dibuat").into_response()),
         Err(SaveError::Invalid(e)) => (StatusCode::BAD_REQUEST, e, None),
         Err(SaveError::Conflict(m)) => (StatusCode::CONFLICT, FieldErrors::default(), Some(m)),
-        Err(e @ SaveError::HoldsSteps(_)) => return Err(AppError::Conflict(e.to_string())),
+        Err(e @ (SaveError::HoldsSteps(_) | SaveError::NotTheirs)) => {
+            return Err(AppError::Conflict(e.to_string()));
+        }
         Err(SaveError::Db(e)) => return Err(e.into()),
         Err(SaveError::Other(e)) => return Err(e.into()),
     };
@@ -275,6 +288,7 @@ pub(crate) async fn create_submit(
             conflict,
             failures: 0,
             handover: None,
+            holds_account: true,
         },
     )
 }
@@ -286,7 +300,9 @@ pub(crate) async fn edit_form(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let user = visible(&state, &admin, &id).await?;
+    let holds_account = holds_account(&state, &admin, user.id).await?;
     render(&FormPage {
+        holds_account,
         chrome,
         username: user.username.clone(),
         display_name: user.display_name.clone(),
@@ -312,6 +328,9 @@ pub(crate) async fn unlock_submit(
 ) -> AppResult<Response> {
     let user = visible(&state, &admin, &id).await?;
     let mut tx = crate::db::write(&state.db).await?;
+    if !Scope::of(&admin).holds_account(&mut tx, user.id).await? {
+        return Err(AppError::ForbiddenWith(NOT_THEIRS.into()));
+    }
     let ip = actor.ip.clone().unwrap_or_default();
     crate::auth::throttle::record(
         &mut tx,
@@ -321,8 +340,10 @@ pub(crate) async fn unlock_submit(
         "lifted",
     )
     .await?;
-    tx.commit(
+    let units = units_of(&mut tx, user.id).await?;
+    tx.commit_in_units(
         &actor,
+        &units,
         Entry::new(
             Action::LoginUnlocked,
             format!(
@@ -402,12 +423,15 @@ pub(crate) async fn edit_submit(
                 )),
             )
         }
+        Err(e @ SaveError::NotTheirs) => return Err(AppError::ForbiddenWith(e.to_string())),
         Err(SaveError::Db(e)) => return Err(e.into()),
         Err(SaveError::Other(e)) => return Err(e.into()),
     };
+    let holds_account = holds_account(&state, &admin, user.id).await?;
     render_status(
         status,
         &FormPage {
+            holds_account,
             chrome,
             handover,
             username: user.username.clone(),
@@ -450,6 +474,7 @@ pub(crate) async fn reset_submit(
         set_password(
             &state.db,
             &Actor::user(&admin, Some(ip)),
+            Scope::of(&admin),
             user.id,
             &form.password,
             true,
@@ -477,8 +502,10 @@ pub(crate) async fn reset_submit(
                 conflict: None,
                 failures: 0,
                 handover: None,
+                holds_account: true,
             },
         ),
+        Err(e @ SaveError::NotTheirs) => Err(AppError::ForbiddenWith(e.to_string())),
         Err(SaveError::Conflict(_)) => Err(AppError::NotFound),
         Err(e @ SaveError::HoldsSteps(_)) => Err(AppError::Conflict(e.to_string())),
         Err(SaveError::Db(e)) => Err(e.into()),

@@ -378,10 +378,11 @@ pub(crate) async fn import_submit(
         );
     }
     let links = store::evidence_links_by_question(&state.db, v.unit_id, year).await?;
-    let rows = match workbook::read(&v.master, &upload.file, !tpi, tpi, &links) {
-        Ok(rows) => rows,
-        Err(errors) => return fail(StatusCode::BAD_REQUEST, errors),
-    };
+    let rows =
+        match workbook::read_off_thread(v.master.clone(), upload.file, (!tpi, tpi), links).await {
+            Ok(rows) => rows,
+            Err(errors) => return fail(StatusCode::BAD_REQUEST, errors),
+        };
     let (unit_by, tpi_by) = if tpi {
         (None, Some(user.id))
     } else {

@@ -233,6 +233,192 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
+/// Limits on what an uploaded workbook may unpack to: the official sheet is well under
+/// a megabyte, so these only stop a small file that inflates to gigabytes.
+const MAX_PARTS: usize = 500;
+const MAX_PART_BYTES: u64 = 16 * 1024 * 1024;
+const MAX_TOTAL_BYTES: u64 = 48 * 1024 * 1024;
+const MAX_SHARED_STRINGS: usize = 50_000;
+const MAX_CELLS: usize = 100_000;
+
+/// Checks the XLSX package before anything parses it: a zip of a bounded number of
+/// parts, each inflating (really, not by its header's word) to a bounded size, with a
+/// bounded count of shared strings.
+fn check_package(bytes: &[u8]) -> Result<(), Vec<String>> {
+    use std::io::Read;
+    let unreadable = || {
+        vec!["Berkas bukan lembar kerja XLSX yang dapat dibaca (simpan sebagai .xlsx).".to_string()]
+    };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| unreadable())?;
+    if zip.len() > MAX_PARTS {
+        return Err(vec![format!(
+            "Berkas memuat {} bagian; lembar kerja yang dapat diimpor memuat paling banyak {MAX_PARTS}.",
+            zip.len()
+        )]);
+    }
+    let too_big = || {
+        vec![format!(
+            "Isi berkas terlalu besar setelah dibuka (lebih dari {} MB); simpan hanya lembar \"{SHEET}\" sebagai .xlsx lalu unggah lagi.",
+            MAX_TOTAL_BYTES / (1024 * 1024)
+        )]
+    };
+    let mut total = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|_| unreadable())?;
+        let shared = part
+            .name()
+            .is_ok_and(|n| n.eq_ignore_ascii_case("xl/sharedStrings.xml"));
+        let (mut size, mut strings, mut tail) = (0u64, 0usize, Vec::<u8>::new());
+        loop {
+            let n = part.read(&mut buf).map_err(|_| unreadable())?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            total += n as u64;
+            if size > MAX_PART_BYTES || total > MAX_TOTAL_BYTES {
+                return Err(too_big());
+            }
+            if shared {
+                // count "<si" across chunk edges: keep the last two bytes of the chunk
+                tail.extend_from_slice(&buf[..n]);
+                strings += tail.windows(3).filter(|w| w == b"<si").count();
+                let keep = tail.len().saturating_sub(2);
+                tail.drain(..keep);
+                if strings > MAX_SHARED_STRINGS {
+                    return Err(vec![format!(
+                        "Berkas memuat lebih dari {MAX_SHARED_STRINGS} teks; lembar kerja yang dapat diimpor jauh lebih kecil."
+                    )]);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The non-empty cells of the sheet, read one at a time (never as a range, which would
+/// allocate every cell between the first and the last); a value outside the master's
+/// rows and columns is refused with its cell.
+fn read_cells(master: &Master, bytes: &[u8]) -> Result<HashMap<(u32, u32), String>, Vec<String>> {
+    check_package(bytes)?;
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|_| {
+            vec!["Berkas bukan lembar kerja XLSX yang dapat dibaca (simpan sebagai .xlsx).".into()]
+        })?;
+    let missing = || {
+        vec![format!(
+            "Lembar \"{SHEET}\" tidak ditemukan di berkas ini; jawaban dibaca dari lembar \"{SHEET}\" lembar kerja resmi."
+        )]
+    };
+    if !book.sheet_names().iter().any(|n| n == SHEET) {
+        return Err(missing());
+    }
+    let mut reader = book.worksheet_cells_reader(SHEET).map_err(|_| missing())?;
+    let last_row = master
+        .questions
+        .iter()
+        .map(|q| q.excel_row)
+        .max()
+        .unwrap_or(1);
+    let last_row = u32::try_from(last_row).unwrap_or(1);
+    let last_col = master
+        .questions
+        .iter()
+        .flat_map(|q| {
+            [
+                &q.col_unit_answer,
+                &q.col_unit_note,
+                &q.col_unit_evidence,
+                &q.col_tpi_answer,
+                &q.col_tpi_note,
+            ]
+        })
+        .filter_map(|c| column_index(c))
+        .max()
+        .unwrap_or(16);
+    let mut cells = HashMap::new();
+    let mut seen = 0usize;
+    let mut errors = Vec::new();
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(vec![format!(
+                    "Lembar \"{SHEET}\" rusak dan tidak dapat dibaca; simpan ulang sebagai .xlsx."
+                )]);
+            }
+        };
+        seen += 1;
+        if seen > MAX_CELLS {
+            return Err(vec![format!(
+                "Lembar \"{SHEET}\" memuat lebih dari {MAX_CELLS} sel; lembar kerja resmi jauh lebih kecil."
+            )]);
+        }
+        let (r, c) = cell.get_position();
+        let value: Data = cell.get_value().clone().into();
+        let text = cell_text(&value);
+        if text.is_empty() {
+            continue;
+        }
+        if r >= last_row || c > u32::from(last_col) {
+            if errors.len() < 20 {
+                errors.push(format!(
+                    "{SHEET}!{}{}: sel di luar lembar kerja (baris 1–{last_row}, kolom A–{}); hapus isinya lalu unggah lagi.",
+                    letters_of(c),
+                    u64::from(r) + 1,
+                    letters_of(u32::from(last_col))
+                ));
+            }
+            continue;
+        }
+        cells.insert((r, c), text);
+    }
+    if errors.is_empty() {
+        Ok(cells)
+    } else {
+        Err(errors)
+    }
+}
+
+/// 0 → "A", 26 → "AA": a column's letters for messages.
+fn letters_of(mut c: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Parsing happens on the blocking pool, at most this many at once, so neither a large
+/// workbook nor several together hold the request workers.
+static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// `read`, off the request's worker and bounded in how many run at once.
+pub async fn read_off_thread(
+    master: Master,
+    bytes: Vec<u8>,
+    (unit, tpi): (bool, bool),
+    links: HashMap<i64, Vec<(i64, String)>>,
+) -> Result<Vec<RowRead>, Vec<String>> {
+    let Ok(_permit) = PARSING.acquire().await else {
+        return Err(vec!["Server sedang berhenti; coba lagi.".into()]);
+    };
+    tokio::task::spawn_blocking(move || read(&master, &bytes, unit, tpi, &links))
+        .await
+        .unwrap_or_else(|_| {
+            Err(vec![
+                "Berkas tidak dapat dibaca sebagai lembar kerja XLSX.".into(),
+            ])
+        })
+}
+
 /// Reads the answers of every question from an XLSX's sheet "Jawaban": the unit's
 /// side always, the TPI's when `tpi` is set. Every problem is reported with its cell
 /// (`Jawaban!K37: "F" bukan jawaban ABCDE …`); nothing is returned unless all is good.
@@ -245,27 +431,12 @@ pub fn read(
     tpi: bool,
     links: &HashMap<i64, Vec<(i64, String)>>,
 ) -> Result<Vec<RowRead>, Vec<String>> {
-    let mut book: Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|_| {
-            vec!["Berkas bukan lembar kerja XLSX yang dapat dibaca (simpan sebagai .xlsx).".into()]
-        })?;
-    let Ok(range) = book.worksheet_range(SHEET) else {
-        return Err(vec![format!(
-            "Lembar \"{SHEET}\" tidak ditemukan di berkas ini; jawaban dibaca dari lembar \"{SHEET}\" lembar kerja resmi."
-        )]);
-    };
-    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let cells = read_cells(master, bytes)?;
     let get = |row: i64, col: &str| -> String {
         let (Some(c), Ok(r)) = (column_index(col), u32::try_from(row - 1)) else {
             return String::new();
         };
-        if r < r0 || u32::from(c) < c0 {
-            return String::new();
-        }
-        range
-            .get(((r - r0) as usize, (u32::from(c) - c0) as usize))
-            .map(cell_text)
-            .unwrap_or_default()
+        cells.get(&(r, u32::from(c))).cloned().unwrap_or_default()
     };
     let mut errors = Vec::new();
     let mut rows = Vec::new();
@@ -447,6 +618,10 @@ mod tests {
         assert_eq!(column_index("AA"), Some(26));
         assert_eq!(column_index(""), None);
         assert_eq!(column_index("K1"), None);
+        for (i, l) in [(0, "A"), (16, "Q"), (25, "Z"), (26, "AA"), (16383, "XFD")] {
+            assert_eq!(letters_of(i), l);
+            assert_eq!(column_index(l).map(u32::from), Some(i));
+        }
     }
 
     #[test]

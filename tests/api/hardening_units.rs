@@ -196,3 +196,118 @@ async fn an_account_change_is_audited_in_every_unit_of_the_account() {
         "{units:?}"
     );
 }
+
+async fn upload_workbook(s: &crate::helpers::Session, bytes: Vec<u8>) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", s.csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("lke.xlsx")
+                .mime_str("application/octet-stream")
+                .unwrap(),
+        );
+    s.client
+        .post(s.url("/lke/2026/impor"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A workbook whose sheet "Jawaban" holds `cells` (zero-based row, column, text).
+fn sheet(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("Jawaban").unwrap();
+    for (r, c, t) in cells {
+        ws.write_string(*r, *c, *t).unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+/// The same package with one part's text changed by `edit` (re-deflated).
+fn with_part(xlsx: &[u8], name: &str, edit: impl Fn(&str) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let part = f.name().unwrap().to_string();
+        let mut text = String::new();
+        f.read_to_string(&mut text).unwrap();
+        out.start_file(part.as_str(), opts).unwrap();
+        let text = if part == name { edit(&text) } else { text };
+        out.write_all(text.as_bytes()).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// The server still answers and nothing was stored: a refused import is a 400 with its
+/// reason, not a dead process.
+async fn refused(app: &TestApp, admin: &crate::helpers::Session, file: Vec<u8>, says: &str) {
+    let before = crate::helpers::fingerprint(app.db()).await;
+    let res = upload_workbook(admin, file).await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains(says), "{says}: {page}");
+    assert_eq!(crate::helpers::fingerprint(app.db()).await, before);
+    assert_eq!(admin.get("/lke/2026").await.status(), 200, "still serving");
+}
+
+/// Findings 2 and 3: a 15 KB sheet with cells at A1 and XFD1048576 asked for 512 GiB
+/// and aborted the process; a small package inflating to hundreds of megabytes parsed
+/// on the request's worker. Both are refused with their reason, before any range or
+/// large allocation, and the server goes on.
+#[tokio::test]
+async fn sparse_and_inflating_workbooks_are_refused_with_their_reason() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+
+    let sparse = sheet(&[(0, 0, "LEMBAR KERJA"), (1_048_575, 16_383, "x")]);
+    assert!(sparse.len() < 20_000);
+    refused(
+        &app,
+        &admin,
+        sparse,
+        "Jawaban!XFD1048576: sel di luar lembar kerja",
+    )
+    .await;
+
+    // an answer column's cell far right of the master's columns is named too
+    refused(
+        &app,
+        &admin,
+        sheet(&[(5, 40, "ya")]),
+        "Jawaban!AO6: sel di luar lembar kerja",
+    )
+    .await;
+
+    // 20 MB of blanks inside the sheet's XML: a few tens of kilobytes zipped
+    let inflating = with_part(&sheet(&[(5, 10, "ya")]), "xl/worksheets/sheet1.xml", |x| {
+        x.replacen(
+            "<sheetData>",
+            &format!("<sheetData>{}", " ".repeat(20 << 20)),
+            1,
+        )
+    });
+    assert!(inflating.len() < 200_000, "{}", inflating.len());
+    refused(&app, &admin, inflating, "terlalu besar setelah dibuka").await;
+
+    // more shared strings than any worksheet needs
+    let many = with_part(&sheet(&[(5, 10, "ya")]), "xl/sharedStrings.xml", |x| {
+        x.replacen("<si>", &"<si><t>a</t></si>".repeat(60_000), 1)
+    });
+    refused(&app, &admin, many, "lebih dari 50000 teks").await;
+
+    // a proper workbook is still imported
+    let m = zi_tracker::lke::store::load_master(app.db(), 2026)
+        .await
+        .unwrap()
+        .unwrap();
+    let row = u32::try_from(m.question(1).unwrap().excel_row - 1).unwrap();
+    let res = upload_workbook(&admin, sheet(&[(row, 10, "ya")])).await;
+    assert_eq!(res.status(), 303);
+}

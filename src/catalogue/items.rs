@@ -143,8 +143,15 @@ pub(crate) async fn edit_submit(
         unit,
         soal,
     } = form;
-    let units: Vec<i64> = unit.iter().filter_map(|v| v.parse().ok()).collect();
     let mut errors: Vec<String> = check_text(kind.label(), &text).into_iter().collect();
+    // the form offers each authority once; a longer or forged list is refused
+    let units = match crate::web::distinct_ids(unit.iter().map(String::as_str), 500) {
+        Ok(v) => v,
+        Err(_) => {
+            errors.push("Pilihan unit yang berwenang tidak dikenal.".into());
+            Vec::new()
+        }
+    };
     let mut questions = Vec::new();
     if kind == Kind::Step {
         errors.extend(check_text("Kewenangan", &authority));

@@ -4,26 +4,21 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 /// "12; 13, 14" → [12, 13, 14] (separators `;`, `,` or spaces; repeats dropped).
 pub fn parse_ids(raw: &str) -> Result<Vec<i64>, String> {
-    let mut out = Vec::new();
-    for part in raw.split(|c: char| c == ';' || c == ',' || c.is_whitespace()) {
-        if part.is_empty() {
-            continue;
+    use crate::web::{IdListError, distinct_ids};
+    distinct_ids(
+        raw.split(|c: char| c == ';' || c == ',' || c.is_whitespace()),
+        MAX_QUESTIONS,
+    )
+    .map_err(|e| match e {
+        IdListError::NotAnId(part) => format!("\"{part}\" bukan nomor soal LKE (ID soal, mis. 12)"),
+        IdListError::TooMany(max) => {
+            format!("paling banyak {max} soal dapat dikaitkan dengan satu langkah aksi")
         }
-        match part.parse::<i64>() {
-            Ok(n) if n >= 1 => {
-                if !out.contains(&n) {
-                    out.push(n);
-                }
-            }
-            _ => {
-                return Err(format!(
-                    "\"{part}\" bukan nomor soal LKE (ID soal, mis. 12)"
-                ));
-            }
-        }
-    }
-    Ok(out)
+    })
 }
+
+/// More questions than a master holds cannot be meant (2026 has 127).
+const MAX_QUESTIONS: usize = 300;
 
 /// Every id must be a question of the year's master; the message names the rest.
 pub async fn check_ids(
@@ -34,10 +29,13 @@ pub async fn check_ids(
     if ids.is_empty() {
         return Ok(Ok(()));
     }
-    let known: Vec<i64> = sqlx::query_scalar("SELECT id FROM lke_questions WHERE year = ?")
-        .bind(year)
-        .fetch_all(&mut *conn)
-        .await?;
+    let known: std::collections::HashSet<i64> =
+        sqlx::query_scalar::<_, i64>("SELECT id FROM lke_questions WHERE year = ?")
+            .bind(year)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
     if known.is_empty() {
         return Ok(Err(format!(
             "tahun {year} belum punya master LKE, sehingga soal tidak dapat dikaitkan"

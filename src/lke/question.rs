@@ -777,25 +777,35 @@ async fn check_input(
     }
     let mut ids = Vec::new();
     if side == Side::Unit {
-        for raw in &input.bukti {
-            match raw.trim().parse::<i64>() {
-                Ok(id) if !ids.contains(&id) => ids.push(id),
-                Ok(_) => {}
-                Err(_) => errors.push("Pilihan bukti dukung tidak dikenal.".into()),
+        match crate::web::distinct_ids(input.bukti.iter().map(String::as_str), MAX_EVIDENCE_PICKED)
+        {
+            Ok(v) => ids = v,
+            Err(crate::web::IdListError::TooMany(max)) => {
+                errors.push(format!(
+                    "Paling banyak {max} bukti dukung dapat dipilih untuk satu soal."
+                ));
+            }
+            Err(crate::web::IdListError::NotAnId(_)) => {
+                errors.push("Pilihan bukti dukung tidak dikenal.".into());
             }
         }
         if !ids.is_empty() {
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "SELECT count(*) FROM evidence e JOIN action_steps s ON s.id = e.step_id
                  JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
                  JOIN components c ON c.id = a.component_id
-                 WHERE e.removed_at IS NULL AND c.unit_id = ? AND c.year = ? AND e.id IN ({})",
-                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-            )))
-            .bind(unit)
-            .bind(year)
-            .fetch_one(db)
-            .await?;
+                 WHERE e.removed_at IS NULL AND c.unit_id = ",
+            );
+            q.push_bind(unit)
+                .push(" AND c.year = ")
+                .push_bind(year)
+                .push(" AND e.id IN (");
+            let mut list = q.separated(", ");
+            for id in &ids {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            let n: i64 = q.build_query_scalar().fetch_one(db).await?;
             if n != ids.len() as i64 {
                 errors.push("Bukti dukung yang dipilih tidak ada lagi atau bukan bukti langkah aksi tahun ini.".into());
             }
@@ -822,15 +832,20 @@ async fn check_input(
     })
 }
 
+/// More evidence items than the picker can offer for one question are not meant.
+const MAX_EVIDENCE_PICKED: usize = 500;
+
 fn typed(input: &AnswerInput, version: i64) -> SideForm {
     SideForm {
         version,
         answer: input.jawaban.clone(),
         note: input.catatan.clone(),
         evidence: input.bukti_teks.clone(),
+        // kept as typed for the form shown again, but never more than it can offer
         evidence_ids: input
             .bukti
             .iter()
+            .take(MAX_EVIDENCE_PICKED)
             .filter_map(|s| s.trim().parse().ok())
             .collect(),
     }

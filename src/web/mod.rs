@@ -32,6 +32,45 @@ pub fn parse_id(raw: &str) -> AppResult<i64> {
         .ok_or(AppError::NotFound)
 }
 
+/// Why a list of ids from a form was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum IdListError<'a> {
+    /// This entry is not a positive whole number.
+    NotAnId(&'a str),
+    /// More entries than `max`: more than any page offers.
+    TooMany(usize),
+}
+
+/// The distinct positive ids of a form's list, in their first order. A list longer
+/// than `max` (what a page can offer, a few hundred) is refused before any work, and
+/// repeats are dropped through a set, so a forged list cannot keep a worker busy.
+pub fn distinct_ids<'a>(
+    raw: impl IntoIterator<Item = &'a str>,
+    max: usize,
+) -> Result<Vec<i64>, IdListError<'a>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (n, part) in raw
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        if n >= max {
+            return Err(IdListError::TooMany(max));
+        }
+        match part.parse::<i64>() {
+            Ok(id) if id >= 1 => {
+                if seen.insert(id) {
+                    out.push(id);
+                }
+            }
+            _ => return Err(IdListError::NotAnId(part)),
+        }
+    }
+    Ok(out)
+}
+
 /// `path?k=v&…` with the values percent-encoded.
 pub fn query_string(path: &str, params: &[(&str, String)]) -> String {
     if params.is_empty() {
@@ -137,6 +176,18 @@ impl Pager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_lists_are_distinct_bounded_and_checked() {
+        assert_eq!(
+            distinct_ids(["3", " 1", "3", "", "2"], 10),
+            Ok(vec![3, 1, 2])
+        );
+        assert_eq!(distinct_ids(["1", "x"], 10), Err(IdListError::NotAnId("x")));
+        assert_eq!(distinct_ids(["0"], 10), Err(IdListError::NotAnId("0")));
+        assert_eq!(distinct_ids(["1"; 4], 3), Err(IdListError::TooMany(3)));
+        assert_eq!(distinct_ids(["1"; 3], 3), Ok(vec![1]));
+    }
 
     #[test]
     fn pages_are_counted_and_clamped() {

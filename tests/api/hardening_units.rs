@@ -311,3 +311,52 @@ async fn sparse_and_inflating_workbooks_are_refused_with_their_reason() {
     let res = upload_workbook(&admin, sheet(&[(row, 10, "ya")])).await;
     assert_eq!(res.status(), 303);
 }
+
+/// Finding 4: an answer form carrying ~140,000 evidence ids was de-duplicated in
+/// quadratic time on the async worker, and `/langkah/{id}/soal` had the same shape.
+/// A list longer than a page can offer is refused with a message, nothing stored.
+#[tokio::test]
+async fn id_lists_longer_than_a_page_offers_are_refused() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let before = crate::helpers::fingerprint(app.db()).await;
+
+    let many: Vec<String> = (1..=2_000).map(|i| i.to_string()).collect();
+    let mut form: Vec<(&str, &str)> = vec![
+        ("csrf_token", admin.csrf.as_str()),
+        ("versi", "0"),
+        ("jawaban", "ya"),
+        ("catatan", "catatan"),
+        ("bukti_teks", ""),
+    ];
+    form.extend(many.iter().map(|v| ("bukti", v.as_str())));
+    let res = admin
+        .client
+        .post(admin.url("/lke/2026/soal/1/jawaban"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Paling banyak 500 bukti dukung dapat dipilih"),
+        "{page}"
+    );
+
+    let step = app.step_id("I", 1, 1, 1).await;
+    let soal = (1..=400)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(";");
+    let res = admin
+        .post(
+            &format!("/langkah/{step}/soal"),
+            &[("soal", &soal), ("periode", "2021-2")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("paling banyak 300 soal"), "{page}");
+    assert_eq!(crate::helpers::fingerprint(app.db()).await, before);
+}

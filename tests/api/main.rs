@@ -8,6 +8,7 @@ mod crash;
 mod daily;
 mod dashboard;
 mod e2e;
+mod guards;
 mod hardening;
 mod hardening_units;
 mod helpers;

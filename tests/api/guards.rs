@@ -1,0 +1,198 @@
+//! Second guards for faults a planted-fault audit found uncaught: each test here fails
+//! when one filter or lock check of the LKE work is dropped (see the README's mutation
+//! section for how they were planted).
+
+use crate::helpers::{PASSWORD, Session, TestApp, fingerprint, spawn_app};
+
+/// Unit B (id 2) with unit A's 2021 targets copied to 2026 in both units; returns the
+/// admins of A and B, signed in, and the first 2026 step of each unit.
+async fn two_units_in_2026(app: &TestApp) -> (Session, Session, i64, i64) {
+    let db = app.db();
+    let actor = zi_tracker::audit::Actor::cli();
+    zi_tracker::tenant::add(db, &actor, "unitb", "Unit B", None)
+        .await
+        .unwrap();
+    zi_tracker::catalogue::copy(db, &actor, 1, 2021, 2026, false)
+        .await
+        .unwrap();
+    let a = zi_tracker::tenant::resolve_code(db, Some("balitnak"))
+        .await
+        .unwrap();
+    let b = zi_tracker::tenant::resolve_code(db, Some("unitb"))
+        .await
+        .unwrap();
+    zi_tracker::catalogue::copy_to_units(db, &actor, (&a, 2026), 2026, &[b])
+        .await
+        .unwrap();
+    let step_of = |unit: i64| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+             WHERE c.unit_id = ? AND c.year = 2026 ORDER BY s.id LIMIT 1",
+        )
+        .bind(unit)
+        .fetch_one(db)
+    };
+    let (a_step, b_step) = (step_of(1).await.unwrap(), step_of(2).await.unwrap());
+    let a_admin = app.signed_in("admin-unit").await;
+    let (_, b_name) = app.create_user_in("admin", &[2]).await;
+    let b_admin = app.sign_in(&b_name, PASSWORD).await.unwrap();
+    (a_admin, b_admin, a_step, b_step)
+}
+
+/// Only unit B has answered question 1: unit A's question page shows none of it (the
+/// stored answer is read with the unit's filter), and A's score page neither.
+#[tokio::test]
+async fn a_question_answered_only_by_another_unit_shows_nothing_of_it() {
+    let app = spawn_app().await;
+    let (a_admin, b_admin, _, _) = two_units_in_2026(&app).await;
+    let res = b_admin
+        .post(
+            "/lke/2026/soal/1/jawaban",
+            &[
+                ("versi", "0"),
+                ("jawaban", "Ya"),
+                ("catatan", "CATATAN HANYA UNIT B"),
+                ("bukti_teks", "https://contoh.go.id/bukti-unit-b"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (status, page) = a_admin.get_text("/lke/2026/soal/1").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("CATATAN HANYA UNIT B"), "{page}");
+    assert!(!page.contains("bukti-unit-b"));
+    // the form offers version 0 to A: A's first answer is not refused as stale
+    let res = a_admin
+        .post(
+            "/lke/2026/soal/1/jawaban",
+            &[("versi", "0"), ("jawaban", "Tidak"), ("catatan", "unit A")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "A answers from version 0");
+}
+
+/// The evidence picker takes only the unit's own evidence of the year: an id of unit
+/// B's evidence on unit A's answer is refused and stores nothing.
+#[tokio::test]
+async fn another_units_evidence_cannot_be_linked_to_an_answer() {
+    let app = spawn_app().await;
+    let (a_admin, _, a_step, b_step) = two_units_in_2026(&app).await;
+    let evidence = |step: i64| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)
+             VALUES (?, 1, 'link', 'Bukti', 'https://contoh.go.id/x', 1, '2026-03-01T00:00:00Z') RETURNING id",
+        )
+        .bind(step)
+        .fetch_one(app.db())
+    };
+    let (own, foreign) = (
+        evidence(a_step).await.unwrap(),
+        evidence(b_step).await.unwrap(),
+    );
+    let before = fingerprint(app.db()).await;
+    for ids in [vec![foreign], vec![own, foreign]] {
+        let mut form: Vec<(&str, String)> = vec![
+            ("csrf_token", a_admin.csrf.clone()),
+            ("versi", "0".into()),
+            ("jawaban", "Ya".into()),
+        ];
+        form.extend(ids.iter().map(|i| ("bukti", i.to_string())));
+        let res = a_admin
+            .client
+            .post(a_admin.url("/lke/2026/soal/1/jawaban"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{ids:?}");
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("bukan bukti langkah aksi")
+        );
+        assert_eq!(fingerprint(app.db()).await, before);
+    }
+    let res = a_admin
+        .post(
+            "/lke/2026/soal/1/jawaban",
+            &[
+                ("versi", "0"),
+                ("jawaban", "Ya"),
+                ("bukti", &own.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "the unit's own evidence is taken");
+}
+
+/// The TPI's final mark is the evaluated unit's alone: after unit A's TPI finalises,
+/// unit B's TPI side stays open and B's penilai can still answer.
+#[tokio::test]
+async fn the_tpis_final_mark_of_one_unit_leaves_another_open() {
+    let app = spawn_app().await;
+    let (a_admin, b_admin, _, _) = two_units_in_2026(&app).await;
+    let a_tpi = app.signed_in("penilai").await;
+    let (_, b_tpi) = app.create_user_in("penilai", &[2]).await;
+    let b_tpi = app.sign_in(&b_tpi, PASSWORD).await.unwrap();
+    for admin in [&a_admin, &b_admin] {
+        let res = admin.post("/lke/2026/kirim", &[("yakin", "1")]).await;
+        assert_eq!(res.status(), 303);
+    }
+    let res = a_tpi.post("/lke/2026/final", &[("yakin", "1")]).await;
+    assert_eq!(res.status(), 303);
+    let finals: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT unit_id, tpi_final_at IS NOT NULL FROM lke_year_state WHERE year = 2026 ORDER BY unit_id",
+    )
+    .fetch_all(app.db())
+    .await
+    .unwrap();
+    assert_eq!(finals, vec![(1, true), (2, false)]);
+    let res = b_tpi
+        .post(
+            "/lke/2026/soal/1/tpi",
+            &[("versi", "0"), ("jawaban", "Ya"), ("catatan", "TPI unit B")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "B's TPI side is still open");
+}
+
+/// Once the unit has sent its worksheet to the TPI, a workbook cannot bring the unit's
+/// side back in (the unit's lock, not the TPI's, guards it).
+#[tokio::test]
+async fn a_sent_worksheet_refuses_the_units_side_from_a_workbook() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let res = admin.post("/lke/2026/kirim", &[("yakin", "1")]).await;
+    assert_eq!(res.status(), 303);
+    let m = zi_tracker::lke::store::load_master(app.db(), 2026)
+        .await
+        .unwrap()
+        .unwrap();
+    let row = u32::try_from(m.question(1).unwrap().excel_row - 1).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("Jawaban").unwrap();
+    ws.write_string(row, 10, "Ya").unwrap();
+    let file = wb.save_to_buffer().unwrap();
+    let before = fingerprint(app.db()).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", admin.csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(file)
+                .file_name("lke.xlsx")
+                .mime_str("application/octet-stream")
+                .unwrap(),
+        );
+    let res = admin
+        .client
+        .post(admin.url("/lke/2026/impor"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("tidak diimpor"));
+    assert_eq!(fingerprint(app.db()).await, before, "nothing imported");
+}

@@ -1,8 +1,8 @@
 //! The national evaluators' (TPN) view of a unit's evidence: `bukti_dukung_unit` is an
 //! absolute link to a read-only page for one unit, year and question, signed with a
 //! secret kept in the database (HMAC-SHA-256), valid until a date the admin sets, all
-//! revoked at once by rotating the secret. Every opening is audited; a tampered,
-//! expired or revoked link shows a clear page and nothing else.
+//! revoked at once by rotating the secret. An opening is audited once per link, address
+//! and hour; a tampered, expired or revoked link shows a clear page and nothing else.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -191,8 +191,43 @@ async fn behind(
     .await
 }
 
-async fn opened(state: &AppState, ip: &str, what: String) -> sqlx::Result<()> {
-    let tx = crate::db::write(&state.db).await?;
+/// Audits an opening of `link` (the signature, and the file for a download) unless the
+/// same link was already audited from the same address this hour: one link opened in a
+/// loop would otherwise flood the append-only trail.
+async fn opened(state: &AppState, ip: &str, link: &str, what: String) -> sqlx::Result<()> {
+    let hour = state.config.clock.now().format("%Y-%m-%dT%H").to_string();
+    let link = super::hash_token(link);
+    let seen = "SELECT EXISTS (SELECT 1 FROM portalrb_link_openings WHERE link = ? AND ip = ? AND hour = ?)";
+    // the usual repeat is a read, without taking the write lock
+    let already: bool = sqlx::query_scalar(seen)
+        .bind(&link)
+        .bind(ip)
+        .bind(&hour)
+        .fetch_one(&state.db)
+        .await?;
+    if already {
+        return Ok(());
+    }
+    let mut tx = crate::db::write(&state.db).await?;
+    // only the current hour is needed to tell a repeat
+    sqlx::query("DELETE FROM portalrb_link_openings WHERE hour < ?")
+        .bind(&hour)
+        .execute(&mut *tx)
+        .await?;
+    let first = sqlx::query(
+        "INSERT INTO portalrb_link_openings (link, ip, hour) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(&link)
+    .bind(ip)
+    .bind(&hour)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !first {
+        // a request just before this one audited it
+        return tx.rollback().await;
+    }
     tx.commit(
         &Actor {
             id: None,
@@ -236,6 +271,7 @@ pub(crate) async fn page(
     opened(
         &state,
         &ip,
+        &q.tanda,
         format!("Evaluator membuka bukti soal {question} LKE {year} unit {code}"),
     )
     .await?;
@@ -289,6 +325,7 @@ pub(crate) async fn file(
     opened(
         &state,
         &ip,
+        &format!("{}/bukti/{id}", q.tanda),
         format!("Evaluator mengunduh bukti {id} soal {question} LKE {year} unit {code}"),
     )
     .await?;

@@ -120,7 +120,9 @@ pub struct Signed {
     tanda: String,
 }
 
-/// Whether a link is genuine and still valid (constant-time comparison).
+/// Whether a link is genuine and still valid: before the date signed into it, before
+/// the year's `links_until` as it stands now (moving it earlier revokes links already
+/// given out), and for a unit proposed that year (constant-time comparison).
 async fn check(
     state: &AppState,
     (code, year, question): (&str, i64, i64),
@@ -130,11 +132,16 @@ async fn check(
     let Ok(until) = NaiveDate::parse_from_str(&q.sampai, "%Y-%m-%d") else {
         return Ok(false);
     };
-    if state.config.clock.today() > until {
+    let today = state.config.clock.today();
+    if today > until {
         return Ok(false);
     }
     let expected = signature(&secret(&state.db).await?, code, year, question, &q.sampai);
-    Ok(bool::from(expected.as_bytes().ct_eq(q.tanda.as_bytes())))
+    if !bool::from(expected.as_bytes().ct_eq(q.tanda.as_bytes())) {
+        return Ok(false);
+    }
+    Ok(today <= links_until(&state.db, year).await?
+        && super::proposed_unit(&state.db, year, code).await?.is_some())
 }
 
 fn refused() -> Response {

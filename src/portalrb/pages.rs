@@ -239,8 +239,16 @@ async fn window(
 ) -> AppResult<Response> {
     let year = year_of(&state, Some(&input.tahun))?;
     let links = Some(input.tautan_sampai.as_str()).filter(|s| !s.trim().is_empty());
-    let outcome =
-        super::set_window(&state.db, &actor, year, (&input.dari, &input.sampai), links).await;
+    let today = state.config.clock.today();
+    let outcome = super::set_window(
+        &state.db,
+        &actor,
+        year,
+        (&input.dari, &input.sampai),
+        links,
+        today,
+    )
+    .await;
     answer(&state, chrome, year, outcome, input).await
 }
 

@@ -110,3 +110,84 @@ async fn an_evaluator_link_opened_again_and_again_is_audited_once_per_address_an
     assert_eq!(ips, ["198.51.100.7", "203.0.113.9", "198.51.100.7"]);
 }
 
+#[tokio::test]
+async fn moving_links_until_earlier_revokes_the_links_already_given_out() {
+    let clock = Clock::manual(NOW.parse().unwrap());
+    let app = app_at(&clock).await;
+    let admin = proposed(&app).await;
+    let issued = link(&admin).await;
+    assert!(issued.contains("sampai=2026-12-31"), "{issued}");
+
+    let res = admin
+        .post(
+            "/admin/portalrb/jendela",
+            &[
+                ("tahun", "2026"),
+                ("dari", "2026-05-01"),
+                ("sampai", "2026-06-30"),
+                ("tautan_sampai", "2026-06-15"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        open(&app, &issued, "198.51.100.7").await.0,
+        200,
+        "today: still valid"
+    );
+    clock.advance(chrono::Duration::days(1));
+    let (status, page) = open(&app, &issued, "198.51.100.7").await;
+    assert_eq!(
+        status, 403,
+        "the link says 31 December, the year now says 15 June"
+    );
+    assert!(page.contains("Tautan tidak berlaku") && !page.contains("Tim sudah ada"));
+}
+
+#[tokio::test]
+async fn a_links_until_already_past_is_refused_on_the_form() {
+    let clock = Clock::manual(NOW.parse().unwrap());
+    let app = app_at(&clock).await;
+    let admin = proposed(&app).await;
+    let before = fingerprint(app.db()).await;
+
+    let res = admin
+        .post(
+            "/admin/portalrb/jendela",
+            &[
+                ("tahun", "2026"),
+                ("dari", "2026-05-01"),
+                ("sampai", "2026-06-30"),
+                ("tautan_sampai", "2026-06-14"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("sudah lewat"), "{page}");
+    assert_eq!(
+        crate::helpers::html::field_value(&page, "tautan_sampai").as_deref(),
+        Some("2026-06-14"),
+        "the date typed is kept"
+    );
+    assert_eq!(fingerprint(app.db()).await, before, "nothing written");
+    // a link issued now still runs to the year's end
+    assert!(link(&admin).await.contains("sampai=2026-12-31"));
+}
+
+#[tokio::test]
+async fn a_link_to_a_unit_no_longer_proposed_that_year_is_refused() {
+    let clock = Clock::manual(NOW.parse().unwrap());
+    let app = app_at(&clock).await;
+    let admin = proposed(&app).await;
+    let issued = link(&admin).await;
+    assert_eq!(open(&app, &issued, "198.51.100.7").await.0, 200);
+
+    sqlx::query("DELETE FROM portalrb_proposals WHERE year = 2026")
+        .execute(app.db())
+        .await
+        .unwrap();
+    let (status, page) = open(&app, &issued, "198.51.100.7").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("Tim sudah ada"));
+}

@@ -14,14 +14,28 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Opens (creating if missing) the data dir and its database, and applies any
 /// pending migrations. Every command that touches a data dir goes through here.
+/// The data dir, its database and files are made readable by the service's user only
+/// (folders 0700, files 0600), including what an older release left open.
 pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
-    std::fs::create_dir_all(data_dir).map_err(|e| {
+    crate::private_files::create_dir_all(data_dir).map_err(|e| {
         anyhow::anyhow!(
             "tidak dapat membuat folder data {}: {e}",
             data_dir.display()
         )
     })?;
     let path = database_path(data_dir);
+    // SQLite gives its -wal and -shm files the database file's mode: made private
+    // first, all three are.
+    match crate::private_files::new_file().open(&path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => anyhow::bail!("tidak dapat membuat database {}: {e}", path.display()),
+    }
+    match crate::private_files::tighten(data_dir) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(changed = n, "data dir made private to its owner"),
+        Err(e) => tracing::warn!(error = %e, "could not make the whole data dir private"),
+    }
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)

@@ -25,6 +25,7 @@ pub mod lke;
 pub mod notify;
 pub mod periods;
 pub mod portalrb;
+pub mod private_files;
 pub mod reports;
 pub mod routes;
 pub mod score;

@@ -3,10 +3,13 @@
 //! proposal, the data dir is readable by its owner only, and the link-signing key lives
 //! in a file beside the database (moved there from an older database), not in it.
 
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
 use serde_json::Value;
 use zi_tracker::clock::Clock;
 
-use crate::helpers::{Session, TestApp, config, fingerprint};
+use crate::helpers::{Session, TestApp, config, files_under, fingerprint, pdf_bytes, run_cli};
 
 /// Mid-June 2026 in Jakarta: the year's links (valid to its end by default) are open.
 const NOW: &str = "2026-06-15T03:00:00Z";
@@ -80,6 +83,34 @@ async fn openings(app: &TestApp) -> Vec<(String, String)> {
     .fetch_all(app.db())
     .await
     .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Every folder under (and including) `root` is 0700 and every file 0600.
+fn private_tree(root: &Path) -> Vec<String> {
+    let mut wrong = Vec::new();
+    if mode(root) != 0o700 {
+        wrong.push(format!("{}: {:o}", root.display(), mode(root)));
+    }
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            let (m, want) = if p.is_dir() {
+                stack.push(p.clone());
+                (mode(&p), 0o700)
+            } else {
+                (mode(&p), 0o600)
+            };
+            if m != want {
+                wrong.push(format!("{}: {m:o}", p.display()));
+            }
+        }
+    }
+    wrong
 }
 
 #[tokio::test]
@@ -190,4 +221,57 @@ async fn a_link_to_a_unit_no_longer_proposed_that_year_is_refused() {
     let (status, page) = open(&app, &issued, "198.51.100.7").await;
     assert_eq!(status, 403);
     assert!(!page.contains("Tim sudah ada"));
+}
+
+#[tokio::test]
+async fn the_data_dir_and_its_backups_are_readable_by_the_owner_only() {
+    let mut app = crate::helpers::spawn_app().await;
+    let staf = app.signed_in("staf").await;
+    let step = app.step_id("I", 1, 1, 1).await;
+    app.assign(step, staf.user_id).await;
+    assert_eq!(
+        staf.upload(step, "2021-2", "sk.pdf", pdf_bytes("izin"), None)
+            .await
+            .status(),
+        303
+    );
+    let data = app.data_dir();
+    assert!(
+        files_under(&data.join("evidence"))
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "pdf")),
+        "the upload is stored"
+    );
+    assert_eq!(private_tree(&data), Vec::<String>::new());
+
+    // a backup, taken while the server runs
+    let backup = app.dir.path().join("cadangan");
+    let (st, _, err) = run_cli(
+        &[
+            "backup",
+            "--to",
+            backup.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(st.success(), "{err}");
+    assert_eq!(private_tree(&backup), Vec::<String>::new());
+
+    // a data dir left open by an older release is closed at the next start
+    app.stop().await;
+    let mut stack = vec![data.clone()];
+    while let Some(dir) = stack.pop() {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+        }
+    }
+    app.restart().await;
+    assert_eq!(private_tree(&data), Vec::<String>::new());
 }

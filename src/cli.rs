@@ -878,7 +878,7 @@ async fn portalrb_command(data_dir: PathBuf, action: PortalrbAction) -> anyhow::
             .await
                 .map(|()| println!("Jendela usulan {year}: {from} sampai {to}."))
         }
-        PortalrbAction::RotateLinks => crate::portalrb::evidence::rotate(&pool, &actor)
+        PortalrbAction::RotateLinks => crate::portalrb::evidence::rotate(&pool, &data_dir, &actor)
             .await
             .map(|()| println!("Semua tautan bukti untuk evaluator dicabut; tautan baru dibuat saat PortalRB mengambil jawaban.")),
         PortalrbAction::Token {

@@ -51,7 +51,32 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
+    move_link_key(&pool, data_dir).await?;
     Ok(pool)
+}
+
+/// An older release kept the evaluator links' key in the database: it moves to its
+/// own file (links already given out keep working) and leaves no trace in the database.
+async fn move_link_key(pool: &SqlitePool, data_dir: &Path) -> anyhow::Result<()> {
+    if !crate::link_key::held_in_database(pool).await? {
+        return Ok(());
+    }
+    let mut tx = write(pool).await?;
+    if crate::link_key::take_from_database(&mut tx, data_dir).await? {
+        // where the key lives is no change to the data: the links work as before
+        tx.commit_unaudited().await?;
+        // the WAL still holds the page as it was until it is checkpointed and emptied
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await?;
+        tracing::info!(
+            file = crate::link_key::FILE,
+            "evaluator link key moved out of the database"
+        );
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(())
 }
 
 /// The one way to change data: a transaction that takes SQLite's write lock at once

@@ -21,6 +21,7 @@ pub mod error;
 pub mod evidence;
 pub mod fmt;
 pub mod health;
+pub mod link_key;
 pub mod lke;
 pub mod notify;
 pub mod periods;

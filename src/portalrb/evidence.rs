@@ -1,7 +1,7 @@
 //! The national evaluators' (TPN) view of a unit's evidence: `bukti_dukung_unit` is an
 //! absolute link to a read-only page for one unit, year and question, signed with a
-//! secret kept in the database (HMAC-SHA-256), valid until a date the admin sets, all
-//! revoked at once by rotating the secret. An opening is audited once per link, address
+//! key kept in a file beside the database (HMAC-SHA-256, `link_key`), valid until a
+//! date the admin sets, all revoked at once by replacing the key. An opening is audited once per link, address
 //! and hour; a tampered, expired or revoked link shows a clear page and nothing else.
 
 use askama::Template;
@@ -39,36 +39,15 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The signing secret, created on first use.
-pub async fn secret(db: &SqlitePool) -> sqlx::Result<String> {
-    if let Some(s) = sqlx::query_scalar("SELECT secret FROM portalrb_secret WHERE id = 1")
-        .fetch_optional(db)
-        .await?
-    {
-        return Ok(s);
-    }
-    let fresh = crate::auth::session::random_token();
-    sqlx::query("INSERT OR IGNORE INTO portalrb_secret (id, secret, rotated_at) VALUES (1, ?, ?)")
-        .bind(&fresh)
-        .bind(crate::fmt::now_stamp())
-        .execute(db)
-        .await?;
-    sqlx::query_scalar("SELECT secret FROM portalrb_secret WHERE id = 1")
-        .fetch_one(db)
-        .await
-}
-
-/// A new secret: every link given out so far stops working.
-pub async fn rotate(db: &SqlitePool, actor: &Actor) -> anyhow::Result<()> {
-    let mut tx = crate::db::write(db).await?;
-    sqlx::query(
-        "INSERT INTO portalrb_secret (id, secret, rotated_at) VALUES (1, ?1, ?2)
-         ON CONFLICT (id) DO UPDATE SET secret = ?1, rotated_at = ?2",
-    )
-    .bind(crate::auth::session::random_token())
-    .bind(crate::fmt::now_stamp())
-    .execute(&mut *tx)
-    .await?;
+/// A new key: every link given out so far stops working.
+pub async fn rotate(
+    db: &SqlitePool,
+    data_dir: &std::path::Path,
+    actor: &Actor,
+) -> anyhow::Result<()> {
+    // the write lock orders this with other changes; the entry commits once the key is in place
+    let tx = crate::db::write(db).await?;
+    crate::link_key::replace(data_dir)?;
     tx.commit(
         &actor.clone().instansi_wide(),
         Entry::new(
@@ -136,7 +115,8 @@ async fn check(
     if today > until {
         return Ok(false);
     }
-    let expected = signature(&secret(&state.db).await?, code, year, question, &q.sampai);
+    let key = crate::link_key::read(&state.config.data_dir).map_err(sqlx::Error::Io)?;
+    let expected = signature(&key, code, year, question, &q.sampai);
     if !bool::from(expected.as_bytes().ct_eq(q.tanda.as_bytes())) {
         return Ok(false);
     }

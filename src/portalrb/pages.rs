@@ -325,7 +325,7 @@ async fn body_of(
             AppError::NotFoundWith(format!("Unit {code} tidak diusulkan untuk tahun {year}."))
         })?;
     let base = state.config.public_base().unwrap_or_default();
-    let body = super::api::answers_json(&state.db, &unit, year, &base)
+    let body = super::api::answers_json(&state.db, &state.config.data_dir, &unit, year, &base)
         .await?
         .ok_or_else(|| AppError::NotFoundWith(format!("Tahun {year} belum punya master LKE.")))?;
     Ok((unit, body))

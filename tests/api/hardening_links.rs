@@ -11,6 +11,9 @@ use zi_tracker::clock::Clock;
 
 use crate::helpers::{Session, TestApp, config, files_under, fingerprint, pdf_bytes, run_cli};
 
+/// Where this release keeps the link-signing key.
+const KEY_FILE: &str = "evaluator-links.key";
+
 /// Mid-June 2026 in Jakarta: the year's links (valid to its end by default) are open.
 const NOW: &str = "2026-06-15T03:00:00Z";
 
@@ -28,6 +31,17 @@ async fn app_at(clock: &Clock) -> TestApp {
         dir,
         server: Some(running),
     }
+}
+
+/// Starts a server again on the same data dir, with the same clock.
+async fn restart_at(app: &mut TestApp, clock: &Clock) {
+    app.stop().await;
+    let mut c = config(app.data_dir());
+    c.clock = clock.clone();
+    c.trust_proxy = true;
+    let running = zi_tracker::start(c).await.unwrap();
+    app.base = format!("http://{}", running.addr);
+    app.server = Some(running);
 }
 
 /// Balitnak proposed for 2026 with an answer (and its evidence) to question 1; the
@@ -111,6 +125,26 @@ fn private_tree(root: &Path) -> Vec<String> {
         }
     }
     wrong
+}
+
+/// Whether `needle` occurs in any file under `root` (the database, its WAL, a backup).
+fn anywhere_under(root: &Path, needle: &str) -> Vec<String> {
+    files_under(root)
+        .into_iter()
+        .filter(|p| {
+            let bytes = std::fs::read(p).unwrap_or_default();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
+/// The database files (with WAL and shared memory) under `data` that hold `needle`.
+fn in_database(data: &Path, needle: &str) -> Vec<String> {
+    anywhere_under(data, needle)
+        .into_iter()
+        .filter(|p| p.contains("zi-tracker.db"))
+        .collect()
 }
 
 #[tokio::test]
@@ -274,4 +308,123 @@ async fn the_data_dir_and_its_backups_are_readable_by_the_owner_only() {
     }
     app.restart().await;
     assert_eq!(private_tree(&data), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn the_link_signing_key_is_a_private_file_beside_the_database_and_not_in_it_or_a_backup() {
+    let clock = Clock::manual(NOW.parse().unwrap());
+    let app = app_at(&clock).await;
+    let admin = proposed(&app).await;
+    let issued = link(&admin).await;
+    assert_eq!(open(&app, &issued, "198.51.100.7").await.0, 200);
+
+    let data = app.data_dir();
+    let key_file = data.join(KEY_FILE);
+    let key = std::fs::read_to_string(&key_file)
+        .unwrap_or_else(|e| panic!("{}: {e}", key_file.display()));
+    let key = key.trim();
+    assert!(key.len() >= 32, "a long random key");
+    assert_eq!(mode(&key_file), 0o600);
+    let until = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    assert_eq!(
+        zi_tracker::portalrb::evidence::path(key, "balitnak", 2026, 1, until),
+        issued,
+        "the file's key signs the links"
+    );
+    let in_db: i64 = sqlx::query_scalar("SELECT count(*) FROM portalrb_secret")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(in_db, 0, "no key in the database");
+    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .execute(app.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        anywhere_under(&data.join("evidence"), key),
+        Vec::<String>::new()
+    );
+    let db_files = in_database(&data, key);
+    assert_eq!(
+        db_files,
+        Vec::<String>::new(),
+        "the database never holds the key"
+    );
+
+    // a backup carries no key: a copy that leaks cannot sign links
+    let backup = app.dir.path().join("cadangan");
+    let (st, _, err) = run_cli(
+        &[
+            "backup",
+            "--to",
+            backup.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(st.success(), "{err}");
+    assert_eq!(anywhere_under(&backup, key), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_older_data_dir_moves_its_key_out_of_the_database_and_its_links_keep_working() {
+    let clock = Clock::manual(NOW.parse().unwrap());
+    let mut app = app_at(&clock).await;
+    let _admin = proposed(&app).await;
+    app.stop().await;
+    // the state an older release left: the key in the database, no key file
+    let data = app.data_dir();
+    let _ = std::fs::remove_file(data.join(KEY_FILE));
+    let old_key = "kunci-lama-dari-rilis-sebelumnya-0123456789";
+    {
+        let pool = sqlx::SqlitePool::connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new().filename(data.join("zi-tracker.db")),
+        )
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT OR REPLACE INTO portalrb_secret (id, secret, rotated_at)
+             VALUES (1, ?, '2026-06-01T00:00:00Z')",
+        )
+        .bind(old_key)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    let until = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    let old_link = zi_tracker::portalrb::evidence::path(old_key, "balitnak", 2026, 1, until);
+
+    restart_at(&mut app, &clock).await;
+    assert_eq!(
+        open(&app, &old_link, "198.51.100.7").await.0,
+        200,
+        "a link given out before the upgrade still opens"
+    );
+    let moved = std::fs::read_to_string(data.join(KEY_FILE)).unwrap_or_default();
+    assert_eq!(moved.trim(), old_key);
+    assert_eq!(mode(&data.join(KEY_FILE)), 0o600);
+    let in_db: i64 = sqlx::query_scalar("SELECT count(*) FROM portalrb_secret")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(in_db, 0, "removed from the database");
+    let left = in_database(&data, old_key);
+    assert_eq!(left, Vec::<String>::new(), "nothing of it left in the file");
+    // the admin rotates: the old link stops working, a new one opens
+    let (st, _, err) = run_cli(
+        &[
+            "portalrb",
+            "rotate-links",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(st.success(), "{err}");
+    assert_eq!(open(&app, &old_link, "198.51.100.7").await.0, 403);
+    let rotated = std::fs::read_to_string(data.join(KEY_FILE)).unwrap();
+    assert_ne!(rotated.trim(), old_key);
+    assert_eq!(mode(&data.join(KEY_FILE)), 0o600);
 }

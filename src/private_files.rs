@@ -61,7 +61,7 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Makes every folder under `root` (and `root`) 0700 and every file 0600; symbolic
-/// links are left alone. Returns how many needed it.
+/// links below `root` are left alone. Returns how many needed it.
 pub fn tighten(root: &Path) -> io::Result<usize> {
     #[cfg(unix)]
     {
@@ -69,7 +69,13 @@ pub fn tighten(root: &Path) -> io::Result<usize> {
         let mut changed = 0;
         let mut stack = vec![root.to_path_buf()];
         while let Some(path) = stack.pop() {
-            let meta = std::fs::symlink_metadata(&path)?;
+            // the data dir itself may be a link to where it really is; below it, links
+            // are not followed
+            let meta = if path == root {
+                std::fs::metadata(&path)?
+            } else {
+                std::fs::symlink_metadata(&path)?
+            };
             let want = if meta.is_dir() {
                 for e in std::fs::read_dir(&path)? {
                     stack.push(e?.path());
@@ -131,6 +137,20 @@ mod tests {
             "a link's target is not ours to change"
         );
         assert_eq!(tighten(&root).unwrap(), 0, "nothing left to do");
+    }
+
+    #[test]
+    fn a_data_dir_reached_through_a_link_is_tightened() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::write(real.join("f"), b"x").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(real.join("f"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let link = dir.path().join("data");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert_eq!(tighten(&link).unwrap(), 2);
+        assert_eq!([mode(&real), mode(&real.join("f"))], [0o700, 0o600]);
     }
 
     #[test]

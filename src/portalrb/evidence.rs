@@ -1,8 +1,9 @@
 //! The national evaluators' (TPN) view of a unit's evidence: `bukti_dukung_unit` is an
 //! absolute link to a read-only page for one unit, year and question, signed with a
 //! key kept in a file beside the database (HMAC-SHA-256, `link_key`), valid until a
-//! date the admin sets, all revoked at once by replacing the key. An opening is audited once per link, address
-//! and hour; a tampered, expired or revoked link shows a clear page and nothing else.
+//! date the admin sets, all revoked at once by replacing the key. An opening is audited
+//! once per link, address and hour; a tampered, expired or revoked link shows a clear
+//! page and nothing else.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -45,7 +46,7 @@ pub async fn rotate(
     data_dir: &std::path::Path,
     actor: &Actor,
 ) -> anyhow::Result<()> {
-    // the write lock orders this with other changes; the entry commits once the key is in place
+    // under the write lock; the entry commits once the new key is in place
     let tx = crate::db::write(db).await?;
     crate::link_key::replace(data_dir)?;
     tx.commit(

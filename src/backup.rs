@@ -60,9 +60,12 @@ pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<Manifest> {
         ))
         .into());
     }
-    std::fs::create_dir_all(to)?;
+    // private before anything is in it: a backup holds all the data dir does
+    crate::private_files::create_dir_all(to)?;
     let pool = crate::db::open(data_dir).await?;
     let snapshot = to.join(DB_FILE);
+    // VACUUM INTO fills an empty file and keeps its mode
+    crate::private_files::new_file().open(&snapshot)?;
     // VACUUM INTO reads one consistent snapshot, whatever the server writes meanwhile.
     sqlx::query("VACUUM INTO ?")
         .bind(snapshot.to_string_lossy().to_string())
@@ -98,7 +101,7 @@ pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<Manifest> {
             let src = stored_path(&data_dir, &name);
             let rel = stored_path(Path::new(""), &name);
             let dest = to.join(&rel);
-            std::fs::create_dir_all(dest.parent().expect("has a folder"))?;
+            crate::private_files::create_dir_all(dest.parent().expect("has a folder"))?;
             std::fs::copy(&src, &dest).map_err(|e| {
                 anyhow::anyhow!("berkas bukti {} tidak dapat disalin: {e}", src.display())
             })?;
@@ -113,9 +116,11 @@ pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<Manifest> {
             created_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             files,
         };
-        let mut f = std::fs::File::create(to.join(MANIFEST))?;
+        let mut f = crate::private_files::new_file().open(to.join(MANIFEST))?;
         serde_json::to_writer_pretty(&mut f, &manifest)?;
         f.sync_all()?;
+        // copies take their source's mode; an older data dir's may be open
+        crate::private_files::tighten(&to)?;
         Ok(manifest)
     })
     .await?
@@ -168,7 +173,7 @@ pub async fn restore(from: &Path, data_dir: &Path, force: bool) -> anyhow::Resul
         ))
         .into());
     }
-    std::fs::create_dir_all(data_dir)?;
+    crate::private_files::create_dir_all(data_dir)?;
     if has_data {
         for suffix in ["", "-wal", "-shm"] {
             let p = PathBuf::from(format!("{}{suffix}", database_path(data_dir).display()));
@@ -182,7 +187,7 @@ pub async fn restore(from: &Path, data_dir: &Path, force: bool) -> anyhow::Resul
         } else {
             data_dir.join(&f.path)
         };
-        std::fs::create_dir_all(dest.parent().expect("has a folder"))?;
+        crate::private_files::create_dir_all(dest.parent().expect("has a folder"))?;
         std::fs::copy(from.join(&f.path), &dest)?;
         std::fs::File::open(&dest)?.sync_all()?;
     }

@@ -874,11 +874,19 @@ async fn portalrb_command(data_dir: PathBuf, action: PortalrbAction) -> anyhow::
             to,
             links_until,
         } => {
-            crate::portalrb::set_window(&pool, &actor, year, (&from, &to), links_until.as_deref())
-                .await
+            let today = crate::clock::Clock::default().today();
+            crate::portalrb::set_window(
+                &pool,
+                &actor,
+                year,
+                (&from, &to),
+                links_until.as_deref(),
+                today,
+            )
+            .await
                 .map(|()| println!("Jendela usulan {year}: {from} sampai {to}."))
         }
-        PortalrbAction::RotateLinks => crate::portalrb::evidence::rotate(&pool, &actor)
+        PortalrbAction::RotateLinks => crate::portalrb::evidence::rotate(&pool, &data_dir, &actor)
             .await
             .map(|()| println!("Semua tautan bukti untuk evaluator dicabut; tautan baru dibuat saat PortalRB mengambil jawaban.")),
         PortalrbAction::Token {

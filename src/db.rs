@@ -14,14 +14,28 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Opens (creating if missing) the data dir and its database, and applies any
 /// pending migrations. Every command that touches a data dir goes through here.
+/// The data dir, its database and files are made readable by the service's user only
+/// (folders 0700, files 0600), including what an older release left open.
 pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
-    std::fs::create_dir_all(data_dir).map_err(|e| {
+    crate::private_files::create_dir_all(data_dir).map_err(|e| {
         anyhow::anyhow!(
             "tidak dapat membuat folder data {}: {e}",
             data_dir.display()
         )
     })?;
     let path = database_path(data_dir);
+    // SQLite gives its -wal and -shm files the database file's mode: made private
+    // first, all three are.
+    match crate::private_files::new_file().open(&path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => anyhow::bail!("tidak dapat membuat database {}: {e}", path.display()),
+    }
+    match crate::private_files::tighten(data_dir) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(changed = n, "data dir made private to its owner"),
+        Err(e) => tracing::warn!(error = %e, "could not make the whole data dir private"),
+    }
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -37,7 +51,32 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
+    move_link_key(&pool, data_dir).await?;
     Ok(pool)
+}
+
+/// An older release kept the evaluator links' key in the database: it moves to its
+/// own file (links already given out keep working) and leaves no trace in the database.
+async fn move_link_key(pool: &SqlitePool, data_dir: &Path) -> anyhow::Result<()> {
+    if !crate::link_key::held_in_database(pool).await? {
+        return Ok(());
+    }
+    let mut tx = write(pool).await?;
+    if crate::link_key::take_from_database(&mut tx, data_dir).await? {
+        // where the key lives is no change to the data: the links work as before
+        tx.commit_unaudited().await?;
+        // the WAL still holds the page as it was until it is checkpointed and emptied
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await?;
+        tracing::info!(
+            file = crate::link_key::FILE,
+            "evaluator link key moved out of the database"
+        );
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(())
 }
 
 /// The one way to change data: a transaction that takes SQLite's write lock at once

@@ -230,11 +230,12 @@ pub(crate) async fn receive_file(
     max: u64,
 ) -> Result<Received, UploadProblem> {
     let dir = tmp_dir(data_dir);
-    tokio::fs::create_dir_all(&dir)
+    crate::private_files::create_dir_all_async(&dir)
         .await
         .map_err(UploadProblem::Io)?;
     let tmp = dir.join(format!("{}.part", random_token()));
-    let mut out = tokio::fs::File::create(&tmp)
+    let mut out = crate::private_files::new_file_async()
+        .open(&tmp)
         .await
         .map_err(UploadProblem::Io)?;
     let mut hasher = Sha256::new();
@@ -298,7 +299,7 @@ pub(crate) async fn commit_file(
 ) -> std::io::Result<()> {
     let dest = stored_path(data_dir, stored_name);
     let parent = dest.parent().expect("has a folder").to_path_buf();
-    tokio::fs::create_dir_all(&parent).await?;
+    crate::private_files::create_dir_all_async(&parent).await?;
     if tokio::fs::try_exists(&dest).await? {
         // Same name means same bytes: keep the copy already there.
         tokio::fs::remove_file(tmp).await?;
@@ -325,11 +326,11 @@ pub fn store_bytes_blocking(
         return Ok((stored_name, sha));
     }
     let parent = dest.parent().expect("has a folder");
-    std::fs::create_dir_all(parent)?;
+    crate::private_files::create_dir_all(parent)?;
     let tmp_folder = tmp_dir(data_dir);
-    std::fs::create_dir_all(&tmp_folder)?;
+    crate::private_files::create_dir_all(&tmp_folder)?;
     let tmp = tmp_folder.join(format!("{}.part", random_token()));
-    let mut f = std::fs::File::create(&tmp)?;
+    let mut f = crate::private_files::new_file().open(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     drop(f);

@@ -327,6 +327,7 @@ pub(crate) async fn unit_wbbm(
 /// `base` is the public address the evaluators' evidence links start with.
 pub async fn answers_json(
     db: &sqlx::SqlitePool,
+    data_dir: &std::path::Path,
     unit: &crate::tenant::UnitRef,
     year: i64,
     base: &str,
@@ -338,7 +339,7 @@ pub async fn answers_json(
     let state = crate::lke::work::state(db, unit.id, year).await?;
     let final_tpi = state.tpi_locked();
     let text = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
-    let secret = super::evidence::secret(db).await?;
+    let secret = crate::link_key::read(data_dir).map_err(sqlx::Error::Io)?;
     let until = super::evidence::links_until(db, year).await?;
     let mut questions: Vec<&crate::lke::model::Question> = master.questions.iter().collect();
     questions.sort_by_key(|q| (q.excel_row, q.id));
@@ -394,7 +395,7 @@ pub(crate) async fn answers(
             .await?
             .ok_or_else(not_found)?;
         let base = public_base(&state)?;
-        let body = answers_json(&state.db, &unit, year, &base)
+        let body = answers_json(&state.db, &state.config.data_dir, &unit, year, &base)
             .await?
             .ok_or_else(|| {
                 ApiError::new(

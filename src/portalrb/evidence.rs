@@ -1,8 +1,9 @@
 //! The national evaluators' (TPN) view of a unit's evidence: `bukti_dukung_unit` is an
 //! absolute link to a read-only page for one unit, year and question, signed with a
-//! secret kept in the database (HMAC-SHA-256), valid until a date the admin sets, all
-//! revoked at once by rotating the secret. Every opening is audited; a tampered,
-//! expired or revoked link shows a clear page and nothing else.
+//! key kept in a file beside the database (HMAC-SHA-256, `link_key`), valid until a
+//! date the admin sets, all revoked at once by replacing the key. An opening is audited
+//! once per link, address and hour; a tampered, expired or revoked link shows a clear
+//! page and nothing else.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -39,36 +40,15 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The signing secret, created on first use.
-pub async fn secret(db: &SqlitePool) -> sqlx::Result<String> {
-    if let Some(s) = sqlx::query_scalar("SELECT secret FROM portalrb_secret WHERE id = 1")
-        .fetch_optional(db)
-        .await?
-    {
-        return Ok(s);
-    }
-    let fresh = crate::auth::session::random_token();
-    sqlx::query("INSERT OR IGNORE INTO portalrb_secret (id, secret, rotated_at) VALUES (1, ?, ?)")
-        .bind(&fresh)
-        .bind(crate::fmt::now_stamp())
-        .execute(db)
-        .await?;
-    sqlx::query_scalar("SELECT secret FROM portalrb_secret WHERE id = 1")
-        .fetch_one(db)
-        .await
-}
-
-/// A new secret: every link given out so far stops working.
-pub async fn rotate(db: &SqlitePool, actor: &Actor) -> anyhow::Result<()> {
-    let mut tx = crate::db::write(db).await?;
-    sqlx::query(
-        "INSERT INTO portalrb_secret (id, secret, rotated_at) VALUES (1, ?1, ?2)
-         ON CONFLICT (id) DO UPDATE SET secret = ?1, rotated_at = ?2",
-    )
-    .bind(crate::auth::session::random_token())
-    .bind(crate::fmt::now_stamp())
-    .execute(&mut *tx)
-    .await?;
+/// A new key: every link given out so far stops working.
+pub async fn rotate(
+    db: &SqlitePool,
+    data_dir: &std::path::Path,
+    actor: &Actor,
+) -> anyhow::Result<()> {
+    // under the write lock; the entry commits once the new key is in place
+    let tx = crate::db::write(db).await?;
+    crate::link_key::replace(data_dir)?;
     tx.commit(
         &actor.clone().instansi_wide(),
         Entry::new(
@@ -120,7 +100,9 @@ pub struct Signed {
     tanda: String,
 }
 
-/// Whether a link is genuine and still valid (constant-time comparison).
+/// Whether a link is genuine and still valid: before the date signed into it, before
+/// the year's `links_until` as it stands now (moving it earlier revokes links already
+/// given out), and for a unit proposed that year (constant-time comparison).
 async fn check(
     state: &AppState,
     (code, year, question): (&str, i64, i64),
@@ -130,11 +112,17 @@ async fn check(
     let Ok(until) = NaiveDate::parse_from_str(&q.sampai, "%Y-%m-%d") else {
         return Ok(false);
     };
-    if state.config.clock.today() > until {
+    let today = state.config.clock.today();
+    if today > until {
         return Ok(false);
     }
-    let expected = signature(&secret(&state.db).await?, code, year, question, &q.sampai);
-    Ok(bool::from(expected.as_bytes().ct_eq(q.tanda.as_bytes())))
+    let key = crate::link_key::read(&state.config.data_dir).map_err(sqlx::Error::Io)?;
+    let expected = signature(&key, code, year, question, &q.sampai);
+    if !bool::from(expected.as_bytes().ct_eq(q.tanda.as_bytes())) {
+        return Ok(false);
+    }
+    Ok(today <= links_until(&state.db, year).await?
+        && super::proposed_unit(&state.db, year, code).await?.is_some())
 }
 
 fn refused() -> Response {
@@ -191,8 +179,43 @@ async fn behind(
     .await
 }
 
-async fn opened(state: &AppState, ip: &str, what: String) -> sqlx::Result<()> {
-    let tx = crate::db::write(&state.db).await?;
+/// Audits an opening of `link` (the signature, and the file for a download) unless the
+/// same link was already audited from the same address this hour: one link opened in a
+/// loop would otherwise flood the append-only trail.
+async fn opened(state: &AppState, ip: &str, link: &str, what: String) -> sqlx::Result<()> {
+    let hour = state.config.clock.now().format("%Y-%m-%dT%H").to_string();
+    let link = super::hash_token(link);
+    let seen = "SELECT EXISTS (SELECT 1 FROM portalrb_link_openings WHERE link = ? AND ip = ? AND hour = ?)";
+    // the usual repeat is a read, without taking the write lock
+    let already: bool = sqlx::query_scalar(seen)
+        .bind(&link)
+        .bind(ip)
+        .bind(&hour)
+        .fetch_one(&state.db)
+        .await?;
+    if already {
+        return Ok(());
+    }
+    let mut tx = crate::db::write(&state.db).await?;
+    // only the current hour is needed to tell a repeat
+    sqlx::query("DELETE FROM portalrb_link_openings WHERE hour < ?")
+        .bind(&hour)
+        .execute(&mut *tx)
+        .await?;
+    let first = sqlx::query(
+        "INSERT INTO portalrb_link_openings (link, ip, hour) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(&link)
+    .bind(ip)
+    .bind(&hour)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !first {
+        // a request just before this one audited it
+        return tx.rollback().await;
+    }
     tx.commit(
         &Actor {
             id: None,
@@ -236,6 +259,7 @@ pub(crate) async fn page(
     opened(
         &state,
         &ip,
+        &q.tanda,
         format!("Evaluator membuka bukti soal {question} LKE {year} unit {code}"),
     )
     .await?;
@@ -289,6 +313,7 @@ pub(crate) async fn file(
     opened(
         &state,
         &ip,
+        &format!("{}/bukti/{id}", q.tanda),
         format!("Evaluator mengunduh bukti {id} soal {question} LKE {year} unit {code}"),
     )
     .await?;

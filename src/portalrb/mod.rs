@@ -94,13 +94,15 @@ pub async fn proposed_unit(
     .await
 }
 
-/// Sets a year's proposal window.
+/// Sets a year's proposal window. `links_until` may not be already past on `today`:
+/// every link issued with it would be dead on arrival.
 pub async fn set_window(
     db: &SqlitePool,
     actor: &Actor,
     year: i64,
     (from, to): (&str, &str),
     links_until: Option<&str>,
+    today: NaiveDate,
 ) -> anyhow::Result<()> {
     let parse = |d: &str| {
         NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
@@ -110,6 +112,14 @@ pub async fn set_window(
     let links_until = links_until.map(parse).transpose()?;
     if to < from {
         return Err(UserError("akhir jendela usulan sebelum awalnya".into()).into());
+    }
+    if let Some(until) = links_until.filter(|u| *u < today) {
+        return Err(UserError(format!(
+            "tanggal berlaku tautan bukti {} sudah lewat; pilih hari ini ({}) atau sesudahnya",
+            crate::fmt::date_id(until),
+            crate::fmt::date_id(today)
+        ))
+        .into());
     }
     if !crate::catalogue::writer::valid_year(year) {
         return Err(UserError(format!("tahun {year} harus antara 2000 dan 2100")).into());

@@ -239,8 +239,16 @@ async fn window(
 ) -> AppResult<Response> {
     let year = year_of(&state, Some(&input.tahun))?;
     let links = Some(input.tautan_sampai.as_str()).filter(|s| !s.trim().is_empty());
-    let outcome =
-        super::set_window(&state.db, &actor, year, (&input.dari, &input.sampai), links).await;
+    let today = state.config.clock.today();
+    let outcome = super::set_window(
+        &state.db,
+        &actor,
+        year,
+        (&input.dari, &input.sampai),
+        links,
+        today,
+    )
+    .await;
     answer(&state, chrome, year, outcome, input).await
 }
 
@@ -317,7 +325,7 @@ async fn body_of(
             AppError::NotFoundWith(format!("Unit {code} tidak diusulkan untuk tahun {year}."))
         })?;
     let base = state.config.public_base().unwrap_or_default();
-    let body = super::api::answers_json(&state.db, &unit, year, &base)
+    let body = super::api::answers_json(&state.db, &state.config.data_dir, &unit, year, &base)
         .await?
         .ok_or_else(|| AppError::NotFoundWith(format!("Tahun {year} belum punya master LKE.")))?;
     Ok((unit, body))

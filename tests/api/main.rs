@@ -10,6 +10,7 @@ mod dashboard;
 mod e2e;
 mod guards;
 mod hardening;
+mod hardening_links;
 mod hardening_units;
 mod helpers;
 mod lke;

@@ -418,7 +418,7 @@ async fn portalrb_fetches_the_proposed_units_and_their_answers() {
             .status(),
         403
     );
-    let secret = zi_tracker::portalrb::evidence::secret(db).await.unwrap();
+    let secret = zi_tracker::link_key::read(&app.data_dir()).unwrap();
     let past = chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
     let expired = zi_tracker::portalrb::evidence::path(&secret, "balitnak", 2026, 1, past);
     assert_eq!(

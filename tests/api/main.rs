@@ -9,6 +9,7 @@ mod daily;
 mod dashboard;
 mod e2e;
 mod hardening;
+mod hardening_net;
 mod helpers;
 mod lke;
 mod lke_pages;

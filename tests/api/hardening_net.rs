@@ -38,7 +38,8 @@ async fn read_all(stream: &mut TcpStream) -> Option<String> {
         }
     })
     .await;
-    read.ok().map(|_| String::from_utf8_lossy(&out).into_owned())
+    read.ok()
+        .map(|_| String::from_utf8_lossy(&out).into_owned())
 }
 
 fn status_of(response: &str) -> Option<u16> {
@@ -86,9 +87,7 @@ async fn a_body_declared_too_large_is_refused_before_it_is_read() {
 /// Connects from a given loopback address (Linux routes all of 127/8 locally).
 async fn connect_from(app: &TestApp, source: &str) -> TcpStream {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket
-        .bind(format!("{source}:0").parse().unwrap())
-        .unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
     socket.connect(addr(app).parse().unwrap()).await.unwrap()
 }
 
@@ -206,12 +205,18 @@ async fn json_error(res: reqwest::Response) -> (u16, Value) {
         .unwrap_or("")
         .to_string();
     let body = res.text().await.unwrap();
-    assert!(kind.starts_with("application/json"), "{status} {kind}: {body}");
+    assert!(
+        kind.starts_with("application/json"),
+        "{status} {kind}: {body}"
+    );
     let json: Value = serde_json::from_str(&body).unwrap();
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 3, "{json}");
     assert_eq!(json["error"], true, "{json}");
-    assert!(json["code"].is_string() && json["message"].is_string(), "{json}");
+    assert!(
+        json["code"].is_string() && json["message"].is_string(),
+        "{json}"
+    );
     (status, json)
 }
 

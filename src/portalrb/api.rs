@@ -127,16 +127,10 @@ pub struct Rejected {
 }
 
 impl Rejected {
-    /// Seconds until the address's minute ends, when it is over the limit.
-    fn limited(&self, ip: &str) -> Option<u64> {
-        let w = self.windows.lock().expect("rejected-calls lock");
-        let (start, n) = w.get(ip)?;
-        let age = start.elapsed();
-        (age < Duration::from_secs(60) && *n >= REJECTED_PER_MINUTE)
-            .then(|| 60 - age.as_secs().min(59))
-    }
-
-    fn count(&self, ip: &str) {
+    /// Counts a rejected call of the address, or, when it is over the limit, counts
+    /// nothing and gives the seconds until its minute ends (one step under the lock,
+    /// so simultaneous calls cannot all slip under the limit).
+    fn count(&self, ip: &str) -> Result<(), u64> {
         let mut w = self.windows.lock().expect("rejected-calls lock");
         let now = Instant::now();
         // calls from ever new addresses must not grow the table without end
@@ -144,10 +138,14 @@ impl Rejected {
             w.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
         }
         let e = w.entry(ip.to_string()).or_insert((now, 0));
-        if now.duration_since(e.0) >= Duration::from_secs(60) {
+        let age = now.duration_since(e.0);
+        if age >= Duration::from_secs(60) {
             *e = (now, 0);
+        } else if e.1 >= REJECTED_PER_MINUTE {
+            return Err(60 - age.as_secs().min(59));
         }
         e.1 += 1;
+        Ok(())
     }
 }
 
@@ -163,11 +161,10 @@ fn rate_limited(retry_after: u64) -> ApiError {
 
 /// A rejected call: counted (per address, status and minute: one row however many),
 /// unless its address is over its limit, which answers 429 and writes nothing.
-async fn reject(state: &AppState, ip: &str, limited: Option<u64>, err: ApiError) -> ApiError {
-    if let Some(secs) = limited {
+async fn reject(state: &AppState, ip: &str, err: ApiError) -> ApiError {
+    if let Err(secs) = state.caches.get::<Rejected>().count(ip) {
         return rate_limited(secs);
     }
-    state.caches.get::<Rejected>().count(ip);
     let now = chrono::Utc::now().timestamp();
     let counted = async {
         let mut tx = crate::db::write(&state.db).await?;
@@ -203,9 +200,8 @@ async fn authenticate(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    let limited = state.caches.get::<Rejected>().limited(ip);
     let fail = |status: StatusCode, code: &'static str, msg: &'static str| {
-        reject(state, ip, limited, ApiError::new(status, code, msg))
+        reject(state, ip, ApiError::new(status, code, msg))
     };
     let Some(raw) = raw else {
         return Err(fail(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Token tidak ada.").await);

@@ -80,9 +80,17 @@ pub fn routes(config: &Config) -> Vec<Route> {
 pub fn router(state: AppState) -> Router {
     let mut app = Router::new();
     let mut policy = crate::routes::Policy::new();
+    let mut body_limits = crate::web::limits::BodyLimits::new();
     for route in routes(&state.config) {
         policy.insert((route.method, route.path.to_string()), route.access);
-        app = app.route(route.path, route.handler);
+        let handler = match route.body_limit {
+            Some(bytes) => {
+                body_limits.insert((route.method, route.path.to_string()), bytes);
+                route.handler.layer(DefaultBodyLimit::max(bytes))
+            }
+            None => route.handler,
+        };
+        app = app.route(route.path, handler);
     }
     // none over plain http (the layer sends nothing for `None`)
     let hsts = state
@@ -97,6 +105,22 @@ pub fn router(state: AppState) -> Router {
     let inner = app.method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(authz, auth::authorize))
+        .layer(middleware::from_fn(crate::serve::answer_slow_bodies))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(body_limits),
+            crate::web::limits::check_framing,
+        ))
+        // Forms are small; the evidence and import routes set their own, larger limits.
+        .layer(DefaultBodyLimit::max(crate::web::limits::DEFAULT_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        // under the API's prefix every answer is the API's JSON, whoever made it
+        .layer(middleware::from_fn_with_state(
+            Arc::<str>::from(state.config.portalrb_prefix.as_str()),
+            crate::portalrb::api::guard,
+        ))
         // Headers every response carries: no inline script, no framing, no sniffing. A
         // handler may set a stricter Content-Security-Policy of its own.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -129,12 +153,6 @@ pub fn router(state: AppState) -> Router {
             header::STRICT_TRANSPORT_SECURITY,
             hsts,
         ))
-        // Forms are small; the evidence and import routes set their own, larger limits.
-        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(120),
-        ))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
@@ -152,12 +170,38 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // before an id is kept for the log, a client's own must be a plain short token
+        .layer(middleware::map_request(drop_unsafe_request_id))
         .with_state(state);
     // `/u/{kode}/…` is taken off before routing, so every route also exists inside a
     // unit's address (layers on a router run after its routing).
     Router::new()
         .fallback_service(inner)
         .layer(middleware::map_request(crate::tenant::strip_prefix))
+}
+
+/// A client's `X-Request-Id` is kept (a proxy's id ties its log to ours) only as up
+/// to 64 of `[A-Za-z0-9._-]`; anything else could forge fields in the request log,
+/// so it is dropped and a fresh id is made.
+async fn drop_unsafe_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+    let ids = req.headers().get_all("x-request-id");
+    let mut ids = ids.iter();
+    let safe = match (ids.next(), ids.next()) {
+        (Some(id), None) => safe_request_id(id.as_bytes()),
+        (None, _) => true,
+        _ => false,
+    };
+    if !safe {
+        req.headers_mut().remove("x-request-id");
+    }
+    req
+}
+
+fn safe_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 async fn not_found() -> Response {
@@ -230,6 +274,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let limits = crate::serve::Limits {
         header_timeout: config.header_timeout,
         max_connections: config.max_connections,
+        max_connections_per_address: config.max_connections_per_address,
+        min_body_rate: config.min_body_rate,
     };
     let handle = tokio::spawn(crate::serve::serve(listener, app, limits, rx));
     Ok(Running {
@@ -299,5 +345,29 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        for (id, kept) in [
+            ("proxy-42.a_B", true),
+            (
+                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                true,
+            ),
+            (
+                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+                false,
+            ),
+            ("", false),
+            ("a b", false),
+            ("x\" path=/admin", false),
+            ("a\u{1b}[31m", false),
+        ] {
+            assert_eq!(super::safe_request_id(id.as_bytes()), kept, "{id:?}");
+        }
     }
 }

@@ -56,6 +56,14 @@ pub struct ServeArgs {
     /// Koneksi yang boleh terbuka bersamaan (di bawah batas berkas terbuka proses).
     #[arg(long, env = "ZI_MAX_CONNECTIONS", default_value_t = 512)]
     pub max_connections: usize,
+    /// Koneksi yang boleh dibuka bersamaan dari satu alamat klien (di belakang proxy:
+    /// alamat proxy itu).
+    #[arg(long, env = "ZI_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    pub max_connections_per_address: usize,
+    /// Kecepatan terendah isi permintaan, dalam KB per detik, setelah batas waktu kepala
+    /// permintaan lewat; kiriman yang lebih lambat diputus dengan 408.
+    #[arg(long, env = "ZI_MIN_BODY_RATE_KB", default_value_t = 4)]
+    pub min_body_rate_kb: u64,
     /// Awalan alamat API integrasi PortalRB.
     #[arg(long, env = "ZI_PORTALRB_PREFIX", default_value = "/api/portalrb")]
     pub portalrb_prefix: String,
@@ -647,6 +655,8 @@ async fn serve(args: ServeArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     config.hash_queue = args.hash_queue.max(1);
     config.header_timeout = std::time::Duration::from_secs(args.header_timeout_secs.max(1));
     config.max_connections = args.max_connections.max(1);
+    config.max_connections_per_address = args.max_connections_per_address.max(1);
+    config.min_body_rate = args.min_body_rate_kb.max(1) * 1024;
     let prefix = args
         .portalrb_prefix
         .trim()

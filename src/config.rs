@@ -28,6 +28,12 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Connections open at once; keep it below the process's file limit.
     pub max_connections: usize,
+    /// Connections one client address (an IPv6 /64) may hold at once; behind a proxy
+    /// that address is the proxy's.
+    pub max_connections_per_address: usize,
+    /// A request body must arrive at least this fast (bytes a second, on average) once
+    /// `header_timeout` has passed since its header.
+    pub min_body_rate: u64,
     /// Where the PortalRB integration API answers, e.g. `/api/portalrb`.
     pub portalrb_prefix: String,
     /// Calls one PortalRB token may make per minute before 429.
@@ -104,6 +110,8 @@ impl Config {
             hash_queue: 16,
             header_timeout: Duration::from_secs(10),
             max_connections: 512,
+            max_connections_per_address: 64,
+            min_body_rate: 4 * 1024,
             portalrb_prefix: "/api/portalrb".into(),
             portalrb_rate_per_minute: 120,
             smtp: None,

@@ -27,6 +27,8 @@ pub struct Route {
     pub path: &'static str,
     pub access: Access,
     pub handler: MethodRouter<AppState>,
+    /// The largest body the route takes when beyond the default (uploads, imports).
+    pub body_limit: Option<usize>,
 }
 
 impl Route {
@@ -41,7 +43,15 @@ impl Route {
             path,
             access,
             handler,
+            body_limit: None,
         }
+    }
+
+    /// Takes bodies up to `bytes`: the router applies it to the extractors, and a
+    /// larger declared length is refused before any of it is read.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
     }
 }
 

@@ -310,7 +310,6 @@ pub const TEXT_MAX: usize = 2000;
 pub const IMPORT_MAX_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn admin_routes() -> Vec<Route> {
-    use axum::extract::DefaultBodyLimit;
     use axum::routing::{get, post};
     vec![
         Route::new("GET", "/admin/target", ADMIN, get(editor::editor)),
@@ -356,7 +355,8 @@ pub fn admin_routes() -> Vec<Route> {
             "POST",
             "/admin/target-impor",
             ADMIN,
-            post(admin::import_submit).layer(DefaultBodyLimit::max(IMPORT_MAX_BYTES + 64 * 1024)),
-        ),
+            post(admin::import_submit),
+        )
+        .with_body_limit(IMPORT_MAX_BYTES + 64 * 1024),
     ]
 }

@@ -23,9 +23,7 @@ pub mod workbook;
 use crate::auth::Role;
 use crate::routes::{Access, Route};
 
-fn upload_limit() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(pages::UPLOAD_MAX_BYTES + 64 * 1024)
-}
+const UPLOAD_LIMIT: usize = pages::UPLOAD_MAX_BYTES + 64 * 1024;
 
 /// The LKE master is the instansi's, per year: only its admins change it.
 const INSTANSI_ADMIN: Access = Access::Instansi(&[crate::tenant::InstansiRole::Admin]);
@@ -60,8 +58,9 @@ pub fn routes() -> Vec<Route> {
             "POST",
             "/lke/{tahun}/impor",
             importers,
-            post(pages::import_submit).layer(upload_limit()),
-        ),
+            post(pages::import_submit),
+        )
+        .with_body_limit(UPLOAD_LIMIT),
         Route::new(
             "GET",
             "/lke/{tahun}/kelompok",
@@ -163,7 +162,8 @@ pub fn routes() -> Vec<Route> {
             "POST",
             "/admin/lke",
             INSTANSI_ADMIN,
-            post(pages::master_submit).layer(upload_limit()),
-        ),
+            post(pages::master_submit),
+        )
+        .with_body_limit(UPLOAD_LIMIT),
     ]
 }

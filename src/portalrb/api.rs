@@ -2,12 +2,14 @@
 //! no cookies, every non-2xx answer `{"error": true, "code", "message"}`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -44,6 +46,8 @@ pub fn routes(prefix: &str) -> Vec<Route> {
         ),
         // anything else under the prefix answers in the API's own words
         Route::new("GET", at("/{*rest}"), Access::Public, get(unknown)),
+        Route::new("GET", at("/"), Access::Public, get(unknown)),
+        Route::new("GET", at(""), Access::Public, get(unknown)),
     ]
 }
 
@@ -112,8 +116,79 @@ pub struct Rate {
     windows: Mutex<HashMap<i64, (Instant, u32)>>,
 }
 
+/// Rejected calls one address may have counted in a minute; past it, a call without
+/// a valid token is refused with 429 before anything is written.
+const REJECTED_PER_MINUTE: u32 = 20;
+
+/// Rejected calls per client address in the current minute.
+#[derive(Default)]
+pub struct Rejected {
+    windows: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl Rejected {
+    /// Counts a rejected call of the address, or, when it is over the limit, counts
+    /// nothing and gives the seconds until its minute ends (one step under the lock,
+    /// so simultaneous calls cannot all slip under the limit).
+    fn count(&self, ip: &str) -> Result<(), u64> {
+        let mut w = self.windows.lock().expect("rejected-calls lock");
+        let now = Instant::now();
+        // calls from ever new addresses must not grow the table without end
+        if w.len() >= 10_000 {
+            w.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
+        let e = w.entry(ip.to_string()).or_insert((now, 0));
+        let age = now.duration_since(e.0);
+        if age >= Duration::from_secs(60) {
+            *e = (now, 0);
+        } else if e.1 >= REJECTED_PER_MINUTE {
+            return Err(60 - age.as_secs().min(59));
+        }
+        e.1 += 1;
+        Ok(())
+    }
+}
+
+fn rate_limited(retry_after: u64) -> ApiError {
+    let mut err = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        "Terlalu banyak permintaan; coba lagi sebentar.",
+    );
+    err.retry_after = Some(retry_after);
+    err
+}
+
+/// A rejected call: counted (per address, status and minute: one row however many),
+/// unless its address is over its limit, which answers 429 and writes nothing.
+async fn reject(state: &AppState, ip: &str, err: ApiError) -> ApiError {
+    if let Err(secs) = state.caches.get::<Rejected>().count(ip) {
+        return rate_limited(secs);
+    }
+    let now = chrono::Utc::now().timestamp();
+    let counted = async {
+        let mut tx = crate::db::write(&state.db).await?;
+        sqlx::query(
+            "INSERT INTO api_failures (at, ip, status, count) VALUES (?, ?, ?, 1)
+             ON CONFLICT (at, ip, status) DO UPDATE SET count = count + 1",
+        )
+        .bind(now - now % 60)
+        .bind(ip)
+        .bind(err.status.as_u16() as i64)
+        .execute(&mut *tx)
+        .await?;
+        // a count only: the audit trail holds answered calls
+        tx.commit_unaudited().await
+    };
+    if let Err(e) = counted.await {
+        tracing::warn!(error = %e, "counting a rejected API call failed");
+    }
+    err
+}
+
 /// The token of a call: a valid one passes (and is recorded as used); a missing or
-/// unknown one is 401, a revoked or expired one 403; rejected calls are only counted.
+/// unknown one is 401, a revoked or expired one 403; rejected calls are only counted,
+/// and an address with too many of them gets 429 unless its token is valid.
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
@@ -125,14 +200,8 @@ async fn authenticate(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    let fail = |status: StatusCode, code: &'static str, msg: &'static str| async move {
-        let _ = sqlx::query("INSERT INTO api_failures (at, ip, status) VALUES (?, ?, ?)")
-            .bind(chrono::Utc::now().timestamp())
-            .bind(ip)
-            .bind(status.as_u16() as i64)
-            .execute(&state.db)
-            .await;
-        ApiError::new(status, code, msg)
+    let fail = |status: StatusCode, code: &'static str, msg: &'static str| {
+        reject(state, ip, ApiError::new(status, code, msg))
     };
     let Some(raw) = raw else {
         return Err(fail(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Token tidak ada.").await);
@@ -162,7 +231,7 @@ async fn authenticate(
         )
         .await);
     }
-    // the per-token rate, over a fixed minute
+    // the per-token rate, over a fixed minute; a call it refuses is not written
     let limit = state.config.portalrb_rate_per_minute.max(1);
     let rate = state.caches.get::<Rate>();
     let retry = {
@@ -176,18 +245,20 @@ async fn authenticate(
         (e.1 > limit).then(|| 60 - now.duration_since(e.0).as_secs().min(59))
     };
     if let Some(secs) = retry {
-        let mut err = fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMITED",
-            "Terlalu banyak permintaan; coba lagi sebentar.",
-        )
-        .await;
-        err.retry_after = Some(secs);
-        return Err(err);
+        return Err(rate_limited(secs));
     }
     // a genuine call, but the evidence links need the public address
     public_base(state)?;
     Ok((id, name))
+}
+
+/// `?tahun=` given twice (or otherwise not one value), after the token is checked.
+fn query_refused(_: QueryRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "INVALID_PARAMETER",
+        "Parameter tahun harus satu tahun saja, mis. ?tahun=2026.",
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -265,11 +336,12 @@ async fn unit_list(
     state: &AppState,
     headers: &HeaderMap,
     ip: &str,
-    q: &YearQuery,
+    q: Result<Query<YearQuery>, QueryRejection>,
     wbbm: bool,
 ) -> ApiResult {
     let (token_id, token) = authenticate(state, headers, ip).await?;
-    let year = year(state, q).await?;
+    let Query(q) = q.map_err(query_refused)?;
+    let year = year(state, &q).await?;
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT w.code, w.name, p.kategori FROM portalrb_proposals p
          JOIN work_units w ON w.id = p.unit_id
@@ -303,9 +375,9 @@ pub(crate) async fn unit_wbk(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientIp(ip): ClientIp,
-    Query(q): Query<YearQuery>,
+    q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Response {
-    unit_list(&state, &headers, &ip, &q, false)
+    unit_list(&state, &headers, &ip, q, false)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
@@ -314,9 +386,9 @@ pub(crate) async fn unit_wbbm(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientIp(ip): ClientIp,
-    Query(q): Query<YearQuery>,
+    q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Response {
-    unit_list(&state, &headers, &ip, &q, true)
+    unit_list(&state, &headers, &ip, q, true)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
@@ -378,12 +450,15 @@ pub(crate) async fn answers(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientIp(ip): ClientIp,
-    Path(unit_id): Path<String>,
-    Query(q): Query<YearQuery>,
+    unit_id: Result<Path<String>, PathRejection>,
+    q: Result<Query<YearQuery>, QueryRejection>,
 ) -> Response {
     let run = async {
         let (token_id, token) = authenticate(&state, &headers, &ip).await?;
+        let Query(q) = q.map_err(query_refused)?;
         let year = year(&state, &q).await?;
+        // an id that is not even text (bad percent-encoding) names no unit
+        let unit_id = unit_id.map(|Path(id)| id).unwrap_or_default();
         let not_found = || {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -430,4 +505,61 @@ pub(crate) async fn unknown(
         )
         .into_response(),
     }
+}
+
+/// Everything under the API's prefix answers as the API: methods other than GET get
+/// 405 at once (the authorization middleware would send them to the sign-in page), and
+/// a non-2xx answer made outside the handlers (a timeout, a refused body, an unknown
+/// address) becomes the API's JSON error with the same status.
+pub async fn guard(State(prefix): State<Arc<str>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let under = path
+        .strip_prefix(&*prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if !under {
+        return next.run(req).await;
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let mut res = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "API ini hanya menerima permintaan GET.",
+        )
+        .into_response();
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return res;
+    }
+    let res = next.run(req).await;
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if res.status().is_success() || json {
+        return res;
+    }
+    // a redirect (to the sign-in page) is never an API's answer: nothing is there
+    let status = if res.status().is_redirection() {
+        StatusCode::NOT_FOUND
+    } else {
+        res.status()
+    };
+    let (code, message) = match status {
+        StatusCode::UNAUTHORIZED => ("UNAUTHORIZED", "Token tidak ada."),
+        StatusCode::FORBIDDEN => ("FORBIDDEN", "Akses ditolak."),
+        StatusCode::NOT_FOUND => ("DATA_NOT_FOUND", "Alamat API tidak dikenal."),
+        StatusCode::REQUEST_TIMEOUT => ("REQUEST_TIMEOUT", "Permintaan terlalu lama diproses."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("PAYLOAD_TOO_LARGE", "Permintaan terlalu besar."),
+        StatusCode::TOO_MANY_REQUESTS => (
+            "RATE_LIMITED",
+            "Terlalu banyak permintaan; coba lagi sebentar.",
+        ),
+        s if s.is_server_error() => ("INTERNAL_ERROR", "Terjadi kesalahan pada server instansi."),
+        _ => ("BAD_REQUEST", "Permintaan tidak dapat dibaca."),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(v) = res.headers().get(header::RETRY_AFTER) {
+        out.headers_mut().insert(header::RETRY_AFTER, v.clone());
+    }
+    out
 }

@@ -312,8 +312,9 @@ pub fn evidence_routes(config: &crate::Config) -> Vec<Route> {
             "POST",
             "/langkah/{id}/bukti",
             Access::SignedIn,
-            post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
-        ),
+            post(upload::upload),
+        )
+        .with_body_limit(upload_limit),
         Route::new(
             "POST",
             "/langkah/{id}/tautan",

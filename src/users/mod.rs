@@ -27,10 +27,9 @@ pub fn routes() -> Vec<Route> {
             "POST",
             "/admin/pengguna/impor",
             INSTANSI_ADMIN,
-            post(import::submit).layer(axum::extract::DefaultBodyLimit::max(
-                import::MAX_BYTES + 64 * 1024,
-            )),
-        ),
+            post(import::submit),
+        )
+        .with_body_limit(import::MAX_BYTES + 64 * 1024),
         Route::new("POST", "/admin/pengguna/baru", ADMIN, post(create_submit)),
         Route::new("GET", "/admin/pengguna/{id}", ADMIN, get(edit_form)),
         Route::new("POST", "/admin/pengguna/{id}", ADMIN, post(edit_submit)),

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod chrome;
 pub mod form;
+pub mod limits;
 
 pub use chrome::{Chrome, Flash, NavItem};
 pub use form::{Acting, Empty, Form, Upload, UploadError, multipart_with_token, read_upload};

@@ -196,6 +196,8 @@ pub(crate) const TABLE: &[(&str, &str, Who)] = &[
         Who::Public,
     ),
     ("GET", "/api/portalrb/{*rest}", Who::Public),
+    ("GET", "/api/portalrb/", Who::Public),
+    ("GET", "/api/portalrb", Who::Public),
     ("GET", "/notifikasi", Who::SignedIn),
     ("GET", "/notifikasi/{id}/buka", Who::SignedIn),
     ("POST", "/notifikasi/{id}/baca", Who::SignedIn),

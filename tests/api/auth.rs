@@ -1080,7 +1080,12 @@ async fn simultaneous_guesses_cannot_slip_past_the_account_limit() {
 /// checked, the rest refused for the address.
 #[tokio::test]
 async fn simultaneous_failures_cannot_slip_past_the_address_limit() {
-    let app = spawn_with(|c| c.hash_queue = 200).await;
+    // 150 clients at once from one address: beyond the per-address connection cap
+    let app = spawn_with(|c| {
+        c.hash_queue = 200;
+        c.max_connections_per_address = 200;
+    })
+    .await;
     let mut tasks = Vec::new();
     for i in 0..150 {
         tasks.push(tokio::spawn(attempt(

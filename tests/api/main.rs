@@ -11,6 +11,7 @@ mod e2e;
 mod guards;
 mod hardening;
 mod hardening_links;
+mod hardening_net;
 mod hardening_units;
 mod helpers;
 mod lke;

@@ -9,6 +9,7 @@ mod daily;
 mod dashboard;
 mod e2e;
 mod hardening;
+mod hardening_accounts;
 mod helpers;
 mod lke;
 mod lke_pages;

@@ -61,15 +61,15 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-pub(crate) fn pre_csrf(
-    config: &crate::Config,
-    headers: &HeaderMap,
-) -> (String, Option<HeaderValue>) {
+/// The pre-sign-in token a form page carries: the browser's own while it is signed
+/// by this server and has hours left, else a new one with its cookie.
+pub(crate) fn pre_csrf(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    let now = session::now();
     match cookie_value(headers, PRE_CSRF_COOKIE) {
-        Some(t) if t.len() >= 32 && t.len() <= 64 => (t, None),
+        Some(t) if state.pre_sign_in.fresh(&t, now) => (t, None),
         _ => {
-            let t = session::random_token();
-            let cookie = crate::auth::csrf::pre_sign_in_cookie(config, &t);
+            let t = state.pre_sign_in.issue(now);
+            let cookie = crate::auth::csrf::pre_sign_in_cookie(&state.config, &t);
             (t, Some(cookie))
         }
     }
@@ -85,7 +85,7 @@ async fn login_form(
     if let Some(u) = user {
         return Ok(Redirect::to(landing(u.role)).into_response());
     }
-    let (csrf, set_cookie) = pre_csrf(&state.config, &headers);
+    let (csrf, set_cookie) = pre_csrf(&state, &headers);
     let page = render(&LoginPage {
         chrome,
         csrf,

@@ -219,7 +219,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .map_err(|e| anyhow::anyhow!("tidak dapat memakai alamat {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(db.clone(), config.clone(), addr);
+    let pre_sign_in = auth::csrf::PreSignInKey::load_or_create(&config.data_dir)?;
+    let state = AppState::new(db.clone(), config.clone(), addr, pre_sign_in);
     auth::password::warm_up(&state.hasher).await;
     spawn_cleanup(db.clone(), config.clone());
     let mail = crate::notify::mail::spawn_worker(db.clone(), config.clone(), mailer);

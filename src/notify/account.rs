@@ -397,7 +397,7 @@ fn form_token(
     if chrome.user.is_some() {
         (chrome.csrf.clone(), None)
     } else {
-        crate::account::pre_csrf(&state.config, headers)
+        crate::account::pre_csrf(state, headers)
     }
 }
 

@@ -267,6 +267,7 @@ fn spawn_cleanup(db: SqlitePool, config: Config) {
             for sql in [
                 "DELETE FROM outbox WHERE sent_at < ?",
                 "DELETE FROM account_tokens WHERE expires_at < ?",
+                "DELETE FROM email_undo_tokens WHERE expires_at < ?",
             ] {
                 if let Err(e) = sqlx::query(sql).bind(month_ago).execute(&db).await {
                     tracing::warn!(error = %e, "pruning old mail failed");

@@ -285,7 +285,7 @@ fn refuse_sign_in(
     typed: &str,
 ) -> AppResult<Response> {
     if let Some(before) = state.caches.get::<throttle::RefusedTally>().note(now) {
-        tracing::warn!(username = %username, ip = %ip, retry_after = refusal.retry_after(), refused_in_previous_minute = before, "sign-in refused: too many attempts (logged once a minute)");
+        tracing::warn!(username = %username, ip = %ip, retry_after = refusal.retry_after(), refused_since_last_line = before, "sign-in refused: too many attempts (logged once a minute)");
     }
     refused(
         StatusCode::TOO_MANY_REQUESTS,

@@ -268,6 +268,8 @@ fn spawn_cleanup(db: SqlitePool, config: Config) {
                 "DELETE FROM outbox WHERE sent_at < ?",
                 "DELETE FROM account_tokens WHERE expires_at < ?",
                 "DELETE FROM email_undo_tokens WHERE expires_at < ?",
+                // no longer written (reset requests are counted in memory)
+                "DELETE FROM reset_requests WHERE at < ?",
             ] {
                 if let Err(e) = sqlx::query(sql).bind(month_ago).execute(&db).await {
                     tracing::warn!(error = %e, "pruning old mail failed");

@@ -639,6 +639,12 @@ async fn forgot_submit(
         let state = state.clone();
         let requester = Actor::signed_out(None, &key, ip);
         tokio::spawn(async move {
+            // Well after the answer has left, at a random moment: work done while it
+            // is being sent would show in its timing on a busy server.
+            let mut jitter = [0u8; 2];
+            getrandom::fill(&mut jitter).expect("the system's random source works");
+            let ms = 100 + u64::from(u16::from_le_bytes(jitter)) % 400;
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             let id = account.id;
             if let Err(e) = mail_reset_link(&state, account, requester).await {
                 // the account's id finds it; no address or link in the log

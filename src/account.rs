@@ -61,15 +61,15 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-pub(crate) fn pre_csrf(
-    config: &crate::Config,
-    headers: &HeaderMap,
-) -> (String, Option<HeaderValue>) {
+/// The pre-sign-in token a form page carries: the browser's own while it is signed
+/// by this server and has hours left, else a new one with its cookie.
+pub(crate) fn pre_csrf(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    let now = session::now();
     match cookie_value(headers, PRE_CSRF_COOKIE) {
-        Some(t) if t.len() >= 32 && t.len() <= 64 => (t, None),
+        Some(t) if state.pre_sign_in.fresh(&t, now) => (t, None),
         _ => {
-            let t = session::random_token();
-            let cookie = crate::auth::csrf::pre_sign_in_cookie(config, &t);
+            let t = state.pre_sign_in.issue(now);
+            let cookie = crate::auth::csrf::pre_sign_in_cookie(&state.config, &t);
             (t, Some(cookie))
         }
     }
@@ -85,7 +85,7 @@ async fn login_form(
     if let Some(u) = user {
         return Ok(Redirect::to(landing(u.role)).into_response());
     }
-    let (csrf, set_cookie) = pre_csrf(&state.config, &headers);
+    let (csrf, set_cookie) = pre_csrf(&state, &headers);
     let page = render(&LoginPage {
         chrome,
         csrf,
@@ -155,18 +155,31 @@ async fn login_submit(
         ip: Some(ip.clone()),
         unit_id: None,
     };
-    // Check the limits and reserve this attempt in one write: concurrent attempts
-    // count each other before any of them is hashed.
+    // A read first: an attempt the limits already refuse is answered without a write.
+    let read = {
+        let mut conn = state.db.acquire().await?;
+        match throttle::check(&mut conn, &username, &ip, now)
+            .await?
+            .refusal
+        {
+            Some(r) => Some(r),
+            None => throttle::too_frequent(&mut conn, &username, now).await?,
+        }
+    };
+    if let Some(refusal) = read {
+        return refuse_sign_in(&state, refusal, &username, &ip, now, &page, &form.username);
+    }
+    // Check again and reserve this attempt in one write: concurrent attempts count
+    // each other before any of them is hashed.
     let mut tx = crate::db::write(&state.db).await?;
-    if let Some(refusal) = throttle::check(&mut tx, &username, &ip, now).await? {
-        throttle::record(&mut tx, &username, &ip, now, "blocked").await?;
-        tx.commit_unaudited().await?;
-        tracing::warn!(username = %username, ip = %ip, retry_after = refusal.retry_after(), "sign-in refused: too many failures");
-        return refused(
-            StatusCode::TOO_MANY_REQUESTS,
-            refusal.retry_after(),
-            &page(refusal.message(), form.username.clone()),
-        );
+    let verdict = throttle::check(&mut tx, &username, &ip, now).await?;
+    let refusal = match verdict.refusal {
+        Some(r) => Some(r),
+        None => throttle::too_frequent(&mut tx, &username, now).await?,
+    };
+    if let Some(refusal) = refusal {
+        tx.rollback().await?;
+        return refuse_sign_in(&state, refusal, &username, &ip, now, &page, &form.username);
     }
     let attempt = throttle::record(&mut tx, &username, &ip, now, "pending").await?;
     tx.commit_unaudited().await?;
@@ -235,7 +248,9 @@ async fn login_submit(
             throttle::settle(&mut tx, attempt, "failure").await?;
             // A failure is throttling data, not an audit event; the lock-out it may
             // start is recorded once.
-            match throttle::lock_started(&mut tx, &username, &ip, now).await? {
+            match throttle::lock_started(&mut tx, &username, &ip, now, verdict.locked_elsewhere)
+                .await?
+            {
                 Some(what) => {
                     tx.commit(
                         &actor,
@@ -257,6 +272,26 @@ async fn login_submit(
             )
         }
     }
+}
+
+/// A refused sign-in: counted in memory, logged once a minute, nothing written.
+fn refuse_sign_in(
+    state: &AppState,
+    refusal: throttle::Refusal,
+    username: &str,
+    ip: &str,
+    now: i64,
+    page: &impl Fn(String, String) -> LoginPage,
+    typed: &str,
+) -> AppResult<Response> {
+    if let Some(before) = state.caches.get::<throttle::RefusedTally>().note(now) {
+        tracing::warn!(username = %username, ip = %ip, retry_after = refusal.retry_after(), refused_since_last_line = before, "sign-in refused: too many attempts (logged once a minute)");
+    }
+    refused(
+        StatusCode::TOO_MANY_REQUESTS,
+        refusal.retry_after(),
+        &page(refusal.message(), typed.to_string()),
+    )
 }
 
 /// How long a client should wait when the hashing queue is full.
@@ -332,62 +367,25 @@ async fn password_submit(
         must_change: user.must_change_password,
         errors,
     };
-    // The current password is checked like a sign-in: limited per account and
-    // address, the attempt reserved before hashing, a lock-out audited once.
-    let now = session::now();
-    let mut tx = crate::db::write(&state.db).await?;
-    if let Some(refusal) = throttle::check(&mut tx, &user.username, &ip, now).await? {
-        throttle::record(&mut tx, &user.username, &ip, now, "blocked").await?;
-        tx.commit_unaudited().await?;
-        return refused(
-            StatusCode::TOO_MANY_REQUESTS,
-            refusal.retry_after(),
-            &page(vec![refusal.message()]),
-        );
-    }
-    let attempt = throttle::record(&mut tx, &user.username, &ip, now, "pending").await?;
-    tx.commit_unaudited().await?;
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
-        .bind(user.id)
-        .fetch_one(&state.db)
-        .await?;
-    let current_ok = if form.current.is_empty() {
-        Ok(false)
-    } else {
-        state
-            .hasher
-            .verify(form.current.clone(), Some(stored))
-            .await
-    };
-    let mut tx = crate::db::write(&state.db).await?;
-    let current_ok = match current_ok {
-        Ok(ok) => {
-            throttle::settle(&mut tx, attempt, if ok { "success" } else { "failure" }).await?;
-            let started = if ok {
-                None
-            } else {
-                throttle::lock_started(&mut tx, &user.username, &ip, now).await?
-            };
-            match started {
-                Some(what) => {
-                    tx.commit(
-                        &Actor::user(&user, Some(ip.clone())),
-                        Entry::new(
-                            Action::LoginLocked,
-                            format!(
-                                "Masuk {what} dikunci sementara: kata sandi saat ini salah saat menggantinya"
-                            ),
-                        ),
-                    )
-                    .await?
-                }
-                None => tx.commit_unaudited().await?,
-            }
-            ok
+    let current_ok = match current_password(
+        &state,
+        &user,
+        &ip,
+        &form.current,
+        "kata sandi saat ini salah saat menggantinya",
+    )
+    .await?
+    {
+        Current::Right => true,
+        Current::Wrong => false,
+        Current::Refused(refusal) => {
+            return refused(
+                StatusCode::TOO_MANY_REQUESTS,
+                refusal.retry_after(),
+                &page(vec![refusal.message()]),
+            );
         }
-        Err(_) => {
-            throttle::release(&mut tx, attempt).await?;
-            tx.commit_unaudited().await?;
+        Current::Busy => {
             return refused(
                 StatusCode::SERVICE_UNAVAILABLE,
                 BUSY_RETRY_SECS,
@@ -440,6 +438,75 @@ async fn password_submit(
     res.headers_mut()
         .append(header::SET_COOKIE, session::cookie(&state.config, &raw));
     Ok(res)
+}
+
+/// What checking a signed-in person's current password found.
+pub(crate) enum Current {
+    Right,
+    Wrong,
+    Refused(throttle::Refusal),
+    /// The hashing queue is full: nothing was checked or counted.
+    Busy,
+}
+
+/// Checks the current password of a signed-in person like a sign-in: limited per
+/// account and address (a refusal is read, not written), the attempt reserved before
+/// hashing, a lock-out audited once with `context` saying where it happened.
+pub(crate) async fn current_password(
+    state: &AppState,
+    user: &CurrentUser,
+    ip: &str,
+    given: &str,
+    context: &str,
+) -> AppResult<Current> {
+    let now = session::now();
+    let read = throttle::check(&mut *state.db.acquire().await?, &user.username, ip, now).await?;
+    if let Some(refusal) = read.refusal {
+        return Ok(Current::Refused(refusal));
+    }
+    let mut tx = crate::db::write(&state.db).await?;
+    let verdict = throttle::check(&mut tx, &user.username, ip, now).await?;
+    if let Some(refusal) = verdict.refusal {
+        tx.rollback().await?;
+        return Ok(Current::Refused(refusal));
+    }
+    let attempt = throttle::record(&mut tx, &user.username, ip, now, "pending").await?;
+    tx.commit_unaudited().await?;
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+        .bind(user.id)
+        .fetch_one(&state.db)
+        .await?;
+    let checked = if given.is_empty() {
+        Ok(false)
+    } else {
+        state.hasher.verify(given.to_string(), Some(stored)).await
+    };
+    let mut tx = crate::db::write(&state.db).await?;
+    let Ok(ok) = checked else {
+        throttle::release(&mut tx, attempt).await?;
+        tx.commit_unaudited().await?;
+        return Ok(Current::Busy);
+    };
+    throttle::settle(&mut tx, attempt, if ok { "success" } else { "failure" }).await?;
+    let started = if ok {
+        None
+    } else {
+        throttle::lock_started(&mut tx, &user.username, ip, now, verdict.locked_elsewhere).await?
+    };
+    match started {
+        Some(what) => {
+            tx.commit(
+                &Actor::user(user, Some(ip.to_string())),
+                Entry::new(
+                    Action::LoginLocked,
+                    format!("Masuk {what} dikunci sementara: {context}"),
+                ),
+            )
+            .await?
+        }
+        None => tx.commit_unaudited().await?,
+    }
+    Ok(if ok { Current::Right } else { Current::Wrong })
 }
 
 /// The double-submit token a pre-sign-in form was given (empty when missing).

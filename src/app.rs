@@ -263,7 +263,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .map_err(|e| anyhow::anyhow!("tidak dapat memakai alamat {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(db.clone(), config.clone(), addr);
+    let pre_sign_in = auth::csrf::PreSignInKey::load_or_create(&config.data_dir)?;
+    let state = AppState::new(db.clone(), config.clone(), addr, pre_sign_in);
     auth::password::warm_up(&state.hasher).await;
     spawn_cleanup(db.clone(), config.clone());
     let mail = crate::notify::mail::spawn_worker(db.clone(), config.clone(), mailer);
@@ -312,6 +313,9 @@ fn spawn_cleanup(db: SqlitePool, config: Config) {
             for sql in [
                 "DELETE FROM outbox WHERE sent_at < ?",
                 "DELETE FROM account_tokens WHERE expires_at < ?",
+                "DELETE FROM email_undo_tokens WHERE expires_at < ?",
+                // no longer written (reset requests are counted in memory)
+                "DELETE FROM reset_requests WHERE at < ?",
             ] {
                 if let Err(e) = sqlx::query(sql).bind(month_ago).execute(&db).await {
                     tracing::warn!(error = %e, "pruning old mail failed");

@@ -184,10 +184,11 @@ pub enum Action {
     EmailVerified,
     PasswordResetRequested,
     PasswordResetByLink,
+    EmailChangeUndone,
 }
 
 impl Action {
-    pub const ALL: [Action; 58] = [
+    pub const ALL: [Action; 59] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginBlocked,
@@ -246,6 +247,7 @@ impl Action {
         Action::EmailVerified,
         Action::PasswordResetRequested,
         Action::PasswordResetByLink,
+        Action::EmailChangeUndone,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -308,6 +310,7 @@ impl Action {
             Action::EmailVerified => "email_verified",
             Action::PasswordResetRequested => "password_reset_requested",
             Action::PasswordResetByLink => "password_reset_by_link",
+            Action::EmailChangeUndone => "email_change_undone",
         }
     }
 
@@ -372,6 +375,7 @@ impl Action {
             Action::EmailVerified => "Alamat surel diverifikasi",
             Action::PasswordResetRequested => "Tautan atur ulang kata sandi dikirim",
             Action::PasswordResetByLink => "Kata sandi diatur ulang lewat tautan surel",
+            Action::EmailChangeUndone => "Penggantian alamat surel dibatalkan dari alamat lama",
         }
     }
 

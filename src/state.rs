@@ -20,12 +20,20 @@ pub struct AppState {
     pub header_names: Arc<std::sync::RwLock<Option<String>>>,
     /// Where mail's links point and whether mail goes out.
     pub post: crate::notify::Post,
+    /// Signs the token of forms posted before sign-in.
+    pub pre_sign_in: Arc<crate::auth::csrf::PreSignInKey>,
 }
 
 impl AppState {
     /// `addr` is the bound address: mail links use it when no public address is set.
-    pub fn new(db: SqlitePool, config: Config, addr: std::net::SocketAddr) -> Self {
+    pub fn new(
+        db: SqlitePool,
+        config: Config,
+        addr: std::net::SocketAddr,
+        pre_sign_in: crate::auth::csrf::PreSignInKey,
+    ) -> Self {
         Self {
+            pre_sign_in: Arc::new(pre_sign_in),
             post: crate::notify::Post::new(&config, addr),
             hasher: crate::auth::password::Hasher::start(config.hash_queue),
             db,

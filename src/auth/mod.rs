@@ -259,6 +259,7 @@ pub async fn authorize(State(authz): State<Authz>, req: Request, next: Next) -> 
     // The CSRF token is checked where the body is read (`web::Form`), once.
     let mut req = req;
     req.extensions_mut().insert(ClientIp(ip));
+    req.extensions_mut().insert(state.pre_sign_in.clone());
     if let Some(u) = user {
         req.extensions_mut().insert(u);
     }

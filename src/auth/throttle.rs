@@ -2,7 +2,9 @@
 //! `pending` row) in the same write transaction that checks the limits, before any
 //! hashing; concurrent attempts see each other's reservations, so 60 simultaneous
 //! guesses cannot all pass a limit of 5. Failed attempts live here (a prunable table),
-//! not in the append-only audit trail, which records each lock-out once.
+//! not in the append-only audit trail, which records each lock-out once. An attempt
+//! the limits already refuse is answered from a read and leaves no row: a flood of
+//! refused attempts must not queue for the write lock that real saves need.
 
 use sqlx::SqliteConnection;
 
@@ -16,6 +18,9 @@ pub const ACCOUNT_ADDRESSES: i64 = 3;
 /// whole office may sign in from one address behind NAT.
 pub const ADDRESS_LIMIT: i64 = 50;
 pub const WINDOW_SECS: i64 = 15 * 60;
+/// Successful sign-ins of one account within the window: each opens a session and an
+/// audit entry, so even the right password is not a free loop.
+pub const SUCCESS_LIMIT: i64 = 10;
 /// The first refusal lasts a minute and doubles with each further failure.
 const FIRST_LOCK_SECS: i64 = 60;
 const MAX_LOCK_SECS: i64 = 60 * 60;
@@ -28,12 +33,14 @@ pub enum Refusal {
     Account(i64),
     /// This address, whatever the account.
     Address(i64),
+    /// The account signed in successfully too often within the window.
+    Frequent(i64),
 }
 
 impl Refusal {
     pub fn retry_after(self) -> i64 {
         match self {
-            Refusal::Account(s) | Refusal::Address(s) => s.max(1),
+            Refusal::Account(s) | Refusal::Address(s) | Refusal::Frequent(s) => s.max(1),
         }
     }
 
@@ -46,6 +53,9 @@ impl Refusal {
             ),
             Refusal::Address(_) => format!(
                 "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi dalam {minutes} menit."
+            ),
+            Refusal::Frequent(_) => format!(
+                "Akun ini terlalu sering masuk dalam waktu singkat. Coba lagi dalam {minutes} menit."
             ),
         }
     }
@@ -60,14 +70,29 @@ pub fn lock_secs(failures: i64, limit: i64) -> i64 {
     (FIRST_LOCK_SECS << doublings).min(MAX_LOCK_SECS)
 }
 
+/// What the limits say about an attempt.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Verdict {
+    pub refusal: Option<Refusal>,
+    /// The account is locked for the addresses its failures came from; this address
+    /// has none and may try. Its failure then starts no new lock-out entry.
+    pub locked_elsewhere: bool,
+}
+
 /// The limit in force for this account and address at `now`, counting pending
-/// attempts as failures. Run inside the write transaction that reserves the attempt.
+/// attempts as failures. Run as a read first (a refusal writes nothing), then again
+/// inside the write transaction that reserves the attempt.
+///
+/// Failures from several addresses lock the account for every address that failed,
+/// not for an address without failures of its own: the owner's right password from
+/// their own address is never refused by someone else's guesses, and each further
+/// address of an attacker gets one guess per lock.
 pub async fn check(
     conn: &mut SqliteConnection,
     username: &str,
     ip: &str,
     now: i64,
-) -> sqlx::Result<Option<Refusal>> {
+) -> sqlx::Result<Verdict> {
     // Failures since the account's last success (or an admin lifting the lock), in
     // the order they were recorded (ids), so a second's resolution loses nothing.
     let (mine, mine_last, all, all_last, addresses): (i64, Option<i64>, i64, Option<i64>, i64) =
@@ -90,13 +115,22 @@ pub async fn check(
         last.map(|l| l + lock_secs(count, ACCOUNT_LIMIT))
             .filter(|until| *until > now)
     };
+    let refused = |r| {
+        Ok(Verdict {
+            refusal: Some(r),
+            locked_elsewhere: false,
+        })
+    };
     if let Some(until) = locked_until(mine, mine_last) {
-        return Ok(Some(Refusal::Account(until - now)));
+        return refused(Refusal::Account(until - now));
     }
-    if addresses >= ACCOUNT_ADDRESSES
-        && let Some(until) = locked_until(all, all_last)
+    let everywhere = (addresses >= ACCOUNT_ADDRESSES)
+        .then(|| locked_until(all, all_last))
+        .flatten();
+    if let Some(until) = everywhere
+        && mine > 0
     {
-        return Ok(Some(Refusal::Account(until - now)));
+        return refused(Refusal::Account(until - now));
     }
     let oldest_counted: Option<i64> = sqlx::query_scalar(
         "SELECT at FROM login_attempts WHERE ip = ? AND outcome IN ('failure', 'pending') AND at > ?
@@ -107,7 +141,54 @@ pub async fn check(
     .bind(ADDRESS_LIMIT - 1)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(oldest_counted.map(|oldest| Refusal::Address(oldest + WINDOW_SECS - now)))
+    if let Some(oldest) = oldest_counted {
+        return refused(Refusal::Address(oldest + WINDOW_SECS - now));
+    }
+    Ok(Verdict {
+        refusal: None,
+        locked_elsewhere: everywhere.is_some(),
+    })
+}
+
+/// Whether the account has signed in successfully `SUCCESS_LIMIT` times within the
+/// window: the next sign-in waits until the oldest of those leaves it.
+pub async fn too_frequent(
+    conn: &mut SqliteConnection,
+    username: &str,
+    now: i64,
+) -> sqlx::Result<Option<Refusal>> {
+    let oldest: Option<i64> = sqlx::query_scalar(
+        "SELECT at FROM login_attempts WHERE username = ? AND outcome = 'success' AND at > ?
+         ORDER BY at DESC LIMIT 1 OFFSET ?",
+    )
+    .bind(username)
+    .bind(now - WINDOW_SECS)
+    .bind(SUCCESS_LIMIT - 1)
+    .fetch_optional(conn)
+    .await?;
+    Ok(oldest.map(|o| Refusal::Frequent(o + WINDOW_SECS - now)))
+}
+
+/// Refused attempts, counted in memory: one log line a minute says how many there
+/// were, instead of a row or a line each.
+#[derive(Default)]
+pub struct RefusedTally(std::sync::Mutex<(i64, u64)>);
+
+impl RefusedTally {
+    /// Counts a refusal at `now`; on the first of a new minute, returns how many the
+    /// previous counted minute had, for one log line.
+    pub fn note(&self, now: i64) -> Option<u64> {
+        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let minute = now / 60;
+        if g.0 == minute {
+            g.1 += 1;
+            None
+        } else {
+            let before = g.1;
+            *g = (minute, 1);
+            Some(before)
+        }
+    }
 }
 
 /// Failed attempts of an account that still count (in the window, since its last
@@ -134,6 +215,7 @@ pub async fn lock_started(
     username: &str,
     ip: &str,
     now: i64,
+    locked_elsewhere: bool,
 ) -> sqlx::Result<Option<String>> {
     let (mine, all, addresses, from_ip): (i64, i64, i64, i64) = sqlx::query_as(
         "WITH f AS (
@@ -153,7 +235,7 @@ pub async fn lock_started(
     .await?;
     Ok(if mine >= ACCOUNT_LIMIT {
         Some(format!("akun \"{username}\" dari alamat {ip}"))
-    } else if addresses >= ACCOUNT_ADDRESSES && all >= ACCOUNT_LIMIT {
+    } else if addresses >= ACCOUNT_ADDRESSES && all >= ACCOUNT_LIMIT && !locked_elsewhere {
         Some(format!("akun \"{username}\" dari semua alamat"))
     } else if from_ip == ADDRESS_LIMIT {
         Some(format!("alamat {ip}"))
@@ -213,5 +295,15 @@ mod tests {
         assert_eq!(lock_secs(50, 5), 3600, "capped at an hour");
         assert!(Refusal::Account(61).message().contains("2 menit"));
         assert_eq!(Refusal::Address(0).retry_after(), 1);
+        assert!(Refusal::Frequent(600).message().contains("10 menit"));
+    }
+
+    #[test]
+    fn refusals_are_logged_once_a_minute_with_their_count() {
+        let t = RefusedTally::default();
+        assert_eq!(t.note(120), Some(0));
+        assert_eq!(t.note(130), None);
+        assert_eq!(t.note(179), None);
+        assert_eq!(t.note(180), Some(3));
     }
 }

@@ -27,6 +27,18 @@ pub fn routes() -> Vec<Route> {
         Route::new("POST", "/lupa-sandi", Access::Public, post(forgot_submit)),
         Route::new("GET", "/reset-sandi", Access::Public, get(reset_form)),
         Route::new("POST", "/reset-sandi", Access::Public, post(reset_submit)),
+        Route::new(
+            "GET",
+            "/akun/surel/batalkan",
+            Access::Public,
+            get(undo_form),
+        ),
+        Route::new(
+            "POST",
+            "/akun/surel/batalkan",
+            Access::Public,
+            post(undo_submit),
+        ),
     ]
 }
 
@@ -34,10 +46,19 @@ pub fn routes() -> Vec<Route> {
 pub const RESET_SECS: i64 = 30 * 60;
 /// A verification link works this long.
 pub const VERIFY_SECS: i64 = 24 * 3600;
-/// Reset requests naming the same account (or address) per hour, and from one address
-/// per 15 minutes, before further ones are refused.
+/// A link to the old address undoes a change of address this long.
+pub const UNDO_SECS: i64 = 7 * 24 * 3600;
+/// A reset link goes to an address its owner verified only this long after: a change
+/// made from a borrowed session can be undone from the old address first.
+pub const RESET_AFTER_VERIFY_SECS: i64 = 24 * 3600;
+/// Reset requests for one account from one address per hour, and from one address per
+/// 15 minutes whatever the account, before further ones are refused. Keyed by the
+/// requester too: somebody else's requests never use up the owner's.
 const RESET_PER_KEY: i64 = 3;
 const RESET_PER_IP: i64 = 10;
+/// Live reset links per account: further requests mail nothing new while these work
+/// (requests never void a link, so the owner's mailbox holds a working one).
+const RESET_LIVE_LINKS: i64 = 3;
 
 /// An address the mail library accepts, ASCII only: a mail server without SMTPUTF8
 /// would refuse anything else for good.
@@ -132,12 +153,15 @@ pub struct SettingsForm {
     email: String,
     mode: String,
     jam: String,
+    /// The current password, needed to change or remove the address.
+    current: String,
 }
 
 async fn save_settings(
     State(state): State<AppState>,
     chrome: Chrome,
     Acting { user, actor }: Acting,
+    ClientIp(ip): ClientIp,
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
     let m = mine(&state, user.id).await?;
@@ -186,6 +210,49 @@ async fn save_settings(
         );
         invalid.push("email");
     }
+    // A borrowed session must not move the account's mail (and so its reset links)
+    // elsewhere: changing or removing the address needs the current password.
+    let removes_address = email.is_empty() && m.email.as_deref().is_some_and(|e| !e.is_empty());
+    let mut retry = None;
+    if errors.is_empty() && (new_address || removes_address) {
+        if form.current.is_empty() {
+            errors.push("Isi kata sandi saat ini untuk mengganti alamat surel.".to_string());
+            invalid.push("current");
+        } else {
+            use crate::account::Current;
+            match crate::account::current_password(
+                &state,
+                &user,
+                &ip,
+                &form.current,
+                "kata sandi saat ini salah saat mengganti alamat surel",
+            )
+            .await?
+            {
+                Current::Right => {}
+                Current::Wrong => {
+                    errors
+                        .push("Kata sandi saat ini salah; alamat surel tidak diubah.".to_string());
+                    invalid.push("current");
+                }
+                Current::Refused(refusal) => {
+                    retry = Some((StatusCode::TOO_MANY_REQUESTS, refusal.retry_after()));
+                    errors.push(refusal.message());
+                    invalid.push("current");
+                }
+                Current::Busy => {
+                    retry = Some((
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        crate::account::BUSY_RETRY_SECS,
+                    ));
+                    errors.push("Server sedang sibuk. Coba lagi beberapa detik lagi.".to_string());
+                }
+            }
+        }
+    }
+    if too_many {
+        retry = Some((StatusCode::TOO_MANY_REQUESTS, 3600));
+    }
     if !errors.is_empty() {
         let mut p = page(chrome, m, state.post.enabled);
         p.typed_email = form.email;
@@ -193,8 +260,8 @@ async fn save_settings(
         p.hour = hour.unwrap_or(p.hour);
         p.errors = errors;
         p.invalid = invalid;
-        if too_many {
-            return crate::account::refused(StatusCode::TOO_MANY_REQUESTS, 3600, &p);
+        if let Some((status, secs)) = retry {
+            return crate::account::refused(status, secs, &p);
         }
         return render_status(StatusCode::BAD_REQUEST, &p);
     }
@@ -210,11 +277,20 @@ async fn save_settings(
     if email.is_empty() {
         // no address: nothing is mailed, nothing waits for a link
         sqlx::query(
-            "UPDATE users SET email = NULL, email_verified = 0, pending_email = NULL WHERE id = ?",
+            "UPDATE users SET email = NULL, email_verified = 0, email_verified_at = NULL,
+                    pending_email = NULL WHERE id = ?",
         )
         .bind(user.id)
         .execute(&mut *tx)
         .await?;
+        if let (true, Some(old)) = (m.email_verified && state.post.enabled, &m.email) {
+            let who = Who {
+                id: user.id,
+                username: &user.username,
+                name: &user.display_name,
+            };
+            tell_old_address(&mut tx, &state, who, old, "").await?;
+        }
     } else if new_address {
         sqlx::query("UPDATE users SET pending_email = ? WHERE id = ?")
             .bind(&email)
@@ -294,15 +370,18 @@ async fn new_token(
     valid_secs: i64,
 ) -> sqlx::Result<String> {
     let now = state.config.clock.unix();
-    // an older unused link of the same purpose stops working
-    sqlx::query(
-        "UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL",
-    )
-    .bind(now)
-    .bind(user)
-    .bind(purpose)
-    .execute(&mut *conn)
-    .await?;
+    // A newer verification link replaces an older one. A reset request never voids a
+    // reset link: anybody may ask, and the owner's link must keep working.
+    if purpose != "reset" {
+        sqlx::query(
+            "UPDATE account_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(user)
+        .bind(purpose)
+        .execute(&mut *conn)
+        .await?;
+    }
     let token = session::random_token();
     sqlx::query(
         "INSERT INTO account_tokens (token_hash, user_id, purpose, email, created_at, expires_at)
@@ -357,10 +436,17 @@ async fn verify(
         tx.rollback().await?;
         return Ok(link_invalid("verifikasi"));
     };
+    let (old, old_verified, name): (Option<String>, bool, String) =
+        sqlx::query_as("SELECT email, email_verified, display_name FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await?;
     let done = sqlx::query(
-        "UPDATE users SET email = pending_email, email_verified = 1, pending_email = NULL
+        "UPDATE users SET email = pending_email, email_verified = 1, email_verified_at = ?,
+                pending_email = NULL
          WHERE id = ? AND pending_email = ? AND active = 1",
     )
+    .bind(now)
     .bind(user_id)
     .bind(&email)
     .execute(&mut *tx)
@@ -368,6 +454,14 @@ async fn verify(
     if done.rows_affected() == 0 {
         tx.rollback().await?;
         return Ok(link_invalid("verifikasi"));
+    }
+    if let Some(old) = old.filter(|o| old_verified && !o.eq_ignore_ascii_case(&email)) {
+        let who = Who {
+            id: user_id,
+            username: &username,
+            name: &name,
+        };
+        tell_old_address(&mut tx, &state, who, &old, &email).await?;
     }
     tx.commit(
         &Actor::signed_out(Some(user_id), &username, ip),
@@ -397,7 +491,7 @@ fn form_token(
     if chrome.user.is_some() {
         (chrome.csrf.clone(), None)
     } else {
-        crate::account::pre_csrf(&state.config, headers)
+        crate::account::pre_csrf(state, headers)
     }
 }
 
@@ -444,8 +538,54 @@ pub struct ForgotForm {
     identitas: String,
 }
 
-/// The answer is the same whether or not the account exists or has an address; only
-/// the mail (and the audit line) differ.
+/// Reset requests counted in memory, per (account, requester) and per requester: an
+/// unauthenticated form writes nothing for a request that mails nothing, and limits
+/// keyed by the requester never lock the owner out of their own reset.
+#[derive(Default)]
+pub struct ResetRequests(std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>);
+
+/// Entries kept before old ones are swept out (an hour at most is ever looked at).
+const RESET_MEMORY: usize = 20_000;
+
+impl ResetRequests {
+    /// Counts a request under every `(key, limit, window)` unless one is full; then
+    /// nothing is counted and the seconds until a place frees are returned.
+    fn admit(&self, now: i64, limits: &[(String, i64, i64)]) -> Result<(), i64> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > RESET_MEMORY {
+            map.retain(|_, at| at.iter().any(|t| *t > now - 3600));
+        }
+        let mut wait = 0;
+        for (key, limit, window) in limits {
+            if let Some(at) = map.get_mut(key) {
+                at.retain(|t| *t > now - window);
+                if at.len() as i64 >= *limit {
+                    wait = wait.max(at[0] + window - now);
+                }
+            }
+        }
+        if wait > 0 {
+            return Err(wait);
+        }
+        for (key, _, _) in limits {
+            map.entry(key.clone()).or_default().push(now);
+        }
+        Ok(())
+    }
+}
+
+/// An account a reset link may be mailed to.
+#[derive(sqlx::FromRow)]
+struct ResetAccount {
+    id: i64,
+    username: String,
+    display_name: String,
+    email: String,
+}
+
+/// The answer is the same whether or not the account exists or has an address, and it
+/// comes before anything is written: the link is made and queued afterwards, so the
+/// time to answer does not tell whether a mail was sent.
 async fn forgot_submit(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -468,85 +608,295 @@ async fn forgot_submit(
         return render_status(StatusCode::BAD_REQUEST, &p);
     }
     let now = state.config.clock.unix();
-    let mut tx = crate::db::write(&state.db).await?;
-    let (by_key, by_ip): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM reset_requests WHERE key = ? AND at > ?),
-                (SELECT count(*) FROM reset_requests WHERE ip = ? AND at > ?)",
-    )
-    .bind(&key)
-    .bind(now - 3600)
-    .bind(&ip)
-    .bind(now - 15 * 60)
-    .fetch_one(&mut *tx)
-    .await?;
-    if by_key >= RESET_PER_KEY || by_ip >= RESET_PER_IP {
-        tx.rollback().await?;
-        let wait = if by_ip >= RESET_PER_IP { 15 } else { 60 };
-        p.error = Some(format!(
-            "Terlalu banyak permintaan atur ulang kata sandi. Coba lagi dalam {wait} menit."
-        ));
-        return crate::account::refused(StatusCode::TOO_MANY_REQUESTS, wait * 60, &p);
-    }
-    sqlx::query("INSERT INTO reset_requests (ip, key, at) VALUES (?, ?, ?)")
-        .bind(&ip)
-        .bind(&key)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM reset_requests WHERE at < ?")
-        .bind(now - 24 * 3600)
-        .execute(&mut *tx)
-        .await?;
-    let account: Option<(i64, String, String, String)> = sqlx::query_as(
+    // the same read for every request; an address verified in the last day is skipped
+    let account: Option<ResetAccount> = sqlx::query_as(
         "SELECT id, username, display_name, email FROM users
          WHERE active = 1 AND email_verified = 1 AND email IS NOT NULL
+           AND (email_verified_at IS NULL OR email_verified_at <= ?2)
            AND (username = ?1 OR lower(email) = ?1)
          ORDER BY username = ?1 DESC LIMIT 1",
     )
     .bind(&key)
-    .fetch_optional(&mut *tx)
+    .bind(now - RESET_AFTER_VERIFY_SECS)
+    .fetch_optional(&state.db)
     .await?;
-    match account.filter(|_| state.post.enabled) {
-        Some((id, username, name, email)) => {
-            let token = new_token(&mut tx, &state, id, "reset", &email, RESET_SECS).await?;
-            mail::queue(
-                &mut tx,
-                &state,
-                mail::Outgoing {
-                    user_id: Some(id),
-                    to: email,
-                    kind: "reset",
-                    subject: "[ZI Tracker] Atur ulang kata sandi".into(),
-                    letter: mail::Letter {
-                        name,
-                        intro: format!(
-                            "Ada permintaan mengatur ulang kata sandi akun {username}. Buka tautan berikut untuk membuat kata sandi baru:"
-                        ),
-                        items: vec![mail::Item {
-                            title: "Buat kata sandi baru".into(),
-                            body: "Tautan berlaku 30 menit dan hanya sekali pakai.".into(),
-                            url: state.post.url(&format!("/reset-sandi?token={token}")),
-                        }],
-                        outro: "Bila Anda tidak memintanya, abaikan pesan ini; kata sandi Anda tetap."
-                            .into(),
-                    },
-                },
-            )
-            .await?;
-            tx.commit(
-                &Actor::signed_out(None, &key, ip),
-                Entry::new(
-                    Action::PasswordResetRequested,
-                    format!("Tautan atur ulang kata sandi dikirim untuk {username}"),
-                )
-                .object("user", id),
-            )
-            .await?;
-        }
-        None => tx.commit_unaudited().await?,
+    let about = match &account {
+        Some(a) => format!("akun:{}", a.id),
+        None => format!("teks:{key}"),
+    };
+    let limits = [
+        (format!("{about}|{ip}"), RESET_PER_KEY, 3600),
+        (format!("ip:{ip}"), RESET_PER_IP, 15 * 60),
+    ];
+    if let Err(wait) = state.caches.get::<ResetRequests>().admit(now, &limits) {
+        let minutes = (wait + 59) / 60;
+        p.error = Some(format!(
+            "Terlalu banyak permintaan atur ulang kata sandi. Coba lagi dalam {minutes} menit."
+        ));
+        return crate::account::refused(StatusCode::TOO_MANY_REQUESTS, wait, &p);
+    }
+    if let Some(account) = account.filter(|_| state.post.enabled) {
+        let state = state.clone();
+        let requester = Actor::signed_out(None, &key, ip);
+        tokio::spawn(async move {
+            // Well after the answer has left, at a random moment: work done while it
+            // is being sent would show in its timing on a busy server.
+            let mut jitter = [0u8; 2];
+            getrandom::fill(&mut jitter).expect("the system's random source works");
+            let ms = 100 + u64::from(u16::from_le_bytes(jitter)) % 400;
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            let id = account.id;
+            if let Err(e) = mail_reset_link(&state, account, requester).await {
+                // the account's id finds it; no address or link in the log
+                tracing::warn!(user = id, error = %e, "reset link not queued");
+            }
+        });
     }
     p.sent = true;
     render(&p)
+}
+
+/// Makes a reset link and queues its mail, with its audit entry; nothing while the
+/// account already has `RESET_LIVE_LINKS` working links.
+async fn mail_reset_link(
+    state: &AppState,
+    account: ResetAccount,
+    requester: Actor,
+) -> sqlx::Result<()> {
+    let now = state.config.clock.unix();
+    let mut tx = crate::db::write(&state.db).await?;
+    let live: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM account_tokens
+          WHERE user_id = ? AND purpose = 'reset' AND used_at IS NULL AND expires_at > ?",
+    )
+    .bind(account.id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    if live >= RESET_LIVE_LINKS {
+        return tx.rollback().await;
+    }
+    let ResetAccount {
+        id,
+        username,
+        display_name,
+        email,
+    } = account;
+    let token = new_token(&mut tx, state, id, "reset", &email, RESET_SECS).await?;
+    mail::queue(
+        &mut tx,
+        state,
+        mail::Outgoing {
+            user_id: Some(id),
+            to: email,
+            kind: "reset",
+            subject: "[ZI Tracker] Atur ulang kata sandi".into(),
+            letter: mail::Letter {
+                name: display_name,
+                intro: format!(
+                    "Ada permintaan mengatur ulang kata sandi akun {username}. Buka tautan berikut untuk membuat kata sandi baru:"
+                ),
+                items: vec![mail::Item {
+                    title: "Buat kata sandi baru".into(),
+                    body: "Tautan berlaku 30 menit dan hanya sekali pakai.".into(),
+                    url: state.post.url(&format!("/reset-sandi?token={token}")),
+                }],
+                outro: "Bila Anda tidak memintanya, abaikan pesan ini; kata sandi Anda tetap."
+                    .into(),
+            },
+        },
+    )
+    .await?;
+    tx.commit(
+        &requester,
+        Entry::new(
+            Action::PasswordResetRequested,
+            format!("Tautan atur ulang kata sandi dikirim untuk {username}"),
+        )
+        .object("user", id),
+    )
+    .await
+}
+
+/// The account whose address changed.
+struct Who<'a> {
+    id: i64,
+    username: &'a str,
+    name: &'a str,
+}
+
+/// Tells the address an account had that it changed (to `new`, empty when removed),
+/// with a link that puts it back for `UNDO_SECS`; on the caller's transaction.
+async fn tell_old_address(
+    conn: &mut sqlx::SqliteConnection,
+    state: &AppState,
+    who: Who<'_>,
+    old: &str,
+    new: &str,
+) -> sqlx::Result<()> {
+    let now = state.config.clock.unix();
+    let token = session::random_token();
+    sqlx::query(
+        "INSERT INTO email_undo_tokens (token_hash, user_id, old_email, new_email, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(hash_id(&token))
+    .bind(who.id)
+    .bind(old)
+    .bind(new)
+    .bind(now)
+    .bind(now + UNDO_SECS)
+    .execute(&mut *conn)
+    .await?;
+    let what = if new.is_empty() {
+        "dihapus".to_string()
+    } else {
+        format!("diganti menjadi {new}")
+    };
+    mail::queue(
+        conn,
+        state,
+        mail::Outgoing {
+            user_id: Some(who.id),
+            to: old.to_string(),
+            kind: "batal-surel",
+            subject: "[ZI Tracker] Alamat surel akun Anda diganti".into(),
+            letter: mail::Letter {
+                name: who.name.to_string(),
+                intro: format!(
+                    "Alamat surel akun {} di ZI Tracker baru saja {what}. Bila bukan Anda yang melakukannya, buka tautan berikut: alamat ini dipulihkan dan semua sesi akun itu diakhiri.",
+                    who.username
+                ),
+                items: vec![mail::Item {
+                    title: "Batalkan penggantian alamat surel".into(),
+                    body: "Tautan berlaku 7 hari.".into(),
+                    url: state
+                        .post
+                        .url(&format!("/akun/surel/batalkan?token={token}")),
+                }],
+                outro: "Bila Anda sendiri yang menggantinya, abaikan pesan ini.".into(),
+            },
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "notify/undo_email.html")]
+struct UndoPage {
+    chrome: Chrome,
+    csrf: String,
+    token: String,
+    username: String,
+    old_email: String,
+    new_email: String,
+}
+
+/// A live undo link whose change is still in force: (account, name, old, new).
+async fn undo_link(
+    state: &AppState,
+    token: &str,
+) -> sqlx::Result<Option<(i64, String, String, String)>> {
+    sqlx::query_as(
+        "SELECT u.id, u.username, t.old_email, t.new_email
+           FROM email_undo_tokens t JOIN users u ON u.id = t.user_id
+          WHERE t.token_hash = ? AND t.used_at IS NULL AND t.expires_at > ?
+            AND u.active = 1 AND coalesce(u.email, '') = t.new_email",
+    )
+    .bind(hash_id(token))
+    .bind(state.config.clock.unix())
+    .fetch_optional(&state.db)
+    .await
+}
+
+/// Opening the link shows a confirmation: a mail scanner following links must not
+/// undo a change the owner made.
+async fn undo_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    headers: HeaderMap,
+    QueryData(q): QueryData<TokenQuery>,
+) -> AppResult<Response> {
+    let token = q.token.trim().to_string();
+    let Some((_, username, old_email, new_email)) = undo_link(&state, &token).await? else {
+        return Ok(link_invalid("pembatalan penggantian alamat surel"));
+    };
+    let (csrf, cookie) = form_token(&state, &chrome, &headers);
+    let page = render(&UndoPage {
+        chrome,
+        csrf,
+        token,
+        username,
+        old_email,
+        new_email,
+    })?;
+    Ok(crate::account::with_cookie(page, cookie))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UndoForm {
+    token: String,
+}
+
+/// Puts the old address back (verified, usable for a reset at once), voids every
+/// pending link of the account and ends all its sessions, in one write.
+async fn undo_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<UndoForm>,
+) -> AppResult<Response> {
+    let now = state.config.clock.unix();
+    let mut tx = crate::db::write(&state.db).await?;
+    let found: Option<(i64, String, String)> = sqlx::query_as(
+        "UPDATE email_undo_tokens SET used_at = ?1
+          WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1
+          RETURNING user_id, old_email, new_email",
+    )
+    .bind(now)
+    .bind(hash_id(form.token.trim()))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user_id, old, new)) = found else {
+        tx.rollback().await?;
+        return Ok(link_invalid("pembatalan penggantian alamat surel"));
+    };
+    let username: Option<String> = sqlx::query_scalar(
+        "UPDATE users SET email = ?1, email_verified = 1, email_verified_at = NULL,
+                pending_email = NULL
+          WHERE id = ?2 AND active = 1 AND coalesce(email, '') = ?3
+          RETURNING username",
+    )
+    .bind(&old)
+    .bind(user_id)
+    .bind(&new)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(username) = username else {
+        tx.rollback().await?;
+        return Ok(link_invalid("pembatalan penggantian alamat surel"));
+    };
+    for sql in [
+        "UPDATE account_tokens SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL",
+        "UPDATE email_undo_tokens SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL",
+    ] {
+        sqlx::query(sql)
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    session::end_all_for_user(&mut tx, user_id).await?;
+    tx.commit(
+        &Actor::signed_out(Some(user_id), &username, ip),
+        Entry::new(
+            Action::EmailChangeUndone,
+            format!("Alamat surel lama {username} dipulihkan lewat tautan ke alamat itu"),
+        )
+        .object("user", user_id),
+    )
+    .await?;
+    Ok(Redirect::to("/login?pesan=surel-dikembalikan").into_response())
 }
 
 #[derive(Template)]

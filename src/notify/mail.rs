@@ -50,7 +50,7 @@ struct HtmlMail<'a> {
 pub struct Outgoing {
     pub user_id: Option<i64>,
     pub to: String,
-    /// pemberitahuan, ringkasan, reset, verifikasi
+    /// pemberitahuan, ringkasan, reset, verifikasi, batal-surel
     pub kind: &'static str,
     pub subject: String,
     pub letter: Letter,
@@ -259,10 +259,10 @@ impl Sender {
                     sqlx::query(
                         // a sent link is the person's now: its single-use token is not kept
                     "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL,
-                            body_text = CASE WHEN kind IN ('reset', 'verifikasi')
+                            body_text = CASE WHEN kind IN ('reset', 'verifikasi', 'batal-surel')
                                              THEN '(isi berisi tautan sekali pakai; dihapus setelah terkirim)'
                                              ELSE body_text END,
-                            body_html = CASE WHEN kind IN ('reset', 'verifikasi') THEN ''
+                            body_html = CASE WHEN kind IN ('reset', 'verifikasi', 'batal-surel') THEN ''
                                              ELSE body_html END
                      WHERE id = ?",
                     )

@@ -665,7 +665,9 @@ async fn store_email(
     email: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE users SET email = ?1, email_verified = (?1 IS NOT NULL), pending_email = NULL
+        // an admin's address is trusted as given: no waiting day before a reset link
+        "UPDATE users SET email = ?1, email_verified = (?1 IS NOT NULL), email_verified_at = NULL,
+                pending_email = NULL
          WHERE id = ?2 AND coalesce(email, '') <> coalesce(?1, '')",
     )
     .bind(email)

@@ -176,10 +176,11 @@ pub enum Flash {
     SurelTerverifikasi,
     SandiBaru,
     NotifikasiDitandai,
+    SurelDikembalikan,
 }
 
 impl Flash {
-    pub const ALL: [Flash; 47] = [
+    pub const ALL: [Flash; 48] = [
         Flash::SignedOut,
         Flash::Unlocked,
         Flash::PasswordChanged,
@@ -227,6 +228,7 @@ impl Flash {
         Flash::SurelTerverifikasi,
         Flash::SandiBaru,
         Flash::NotifikasiDitandai,
+        Flash::SurelDikembalikan,
     ];
 
     pub fn key(self) -> &'static str {
@@ -278,6 +280,7 @@ impl Flash {
             Flash::SurelTerverifikasi => "surel-terverifikasi",
             Flash::SandiBaru => "sandi-baru",
             Flash::NotifikasiDitandai => "notifikasi-ditandai",
+            Flash::SurelDikembalikan => "surel-dikembalikan",
         }
     }
 
@@ -352,6 +355,9 @@ impl Flash {
                 "Kata sandi baru telah disimpan. Silakan masuk dengan kata sandi itu."
             }
             Flash::NotifikasiDitandai => "Notifikasi itu telah ditandai dibaca.",
+            Flash::SurelDikembalikan => {
+                "Alamat surel lama telah dipulihkan dan semua sesi akun itu diakhiri. Bila perlu, atur ulang kata sandi lewat \"Lupa kata sandi\"."
+            }
         }
     }
 

@@ -211,6 +211,8 @@ pub(crate) const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/lupa-sandi", Who::Public),
     ("GET", "/reset-sandi", Who::Public),
     ("POST", "/reset-sandi", Who::Public),
+    ("GET", "/akun/surel/batalkan", Who::Public),
+    ("POST", "/akun/surel/batalkan", Who::Public),
     ("GET", "/admin/portalrb", INSTANSI),
     ("POST", "/admin/portalrb/jendela", INSTANSI),
     ("POST", "/admin/portalrb/usul", INSTANSI),

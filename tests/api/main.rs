@@ -10,6 +10,7 @@ mod dashboard;
 mod e2e;
 mod guards;
 mod hardening;
+mod hardening_accounts;
 mod hardening_links;
 mod hardening_net;
 mod hardening_units;

@@ -102,22 +102,31 @@ impl Write {
         self.tx.commit().await
     }
 
-    /// Records the entry in the actor's unit and in each of `units` (once per unit), then
-    /// commits: a change to something several units share shows in each one's trail.
+    /// Records the entry in the trail of each of `units` (once per unit) and of the
+    /// actor's own unit, then commits: a change to something several units share (an
+    /// account) shows in each one's trail. An actor of no unit (the command line, the
+    /// system) writes an instansi-wide entry only when `units` is empty.
     pub async fn commit_in_units(
         mut self,
         actor: &Actor,
         units: &[i64],
         entry: Entry<'_>,
     ) -> sqlx::Result<()> {
-        let mut seen = vec![actor.unit_id];
+        let mut trails = Vec::new();
+        if actor.unit_id.is_some() || units.is_empty() {
+            trails.push(actor.unit_id);
+        }
         for &u in units {
-            if !seen.contains(&Some(u)) {
-                seen.push(Some(u));
-                audit::record(&mut self.tx, &actor.clone().in_unit(u), entry.clone()).await?;
+            if !trails.contains(&Some(u)) {
+                trails.push(Some(u));
             }
         }
-        self.commit(actor, entry).await
+        for trail in trails {
+            let mut by = actor.clone();
+            by.unit_id = trail;
+            audit::record(&mut self.tx, &by, entry.clone()).await?;
+        }
+        self.tx.commit().await
     }
 
     /// Commits several audited changes made in one transaction.

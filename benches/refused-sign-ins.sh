@@ -3,10 +3,13 @@
 # is locked) against a release binary on 127.0.0.1, with 40 real saves (a signed-in
 # person's notification settings, a write with its audit entry) timed meanwhile.
 # Prints the rows the flood added to login_attempts and the median save time.
-# usage: benches/refused-sign-ins.sh [BINARY] [PORT]
+# With MODE api the flood is 20 s of PortalRB calls with a wrong token instead, and the
+# rows counted are api_failures'.
+# usage: benches/refused-sign-ins.sh [BINARY] [PORT] [login|api]
 # (apt-get install -y wrk sqlite3 curl once; cargo build --release first)
 set -u
-BIN=${1:-target/release/zi-tracker}; PORT=${2:-18431}
+BIN=${1:-target/release/zi-tracker}; PORT=${2:-18431}; MODE=${3:-login}
+TABLE=login_attempts; [ "$MODE" = api ] && TABLE=api_failures
 D=$(mktemp -d)
 B=http://127.0.0.1:$PORT
 PW=kata-sandi-uji-panjang
@@ -33,15 +36,19 @@ wrk.headers["Cookie"] = "zi_csrf=$T"
 LUA
 save() { curl -s -o /dev/null -w "%{http_code} %{time_total}\n" -b $D/jar2 --data-urlencode "csrf_token=$S" -d mode=segera -d jam=7 -d email= $B/akun/notifikasi; }
 for i in $(seq 20); do save; done > $D/saves-quiet
-BEFORE=$(sqlite3 $D/zi-tracker.db 'select count(*) from login_attempts')
-wrk -t1 -c8 -d20s -s $D/post.lua $B/login > $D/wrk.out &
+BEFORE=$(sqlite3 $D/zi-tracker.db "select count(*) from $TABLE")
+if [ "$MODE" = api ]; then
+  wrk -t1 -c8 -d20s -H 'Authorization: Bearer zirb_salah' $B/api/portalrb/pengusulan/unit-wbk > $D/wrk.out &
+else
+  wrk -t1 -c8 -d20s -s $D/post.lua $B/login > $D/wrk.out &
+fi
 WRK=$!
 sleep 2
 for i in $(seq 40); do save; sleep 0.3; done > $D/saves-flood
 wait $WRK
-AFTER=$(sqlite3 $D/zi-tracker.db 'select count(*) from login_attempts')
+AFTER=$(sqlite3 $D/zi-tracker.db "select count(*) from $TABLE")
 kill $SRV; wait $SRV 2>/dev/null
-echo "login_attempts rows before: $BEFORE after: $AFTER added: $((AFTER-BEFORE))"
+echo "$TABLE rows before: $BEFORE after: $AFTER added: $((AFTER-BEFORE))"
 grep -E "Requests/sec|requests in|Non-2xx" $D/wrk.out
 med() { awk '{print $2}' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]*1000 " ms (n=" NR ")"}'; }
 echo "save statuses quiet: $(awk '{print $1}' $D/saves-quiet | sort | uniq -c | tr '\n' ' ') flood: $(awk '{print $1}' $D/saves-flood | sort | uniq -c | tr '\n' ' ')"

@@ -196,3 +196,96 @@ async fn a_sent_worksheet_refuses_the_units_side_from_a_workbook() {
     assert!(res.text().await.unwrap().contains("tidak diimpor"));
     assert_eq!(fingerprint(app.db()).await, before, "nothing imported");
 }
+
+/// A token and the unit proposed for 2026 (`balitnak`, WBK), on a server whose PortalRB
+/// rate is `rate` calls a minute per token.
+async fn proposed(rate: u32) -> (TestApp, String) {
+    use crate::portalrb::{app_with_rate, cli};
+    let app = app_with_rate(rate).await;
+    let (ok, _, err) = cli(
+        &app,
+        &[
+            "portalrb",
+            "propose",
+            "--year",
+            "2026",
+            "--unit",
+            "balitnak",
+            "--kategori",
+            "WBK",
+        ],
+    );
+    assert!(ok, "{err}");
+    let token = |name: &str| {
+        let (ok, out, err) = cli(&app, &["portalrb", "token", "create", "--name", name]);
+        assert!(ok, "{err}");
+        out.lines().last().unwrap().trim().to_string()
+    };
+    let t = token("pertama");
+    (app, t)
+}
+
+/// The rate window is each token's own: one token spent leaves another untouched.
+#[tokio::test]
+async fn one_tokens_spent_rate_leaves_another_token_served() {
+    use crate::portalrb::{call, cli};
+    let (app, first) = proposed(3).await;
+    let (ok, out, err) = cli(&app, &["portalrb", "token", "create", "--name", "kedua"]);
+    assert!(ok, "{err}");
+    let second = out.lines().last().unwrap().trim().to_string();
+    let path = "/api/portalrb/pengusulan/unit-wbk?tahun=2026";
+    for _ in 0..3 {
+        assert_eq!(call(&app, Some(&first), path).await.0, 200);
+    }
+    assert_eq!(call(&app, Some(&first), path).await.0, 429);
+    for n in 0..3 {
+        assert_eq!(call(&app, Some(&second), path).await.0, 200, "call {n}");
+    }
+}
+
+/// The link's expiry date is signed: a later date written into the link is refused
+/// (and a year the unit is not proposed in has no answers to serve).
+#[tokio::test]
+async fn an_evidence_link_holds_to_its_signed_expiry() {
+    use crate::portalrb::call;
+    let (app, token) = proposed(1000).await;
+    sqlx::query(
+        "INSERT INTO lke_answers (unit_id, year, question_id, side, version, answer, note, evidence, answered_by, answered_at)
+         VALUES (1, 2026, 1, 'unit', 1, 'Ya', 'Tim sudah ada', 'https://contoh.go.id/sk', 1, '2026-04-01T00:00:00Z')",
+    )
+    .execute(app.db())
+    .await
+    .unwrap();
+    let (status, _, _) = call(
+        &app,
+        Some(&token),
+        "/api/portalrb/lke/jawaban-unit/balitnak?tahun=2025",
+    )
+    .await;
+    assert_eq!(status, 404, "not proposed in 2025");
+    let (status, body, _) = call(
+        &app,
+        Some(&token),
+        "/api/portalrb/lke/jawaban-unit/balitnak?tahun=2026",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let link = body["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["soal_id"] == 1)
+        .unwrap()["bukti_dukung_unit"]
+        .as_str()
+        .unwrap()
+        .replace("https://zi.contoh.go.id", "");
+    assert!(link.contains("sampai=2026-12-31"), "{link}");
+    let get = |path: String| {
+        let client = app.client();
+        let url = app.url(&path);
+        async move { client.get(url).send().await.unwrap().status() }
+    };
+    assert_eq!(get(link.clone()).await, 200);
+    let later = link.replace("sampai=2026-12-31", "sampai=2099-12-31");
+    assert_eq!(get(later).await, 403, "the expiry is signed");
+}

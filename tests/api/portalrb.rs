@@ -84,7 +84,7 @@ fn conforms(value: &Value, def: &str) {
     assert!(problems.is_empty(), "{def}: {problems:?}");
 }
 
-async fn app_with_rate(rate: u32) -> TestApp {
+pub(crate) async fn app_with_rate(rate: u32) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut c = config(dir.path().join("data"));
     c.portalrb_rate_per_minute = rate;
@@ -100,7 +100,7 @@ async fn app_with_rate(rate: u32) -> TestApp {
     }
 }
 
-fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+pub(crate) fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let dir = app.data_dir();
     let mut all = args.to_vec();
     all.extend(["--data-dir", dir.to_str().unwrap()]);
@@ -108,7 +108,7 @@ fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     (st.success(), out, err)
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     token: Option<&str>,
     path: &str,

@@ -270,6 +270,7 @@ fn check_package(bytes: &[u8]) -> Result<(), Vec<String>> {
             .name()
             .is_ok_and(|n| n.eq_ignore_ascii_case("xl/sharedStrings.xml"));
         let (mut size, mut strings, mut tail) = (0u64, 0usize, Vec::<u8>::new());
+        let mut head = Vec::<u8>::new();
         loop {
             let n = part.read(&mut buf).map_err(|_| unreadable())?;
             if n == 0 {
@@ -281,20 +282,61 @@ fn check_package(bytes: &[u8]) -> Result<(), Vec<String>> {
                 return Err(too_big());
             }
             if shared {
+                // the table's start tag: within its first 4 KB in any real file
+                let room = 4096usize.saturating_sub(head.len());
+                head.extend_from_slice(&buf[..n.min(room)]);
                 // count "<si" across chunk edges: keep the last two bytes of the chunk
                 tail.extend_from_slice(&buf[..n]);
                 strings += tail.windows(3).filter(|w| w == b"<si").count();
                 let keep = tail.len().saturating_sub(2);
                 tail.drain(..keep);
                 if strings > MAX_SHARED_STRINGS {
-                    return Err(vec![format!(
-                        "Berkas memuat lebih dari {MAX_SHARED_STRINGS} teks; lembar kerja yang dapat diimpor jauh lebih kecil."
-                    )]);
+                    return Err(too_many_strings());
                 }
             }
         }
+        // the reader reserves memory for the count the table claims, not the one it holds
+        if shared && declared_strings(&head).is_none_or(|n| n > MAX_SHARED_STRINGS as u64) {
+            return Err(too_many_strings());
+        }
     }
     Ok(())
+}
+
+fn too_many_strings() -> Vec<String> {
+    vec![format!(
+        "Berkas memuat lebih dari {MAX_SHARED_STRINGS} teks; lembar kerja yang dapat diimpor jauh lebih kecil."
+    )]
+}
+
+/// The largest count the shared-string table's start tag claims (`count`,
+/// `uniqueCount`), 0 when it claims none; `None` when the start tag does not end within
+/// the part's first 4 KB or a count is not a number that fits.
+fn declared_strings(head: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(head)
+        .unwrap_or_else(|e| std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default());
+    let start = text.find("sst")?;
+    let tag = &text[start..start + text[start..].find('>')?];
+    let mut most = 0u64;
+    for attr in ["uniqueCount", "count"] {
+        let mut rest = tag;
+        while let Some(at) = rest.find(attr) {
+            rest = &rest[at + attr.len()..];
+            let value = rest.trim_start();
+            let Some(value) = value.strip_prefix('=') else {
+                continue;
+            };
+            let value = value.trim_start();
+            let quote = value.chars().next()?;
+            if quote != '"' && quote != '\'' {
+                return None;
+            }
+            let inner = &value[1..];
+            let digits = &inner[..inner.find(quote)?];
+            most = most.max(digits.trim().parse::<u64>().ok()?);
+        }
+    }
+    Some(most)
 }
 
 /// The non-empty cells of the sheet, read one at a time (never as a range, which would
@@ -618,6 +660,20 @@ mod tests {
         assert_eq!(column_index("AA"), Some(26));
         assert_eq!(column_index(""), None);
         assert_eq!(column_index("K1"), None);
+        assert_eq!(
+            declared_strings(b"<?xml?><sst xmlns=\"x\" count=\"3\" uniqueCount=\"2\">"),
+            Some(3)
+        );
+        assert_eq!(
+            declared_strings(b"<x:sst uniqueCount = '4000000000'>"),
+            Some(4_000_000_000)
+        );
+        assert_eq!(declared_strings(b"<sst>"), Some(0));
+        assert_eq!(
+            declared_strings(b"<sst count=\"99999999999999999999999\">"),
+            None
+        );
+        assert_eq!(declared_strings(b"<sst count=\"1"), None);
         for (i, l) in [(0, "A"), (16, "Q"), (25, "Z"), (26, "AA"), (16383, "XFD")] {
             assert_eq!(letters_of(i), l);
             assert_eq!(column_index(l).map(u32::from), Some(i));

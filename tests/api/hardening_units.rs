@@ -302,6 +302,14 @@ async fn sparse_and_inflating_workbooks_are_refused_with_their_reason() {
     });
     refused(&app, &admin, many, "lebih dari 50000 teks").await;
 
+    // a table claiming four billion strings (the reader reserved memory for them)
+    let claims = with_part(&sheet(&[(5, 10, "ya")]), "xl/sharedStrings.xml", |x| {
+        let at = x.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+        let end = at + x[at..].find('"').unwrap();
+        format!("{}4000000000{}", &x[..at], &x[end..])
+    });
+    refused(&app, &admin, claims, "lebih dari 50000 teks").await;
+
     // a proper workbook is still imported
     let m = zi_tracker::lke::store::load_master(app.db(), 2026)
         .await

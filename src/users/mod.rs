@@ -466,6 +466,9 @@ pub(crate) async fn units_of(conn: &mut SqliteConnection, id: i64) -> sqlx::Resu
         .await
 }
 
+pub(crate) const ADMIN_ROLE_KEPT: &str =
+    "Peran admin unit akun lain hanya dapat dicabut atau diubah oleh admin instansi.";
+
 pub(crate) const LAST_ADMIN: &str = "Akun ini adalah admin instansi aktif terakhir: tidak dapat dinonaktifkan atau diubah perannya. Jadikan pengguna lain admin instansi terlebih dahulu.";
 
 /// Changes an account from a unit's page; refuses to leave the instansi without an
@@ -511,6 +514,22 @@ pub async fn update(
     check_display_name(&display_name, &mut errors);
     let email = check_email(Some(&email_typed), &mut errors);
     let units_before = units_of(&mut tx, id).await?;
+    // A unit admin may not take another admin's role away: demoted, the account would
+    // be wholly theirs, its password next (read here, inside the write).
+    if let Scope::Unit(unit) = scope
+        && actor.id != Some(id)
+        && ch.role != "admin"
+    {
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM user_units WHERE user_id = ? AND unit_id = ?")
+                .bind(id)
+                .bind(unit)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if role.as_deref() == Some("admin") {
+            return Err(SaveError::Conflict(ADMIN_ROLE_KEPT.into()));
+        }
+    }
     if !ch.role.is_empty() {
         check_role(&mut tx, &ch.role, &[ch.unit_id], may_instansi, &mut errors).await?;
     }

@@ -135,6 +135,35 @@ async fn a_unit_admin_changes_only_the_role_of_an_account_shared_with_another_un
     .unwrap();
     assert!(in_b >= 1, "unit B's audit trail shows the change");
 
+    // a fellow admin of unit A cannot be demoted first and then taken over
+    let (co_admin, co_name) = app.create_user_in("admin", &[1]).await;
+    let res = admin_a
+        .post(
+            &format!("/admin/pengguna/{co_admin}"),
+            &[("display_name", "x"), ("role", "staf"), ("unit_id", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("hanya dapat dicabut"));
+    let role: String =
+        sqlx::query_scalar("SELECT role FROM user_units WHERE user_id = ? AND unit_id = 1")
+            .bind(co_admin)
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    assert_eq!(role, "admin");
+    let res = admin_a
+        .post(
+            &format!("/admin/pengguna/{co_admin}/kata-sandi"),
+            &[
+                ("password", "kata-sandi-penyerang-baru"),
+                ("password_confirm", "kata-sandi-penyerang-baru"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    assert!(app.sign_in(&co_name, PASSWORD).await.is_ok());
+
     // an account wholly of unit A stays A's admin's: name and password
     let res = admin_a
         .post(

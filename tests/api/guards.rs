@@ -4,36 +4,10 @@
 
 use crate::helpers::{PASSWORD, Session, TestApp, fingerprint, spawn_app};
 
-/// Unit B (id 2) with unit A's 2021 targets copied to 2026 in both units; returns the
-/// admins of A and B, signed in, and the first 2026 step of each unit.
+/// Two units with 2026 targets (see `helpers::two_units_in_2026`); returns the admins
+/// of A and B, signed in, and the first 2026 step of each unit.
 async fn two_units_in_2026(app: &TestApp) -> (Session, Session, i64, i64) {
-    let db = app.db();
-    let actor = zi_tracker::audit::Actor::cli();
-    zi_tracker::tenant::add(db, &actor, "unitb", "Unit B", None)
-        .await
-        .unwrap();
-    zi_tracker::catalogue::copy(db, &actor, 1, 2021, 2026, false)
-        .await
-        .unwrap();
-    let a = zi_tracker::tenant::resolve_code(db, Some("balitnak"))
-        .await
-        .unwrap();
-    let b = zi_tracker::tenant::resolve_code(db, Some("unitb"))
-        .await
-        .unwrap();
-    zi_tracker::catalogue::copy_to_units(db, &actor, (&a, 2026), 2026, &[b])
-        .await
-        .unwrap();
-    let step_of = |unit: i64| {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
-             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-             WHERE c.unit_id = ? AND c.year = 2026 ORDER BY s.id LIMIT 1",
-        )
-        .bind(unit)
-        .fetch_one(db)
-    };
-    let (a_step, b_step) = (step_of(1).await.unwrap(), step_of(2).await.unwrap());
+    let (a_step, b_step) = crate::helpers::two_units_in_2026(app).await;
     let a_admin = app.signed_in("admin-unit").await;
     let (_, b_name) = app.create_user_in("admin", &[2]).await;
     let b_admin = app.sign_in(&b_name, PASSWORD).await.unwrap();

@@ -570,3 +570,35 @@ impl Session {
         .await
     }
 }
+
+/// Unit B ("unitb", id 2) beside the first unit, both with the first unit's 2021
+/// targets as 2026's; returns the first 2026 step of unit A and of unit B.
+pub async fn two_units_in_2026(app: &TestApp) -> (i64, i64) {
+    let db = app.db();
+    let actor = zi_tracker::audit::Actor::cli();
+    zi_tracker::tenant::add(db, &actor, "unitb", "Unit B", None)
+        .await
+        .unwrap();
+    zi_tracker::catalogue::copy(db, &actor, 1, 2021, 2026, false)
+        .await
+        .unwrap();
+    let a = zi_tracker::tenant::resolve_code(db, Some("balitnak"))
+        .await
+        .unwrap();
+    let b = zi_tracker::tenant::resolve_code(db, Some("unitb"))
+        .await
+        .unwrap();
+    zi_tracker::catalogue::copy_to_units(db, &actor, (&a, 2026), 2026, &[b])
+        .await
+        .unwrap();
+    let step_of = |unit: i64| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
+             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
+             WHERE c.unit_id = ? AND c.year = 2026 ORDER BY s.id LIMIT 1",
+        )
+        .bind(unit)
+        .fetch_one(db)
+    };
+    (step_of(1).await.unwrap(), step_of(2).await.unwrap())
+}

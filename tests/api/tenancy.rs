@@ -950,34 +950,9 @@ async fn with_many_units_the_header_links_to_a_searchable_chooser() {
 async fn lke_history_evidence_links_and_handover_stay_in_their_unit() {
     let app = spawn_app().await;
     let db = app.db();
-    let actor = zi_tracker::audit::Actor::cli();
-    zi_tracker::tenant::add(db, &actor, "unitb", "Unit B", None)
-        .await
-        .unwrap();
     // both units get 2026 targets; one evidence link each on a 2026 step
-    zi_tracker::catalogue::copy(db, &actor, 1, 2021, 2026, false)
-        .await
-        .unwrap();
-    let a = zi_tracker::tenant::resolve_code(db, Some("balitnak"))
-        .await
-        .unwrap();
-    let b = zi_tracker::tenant::resolve_code(db, Some("unitb"))
-        .await
-        .unwrap();
-    zi_tracker::catalogue::copy_to_units(db, &actor, (&a, 2026), 2026, &[b])
-        .await
-        .unwrap();
+    let (a_step, b_step) = crate::helpers::two_units_in_2026(&app).await;
     let (b_staff, _) = app.create_user_in("staf", &[2]).await;
-    let step_of = |unit: i64| {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
-             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-             WHERE c.unit_id = ? AND c.year = 2026 ORDER BY s.id LIMIT 1",
-        )
-        .bind(unit)
-        .fetch_one(db)
-    };
-    let (a_step, b_step) = (step_of(1).await.unwrap(), step_of(2).await.unwrap());
     let evidence = |step: i64, label: &'static str| {
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO evidence (step_id, semester, kind, label, url, uploaded_by, uploaded_at)

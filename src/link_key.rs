@@ -21,41 +21,12 @@ pub fn path(data_dir: &Path) -> PathBuf {
 
 /// The key, made on first use.
 pub fn read(data_dir: &Path) -> io::Result<String> {
-    let path = path(data_dir);
-    match std::fs::read_to_string(&path) {
-        Ok(key) if !key.trim().is_empty() => Ok(key.trim().to_string()),
-        Ok(_) => Err(io::Error::other(format!("{} is empty", path.display()))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            place(data_dir, &random_token(), false)?;
-            read(data_dir)
-        }
-        Err(e) => Err(e),
-    }
+    crate::private_files::key_file(&path(data_dir))
 }
 
 /// A new key in place of the old one: every link signed so far stops working.
 pub fn replace(data_dir: &Path) -> io::Result<()> {
-    place(data_dir, &random_token(), true)
-}
-
-/// Writes `key` whole to a private temporary file, then puts it in place: replacing
-/// the key file, or only where there is none (a key already there may be in links).
-fn place(data_dir: &Path, key: &str, replace: bool) -> io::Result<()> {
-    let dest = path(data_dir);
-    let tmp = data_dir.join(format!(".{FILE}.{}", random_token()));
-    crate::private_files::write_new(&tmp, key.as_bytes())?;
-    let placed = if replace {
-        std::fs::rename(&tmp, &dest)
-    } else {
-        match std::fs::hard_link(&tmp, &dest) {
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-            other => other,
-        }
-    };
-    let _ = std::fs::remove_file(&tmp);
-    placed?;
-    // the new name survives a power cut
-    std::fs::File::open(data_dir)?.sync_all()
+    crate::private_files::place_key(&path(data_dir), &random_token(), true)
 }
 
 /// Whether an older release's key is still in the database (a read, no lock).
@@ -81,7 +52,7 @@ pub async fn take_from_database(
     let Some(key) = held else {
         return Ok(false);
     };
-    place(data_dir, &key, false)?;
+    crate::private_files::place_key(&path(data_dir), &key, false)?;
     // a deleted row's bytes stay in its page unless this is on
     sqlx::query("PRAGMA secure_delete = ON")
         .execute(&mut *conn)

@@ -60,6 +60,42 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     f.sync_all()
 }
 
+/// A secret kept in its own private file (a signing key): read, or made from a new
+/// random token on first use.
+pub fn key_file(path: &Path) -> io::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(key) if !key.trim().is_empty() => Ok(key.trim().to_string()),
+        Ok(_) => Err(io::Error::other(format!("{} is empty", path.display()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            place_key(path, &crate::auth::session::random_token(), false)?;
+            key_file(path)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes `key` whole to a private temporary file beside `dest`, then puts it in
+/// place: replacing the file, or only where there is none (a key already there may
+/// have signed something still in use).
+pub fn place_key(dest: &Path, key: &str, replace: bool) -> io::Result<()> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("key");
+    let tmp = dir.join(format!(".{name}.{}", crate::auth::session::random_token()));
+    write_new(&tmp, key.as_bytes())?;
+    let placed = if replace {
+        std::fs::rename(&tmp, dest)
+    } else {
+        match std::fs::hard_link(&tmp, dest) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            other => other,
+        }
+    };
+    let _ = std::fs::remove_file(&tmp);
+    placed?;
+    // the new name survives a power cut
+    std::fs::File::open(dir)?.sync_all()
+}
+
 /// Makes every folder under `root` (and `root`) 0700 and every file 0600; symbolic
 /// links below `root` are left alone. Returns how many needed it.
 pub fn tighten(root: &Path) -> io::Result<usize> {

@@ -40,48 +40,33 @@ pub fn expected_token(parts: &Parts) -> Option<String> {
 pub const PRE_TOKEN_SECS: i64 = 24 * 3600;
 const KEY_FILE: &str = "pre-sign-in.key";
 
-/// The server key that signs pre-sign-in tokens: random, kept in the data dir so a
-/// restart does not void the forms people have open. Losing it voids only those.
-pub struct PreSignInKey([u8; 32]);
+/// The server key that signs pre-sign-in tokens: random, kept in the data dir (the
+/// same private key file as the link key's) so a restart does not void the forms
+/// people have open. Losing it voids only those.
+pub struct PreSignInKey(Vec<u8>);
 
 impl PreSignInKey {
     /// Reads the key file in `data_dir`, creating it (readable by the owner only) on
     /// the first start.
     pub fn load_or_create(data_dir: &Path) -> Result<Self, crate::error::UserError> {
         let path = data_dir.join(KEY_FILE);
-        let unreadable = |e: &dyn std::fmt::Display| {
+        let unusable = |e: &dyn std::fmt::Display| {
             crate::error::UserError(format!(
                 "berkas kunci {} tidak dapat dipakai ({e}); hapus berkas itu agar dibuat ulang",
                 path.display()
             ))
         };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let bytes = hex_decode(text.trim()).ok_or_else(|| unreadable(&"isinya rusak"))?;
-                Ok(Self(bytes))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                getrandom::fill(&mut key).expect("the system's random source works");
-                let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(&path).map_err(|e| unreadable(&e))?;
-                std::io::Write::write_all(&mut file, hex.as_bytes()).map_err(|e| unreadable(&e))?;
-                file.sync_all().map_err(|e| unreadable(&e))?;
-                Ok(Self(key))
-            }
-            Err(e) => Err(unreadable(&e)),
+        let key = crate::private_files::key_file(&path).map_err(|e| unusable(&e))?;
+        // a made key is 43 characters; anything much shorter was not made here
+        if key.len() < 32 {
+            return Err(unusable(&"isinya rusak"));
         }
+        Ok(Self(key.into_bytes()))
     }
 
     /// A key for tests and tools that keep no data dir.
     pub fn random() -> Self {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).expect("the system's random source works");
-        Self(key)
+        Self(crate::auth::session::random_token().into_bytes())
     }
 
     fn mac(&self, body: &str) -> String {
@@ -129,17 +114,6 @@ impl PreSignInKey {
         self.issued(token)
             .is_some_and(|at| at <= now + 60 && now - at < PRE_TOKEN_SECS / 2)
     }
-}
-
-fn hex_decode(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
 }
 
 /// The token a page's forms carry: the session's, bound to the unit the page shows.

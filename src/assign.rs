@@ -124,7 +124,7 @@ async fn build_page(
     Ok(AssignPage {
         chrome,
         year,
-        years: catalogue::year_options(&catalogue::target_years(&state.db, unit).await?, year),
+        years: catalogue::year_options(&crate::periods::target_years(&state.db, unit).await?, year),
         areas,
         users: user_options(&users, None),
         all_users: user_options(&everyone, None),

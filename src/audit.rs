@@ -3,7 +3,7 @@
 
 use sqlx::SqliteConnection;
 
-use crate::auth::CurrentUser;
+use crate::identity::CurrentUser;
 
 /// Who acts: a signed-in user, or the command line / the system.
 #[derive(Clone, Debug)]
@@ -124,6 +124,18 @@ pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry<'_>) ->
 
 /// Indonesian labels of the actions, also the filter's choices.
 /// What an audit entry records; stored as its snake_case key.
+/// The newest audit entry that can change what a unit's pages show: its own or an
+/// instansi-wide one. Every visible change is audited, so this is the caches' key.
+pub async fn stamp(db: &sqlx::SqlitePool, unit: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT max(coalesce((SELECT max(id) FROM audit_log WHERE unit_id = ?), 0),
+                    coalesce((SELECT max(id) FROM audit_log WHERE unit_id IS NULL), 0))",
+    )
+    .bind(unit)
+    .fetch_one(db)
+    .await
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     Login,

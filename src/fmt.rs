@@ -170,3 +170,8 @@ mod tests {
         );
     }
 }
+
+/// A step's code as people read it: component numeral, area, indicator letter, step.
+pub fn step_code(numeral: &str, area: i64, indicator: i64, step: i64) -> String {
+    format!("{numeral}.{area}.{}.{step}", indicator_letter(indicator))
+}

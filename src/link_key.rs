@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::auth::session::random_token;
+use crate::random::token as random_token;
 
 /// The key file's name in the data dir.
 pub const FILE: &str = "evaluator-links.key";

@@ -73,6 +73,14 @@ impl Period {
     }
 }
 
+/// The years a unit has targets for, newest first.
+pub async fn target_years(db: &SqlitePool, unit: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? ORDER BY year DESC")
+        .bind(unit)
+        .fetch_all(db)
+        .await
+}
+
 /// Today in the unit's time zone.
 pub fn today() -> NaiveDate {
     chrono::Utc::now()
@@ -91,7 +99,7 @@ pub fn default_in(years: &[i64], today: NaiveDate) -> Option<Period> {
 }
 
 pub async fn default_period(db: &SqlitePool, unit: i64) -> sqlx::Result<Option<Period>> {
-    let years = crate::catalogue::target_years(db, unit).await?;
+    let years = crate::periods::target_years(db, unit).await?;
     Ok(default_in(&years, today()))
 }
 
@@ -104,7 +112,7 @@ pub fn periods_of(years: &[i64]) -> Vec<Period> {
 }
 
 pub async fn all(db: &SqlitePool, unit: i64) -> sqlx::Result<Vec<Period>> {
-    Ok(periods_of(&crate::catalogue::target_years(db, unit).await?))
+    Ok(periods_of(&crate::periods::target_years(db, unit).await?))
 }
 
 /// The period asked for (`?periode=2021-2`) among the target years, or the default
@@ -133,7 +141,7 @@ pub fn resolve_in(years: &[i64], asked: Option<&str>) -> AppResult<Period> {
 }
 
 pub async fn resolve(db: &SqlitePool, unit: i64, asked: Option<&str>) -> AppResult<Period> {
-    resolve_in(&crate::catalogue::target_years(db, unit).await?, asked)
+    resolve_in(&crate::periods::target_years(db, unit).await?, asked)
 }
 
 #[derive(Deserialize, Default)]

@@ -67,7 +67,7 @@ pub fn key_file(path: &Path) -> io::Result<String> {
         Ok(key) if !key.trim().is_empty() => Ok(key.trim().to_string()),
         Ok(_) => Err(io::Error::other(format!("{} is empty", path.display()))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            place_key(path, &crate::auth::session::random_token(), false)?;
+            place_key(path, &crate::random::token(), false)?;
             key_file(path)
         }
         Err(e) => Err(e),
@@ -80,7 +80,7 @@ pub fn key_file(path: &Path) -> io::Result<String> {
 pub fn place_key(dest: &Path, key: &str, replace: bool) -> io::Result<()> {
     let dir = dest.parent().unwrap_or(Path::new("."));
     let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("key");
-    let tmp = dir.join(format!(".{name}.{}", crate::auth::session::random_token()));
+    let tmp = dir.join(format!(".{name}.{}", crate::random::token()));
     write_new(&tmp, key.as_bytes())?;
     let placed = if replace {
         std::fs::rename(&tmp, dest)

@@ -6,6 +6,7 @@
 use axum::routing::MethodRouter;
 
 use crate::AppState;
+pub use crate::identity::Role;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -19,7 +20,7 @@ pub enum Access {
     /// Signed-in users with one of these roles in the request's unit.
     Roles(&'static [Role]),
     /// Signed-in users with one of these instansi-wide roles.
-    Instansi(&'static [crate::tenant::InstansiRole]),
+    Instansi(&'static [crate::identity::InstansiRole]),
 }
 
 pub struct Route {
@@ -57,38 +58,3 @@ impl Route {
 
 /// The access rule of each (method, path pattern), for the middleware.
 pub type Policy = std::collections::HashMap<(&'static str, String), Access>;
-
-/// The roles of the tracker; every route names the roles it admits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    Admin,
-    Pimpinan,
-    Staf,
-    Penilai,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Pimpinan, Role::Staf, Role::Penilai];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Pimpinan => "pimpinan",
-            Role::Staf => "staf",
-            Role::Penilai => "penilai",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Admin => "Admin",
-            Role::Pimpinan => "Pimpinan",
-            Role::Staf => "Staf / PIC",
-            Role::Penilai => "Penilai (TPI)",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}

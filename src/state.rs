@@ -19,7 +19,7 @@ pub struct AppState {
     /// The instansi's name for the header; `None` until read.
     pub header_names: Arc<std::sync::RwLock<Option<String>>>,
     /// Where mail's links point and whether mail goes out.
-    pub post: crate::notify::Post,
+    pub post: crate::config::Post,
     /// Signs the token of forms posted before sign-in.
     pub pre_sign_in: Arc<crate::auth::csrf::PreSignInKey>,
 }
@@ -34,7 +34,7 @@ impl AppState {
     ) -> Self {
         Self {
             pre_sign_in: Arc::new(pre_sign_in),
-            post: crate::notify::Post::new(&config, addr),
+            post: crate::config::Post::new(&config, addr),
             hasher: crate::auth::password::Hasher::start(config.hash_queue),
             db,
             config,

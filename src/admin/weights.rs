@@ -74,7 +74,7 @@ pub(crate) async fn weights_page(
         chrome,
         year,
         years: crate::catalogue::year_options(
-            &crate::catalogue::target_years(&state.db, unit.id).await?,
+            &crate::periods::target_years(&state.db, unit.id).await?,
             year,
         ),
         rows: NUMERALS
@@ -121,7 +121,7 @@ pub(crate) async fn weights_submit(
                 chrome,
                 year,
                 years: crate::catalogue::year_options(
-                    &crate::catalogue::target_years(&state.db, unit.id).await?,
+                    &crate::periods::target_years(&state.db, unit.id).await?,
                     year,
                 ),
                 rows: NUMERALS

@@ -66,7 +66,7 @@ impl PreSignInKey {
 
     /// A key for tests and tools that keep no data dir.
     pub fn random() -> Self {
-        Self(crate::auth::session::random_token().into_bytes())
+        Self(crate::random::token().into_bytes())
     }
 
     fn mac(&self, body: &str) -> String {

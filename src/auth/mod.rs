@@ -8,8 +8,7 @@ pub mod throttle;
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,72 +17,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::routes::Access;
 
-pub use crate::routes::Role;
-
-/// The signed-in user of a request, with their session.
-#[derive(Clone, Debug)]
-pub struct CurrentUser {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    /// The role in the request's unit (an instansi admin is admin in every unit).
-    pub role: Role,
-    pub instansi_role: Option<crate::tenant::InstansiRole>,
-    /// The unit the request is about; `None` for a person without any unit.
-    pub unit: Option<crate::tenant::UnitRef>,
-    /// How many units the person may open (the switcher shows for more than one).
-    pub unit_count: i64,
-    /// Reads only: an instansi leader in a unit where they hold no role of their own.
-    pub read_only: bool,
-    pub must_change_password: bool,
-    /// Unread notifications, for the header.
-    pub unread: i64,
-    pub session_hash: String,
-    pub csrf_token: String,
-}
-
-impl CurrentUser {
-    pub fn is(&self, roles: &[Role]) -> bool {
-        roles.contains(&self.role)
-    }
-
-    pub fn is_instansi_admin(&self) -> bool {
-        self.instansi_role == Some(crate::tenant::InstansiRole::Admin)
-    }
-
-    /// Instansi admins and leaders: they see every unit.
-    pub fn is_instansi(&self) -> bool {
-        self.instansi_role.is_some()
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
-        parts
-            .extensions
-            .get::<CurrentUser>()
-            .cloned()
-            .ok_or_else(|| Redirect::to("/login").into_response())
-    }
-}
-
-/// The client's address, for throttling and the audit trail.
-#[derive(Clone, Debug)]
-pub struct ClientIp(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<ClientIp>()
-            .cloned()
-            .unwrap_or_else(|| ClientIp("tidak diketahui".into())))
-    }
-}
+pub use crate::identity::{ClientIp, CurrentUser, Role};
 
 pub const SESSION_COOKIE: &str = "zi_sesi";
 /// Double-submit token for forms posted before sign-in (the sign-in form itself).
@@ -264,17 +198,6 @@ pub async fn authorize(State(authz): State<Authz>, req: Request, next: Next) -> 
         req.extensions_mut().insert(u);
     }
     next.run(req).await
-}
-
-impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for CurrentUser {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<CurrentUser>().cloned())
-    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,6 @@
 //! only its SHA-256, the user, the CSRF token, and the idle and absolute deadlines.
 
 use axum::http::HeaderValue;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -16,12 +14,6 @@ const TOUCH_EVERY_SECS: i64 = 60;
 
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
-}
-
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the system's random source works");
-    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 pub fn hash_id(raw: &str) -> String {
@@ -137,7 +129,7 @@ pub async fn create(
     config: &Config,
     user_id: i64,
 ) -> sqlx::Result<String> {
-    let raw = random_token();
+    let raw = crate::random::token();
     let now = now();
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
@@ -145,7 +137,7 @@ pub async fn create(
     )
     .bind(hash_id(&raw))
     .bind(user_id)
-    .bind(random_token())
+    .bind(crate::random::token())
     .bind(now)
     .bind(now)
     .bind(now + config.session_absolute.as_secs() as i64)

@@ -34,7 +34,7 @@ pub(crate) async fn copy_form(
     unit: crate::tenant::Unit,
     chrome: Chrome,
 ) -> AppResult<Response> {
-    let years = catalogue::target_years(&state.db, unit.id).await?;
+    let years = crate::periods::target_years(&state.db, unit.id).await?;
     let latest = years.first().copied().unwrap_or(2021);
     render(&CopyPage {
         chrome,
@@ -61,7 +61,7 @@ pub(crate) async fn copy_submit(
     ClientIp(ip): ClientIp,
     Form(input): Form<CopyInput>,
 ) -> AppResult<Response> {
-    let years = catalogue::target_years(&state.db, unit.id).await?;
+    let years = crate::periods::target_years(&state.db, unit.id).await?;
     let from = input.dari.trim().parse::<i64>().unwrap_or(0);
     let with = input.penugasan.is_some();
     let result = match input.ke.trim().parse::<i64>() {

@@ -181,7 +181,7 @@ pub(crate) async fn editor_page(
     catalogue.components.retain(|c| c.numeral == shown);
     Ok(EditorPage {
         chrome,
-        years: catalogue::year_options(&catalogue::target_years(&state.db, unit).await?, year),
+        years: catalogue::year_options(&crate::periods::target_years(&state.db, unit).await?, year),
         catalogue,
         components,
         error,

@@ -152,7 +152,7 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
         if let Some(first) = seen.get(&key) {
             errors.push(format!(
                 "Baris {line}: langkah {} sudah ada di baris {first}.",
-                crate::step::step_code(&numeral, area, indicator, step)
+                crate::fmt::step_code(&numeral, area, indicator, step)
             ));
             continue;
         }

@@ -179,13 +179,6 @@ pub(crate) struct FlatRow {
 /// Unit names are joined with a character no unit name contains.
 pub(crate) const UNIT_SEPARATOR: char = '\u{1f}';
 
-pub async fn target_years(db: &SqlitePool, unit: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT year FROM target_years WHERE unit_id = ? ORDER BY year DESC")
-        .bind(unit)
-        .fetch_all(db)
-        .await
-}
-
 /// Loads a year's whole catalogue; `None` when the year has no targets.
 pub async fn load(db: &SqlitePool, unit: i64, year: i64) -> sqlx::Result<Option<Catalogue>> {
     if !writer::year_exists(&mut *db.acquire().await?, unit, year).await? {

@@ -50,7 +50,10 @@ pub(crate) async fn overview(
     let catalogue = load(&state.db, unit.id, year)
         .await?
         .ok_or(AppError::NotFound)?;
-    let years = year_options(&target_years(&state.db, unit.id).await?, year);
+    let years = year_options(
+        &crate::periods::target_years(&state.db, unit.id).await?,
+        year,
+    );
     render(&OverviewPage {
         chrome,
         catalogue,

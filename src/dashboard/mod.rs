@@ -280,16 +280,6 @@ pub struct Cache {
 /// The newest audit id of the unit or of the instansi as a whole: changes whenever
 /// anything the unit's dashboard shows changes (every such change is audited, with
 /// its unit, in the same transaction).
-pub async fn stamp(state: &AppState, unit: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT max(coalesce((SELECT max(id) FROM audit_log WHERE unit_id = ?), 0),
-                    coalesce((SELECT max(id) FROM audit_log WHERE unit_id IS NULL), 0))",
-    )
-    .bind(unit)
-    .fetch_one(&state.db)
-    .await
-}
-
 pub async fn cached_years(state: &AppState, unit: i64, stamp: i64) -> sqlx::Result<Arc<Vec<i64>>> {
     let cache = state.caches.get::<Cache>();
     if let Some((s, years)) = cache.years.lock().expect("cache lock").get(&unit)
@@ -297,7 +287,7 @@ pub async fn cached_years(state: &AppState, unit: i64, stamp: i64) -> sqlx::Resu
     {
         return Ok(years.clone());
     }
-    let years = Arc::new(crate::catalogue::target_years(&state.db, unit).await?);
+    let years = Arc::new(crate::periods::target_years(&state.db, unit).await?);
     let mut all = cache.years.lock().expect("cache lock");
     if all.len() > 1024 {
         all.clear();

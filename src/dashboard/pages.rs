@@ -84,7 +84,7 @@ pub(crate) async fn dashboard_page(
     chrome: Chrome,
     QueryData(q): QueryData<DashboardQuery>,
 ) -> AppResult<Response> {
-    let stamp = stamp(&state, unit.id).await?;
+    let stamp = crate::audit::stamp(&state.db, unit.id).await?;
     let years = cached_years(&state, unit.id, stamp).await?;
     let period = periods::resolve_in(&years, q.periode.as_deref())?;
     let (_, body) = cached(&state, unit.id, period, stamp, &years).await?;

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use crate::auth::session::random_token;
+use crate::random::token as random_token;
 
 // ---------------------------------------------------------------------------
 // Storage

@@ -112,7 +112,7 @@ pub async fn steps_by_question(
     for (q, id, numeral, a, i, s) in rows {
         out.entry(q)
             .or_default()
-            .push((id, crate::step::step_code(&numeral, a, i, s)));
+            .push((id, crate::fmt::step_code(&numeral, a, i, s)));
     }
     Ok(out)
 }

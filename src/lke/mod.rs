@@ -6,7 +6,6 @@
 
 pub mod answer;
 pub mod archive;
-pub mod cli;
 pub mod links;
 pub mod model;
 pub mod next;
@@ -166,4 +165,50 @@ pub fn routes() -> Vec<Route> {
         )
         .with_body_limit(UPLOAD_LIMIT),
     ]
+}
+
+/// The score of both sides and the readiness, in the shape the command prints.
+pub async fn score_json(
+    pool: &sqlx::SqlitePool,
+    year: i64,
+    unit: Option<&str>,
+) -> anyhow::Result<serde_json::Value> {
+    let unit = crate::tenant::resolve_code(pool, unit).await?;
+    // the same computation the pages show
+    let Some(v) = view::YearView::load(pool, unit.id, year).await? else {
+        return Err(no_master(pool, year).await?);
+    };
+    let code = unit.code;
+    let side = |s: &score::Score| {
+        serde_json::json!({
+            "total": s.total,
+            "nodes": s.nodes.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
+        })
+    };
+    Ok(serde_json::json!({
+        "tahun": year,
+        "kode_unit": code,
+        "mandiri": side(&v.unit),
+        "tpi": side(&v.tpi),
+        "kesiapan": {"wbk": v.ready_tpi.wbk, "wbbm": v.ready_tpi.wbbm},
+    }))
+}
+
+/// "No master for this year", naming the years that have one.
+pub async fn no_master(pool: &sqlx::SqlitePool, year: i64) -> anyhow::Result<anyhow::Error> {
+    let years = store::years(pool).await?;
+    let list = years
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(crate::error::UserError(format!(
+        "tahun {year} belum punya master LKE. Tahun yang tersedia: {}",
+        if list.is_empty() {
+            "(belum ada)".into()
+        } else {
+            list
+        }
+    ))
+    .into())
 }

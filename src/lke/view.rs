@@ -141,7 +141,7 @@ pub struct Cache {
 /// The unit's view of a year, recomputed when anything audited for the unit (or the
 /// instansi) changed since.
 pub async fn cached(state: &AppState, unit: i64, year: i64) -> sqlx::Result<Option<Arc<YearView>>> {
-    let stamp = crate::dashboard::stamp(state, unit).await?;
+    let stamp = crate::audit::stamp(&state.db, unit).await?;
     let cache = state.caches.get::<Cache>();
     if let Some((s, v)) = cache.entries.lock().expect("cache lock").get(&(unit, year))
         && *s == stamp

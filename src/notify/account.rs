@@ -382,7 +382,7 @@ async fn new_token(
         .execute(&mut *conn)
         .await?;
     }
-    let token = session::random_token();
+    let token = crate::random::token();
     sqlx::query(
         "INSERT INTO account_tokens (token_hash, user_id, purpose, email, created_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -735,7 +735,7 @@ async fn tell_old_address(
     new: &str,
 ) -> sqlx::Result<()> {
     let now = state.config.clock.unix();
-    let token = session::random_token();
+    let token = crate::random::token();
     sqlx::query(
         "INSERT INTO email_undo_tokens (token_hash, user_id, old_email, new_email, created_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?)",

@@ -80,11 +80,7 @@ pub async fn queue(
     }
     .render()
     .map_err(|e| sqlx::Error::Protocol(format!("mail template: {e}")))?;
-    let message_id = format!(
-        "<{now}.{}@{}>",
-        crate::auth::session::random_token(),
-        state.post().host
-    );
+    let message_id = format!("<{now}.{}@{}>", crate::random::token(), state.post().host);
     sqlx::query(
         "INSERT INTO outbox (message_id, user_id, to_addr, kind, subject, body_text, body_html,
                              created_at, next_attempt_at)

@@ -10,7 +10,6 @@ pub mod pages;
 pub mod schedule;
 
 use sqlx::SqliteConnection;
-use url::Url;
 
 use crate::AppState;
 use crate::routes::Route;
@@ -96,46 +95,7 @@ pub struct Notice {
     pub dedupe: Option<String>,
 }
 
-/// Where mail's links point and whether mail goes out at all.
-#[derive(Clone, Debug)]
-pub struct Post {
-    /// The tracker's public address (or, without one, the address it listens on).
-    pub base: Url,
-    /// The host named in Message-IDs.
-    pub host: String,
-    /// An SMTP server is configured.
-    pub enabled: bool,
-}
-
-impl Post {
-    pub fn new(config: &crate::Config, addr: std::net::SocketAddr) -> Self {
-        let base = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| Url::parse(&format!("http://{addr}/")).expect("an address"));
-        let host = base.host_str().unwrap_or("localhost").to_string();
-        Self {
-            base,
-            host,
-            enabled: config.smtp.is_some(),
-        }
-    }
-
-    /// No mail goes out, so no link needs a real address.
-    pub fn disabled() -> Self {
-        Self {
-            base: Url::parse("http://localhost/").expect("an address"),
-            host: "localhost".into(),
-            enabled: false,
-        }
-    }
-
-    /// An absolute address of a local path.
-    pub fn url(&self, path: &str) -> String {
-        let base = self.base.as_str().trim_end_matches('/');
-        format!("{base}{path}")
-    }
-}
+pub use crate::config::Post;
 
 /// What writing notifications needs: where mail's links point and the time. The
 /// server is one; the command line (no mail server, system clock) is another.

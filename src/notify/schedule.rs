@@ -111,7 +111,7 @@ async fn period_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()
             let text = crate::fmt::clip(&text, 80);
             by_person.entry(user).or_default().push(format!(
                 "{} {text}",
-                crate::step::step_code(&numeral, a, i, s)
+                crate::fmt::step_code(&numeral, a, i, s)
             ));
         }
         let notices = by_person

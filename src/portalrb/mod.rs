@@ -173,7 +173,7 @@ pub async fn create_token(
     if !(1..=3660).contains(&days) {
         return Err(UserError("masa berlaku token 1 sampai 3660 hari".into()).into());
     }
-    let raw = format!("zirb_{}", crate::auth::session::random_token());
+    let raw = format!("zirb_{}", crate::random::token());
     let expires = (chrono::Utc::now() + chrono::Duration::days(days))
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();

@@ -31,6 +31,8 @@ use crate::auth::{CurrentUser, Role};
 use crate::periods::Period;
 use crate::routes::{Access, Route};
 
+pub use crate::fmt::step_code;
+
 #[derive(sqlx::FromRow, Clone, Debug)]
 pub struct StepContext {
     pub id: i64,
@@ -60,13 +62,6 @@ impl StepContext {
     pub fn code(&self) -> String {
         step_code(&self.numeral, self.a_pos, self.i_pos, self.position)
     }
-}
-
-pub fn step_code(numeral: &str, area: i64, indicator: i64, step: i64) -> String {
-    format!(
-        "{numeral}.{area}.{}.{step}",
-        crate::fmt::indicator_letter(indicator)
-    )
 }
 
 /// A step of the unit in its catalogue context, and whether `user_id` holds it: one

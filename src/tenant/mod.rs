@@ -3,79 +3,18 @@
 //! instansi-wide role. A request is about one unit: the one its address names
 //! (`/u/{kode}/…`), else the one its session last opened, else the person's first.
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::Request;
 use axum::http::Uri;
-use axum::http::request::Parts;
 use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::audit::{Action, Actor, Entry};
-use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, UserError};
+pub use crate::identity::{AnyRole, InstansiRole, SessionUnit, Unit, UnitRef};
+use crate::identity::{CurrentUser, Role};
 
 pub mod pages;
 pub mod rollup;
-
-/// A unit as pages and queries need it.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct UnitRef {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-}
-
-impl UnitRef {
-    /// The unit-scoped address of a path of the app, e.g. `/u/balitnak/dashboard`.
-    pub fn path(&self, path: &str) -> String {
-        format!("/u/{}{}", self.code, path)
-    }
-}
-
-/// The instansi-wide roles; unit roles are `Role`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InstansiRole {
-    /// Units, accounts everywhere, LKE masters; admin in every unit.
-    Admin,
-    /// Reads every unit and the roll-up; changes nothing.
-    Pimpinan,
-}
-
-impl InstansiRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InstansiRole::Admin => "admin-instansi",
-            InstansiRole::Pimpinan => "pimpinan-instansi",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            InstansiRole::Admin => "Admin instansi",
-            InstansiRole::Pimpinan => "Pimpinan instansi",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [InstansiRole::Admin, InstansiRole::Pimpinan]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
-
-/// A role as `--role` and the account pages name it: instansi-wide or in a unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AnyRole {
-    Instansi(InstansiRole),
-    Unit(Role),
-}
-
-impl AnyRole {
-    pub fn parse(s: &str) -> Option<Self> {
-        InstansiRole::parse(s)
-            .map(AnyRole::Instansi)
-            .or_else(|| Role::parse(s).map(AnyRole::Unit))
-    }
-    pub const NAMES: &'static str =
-        "admin-instansi, pimpinan-instansi, admin, pimpinan, staf, atau penilai";
-}
 
 /// A unit with everything its pages show.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -366,13 +305,6 @@ fn effective(instansi: Option<InstansiRole>, role: Option<&str>) -> Option<(Role
     }
 }
 
-/// The unit a session opened last, read with the session, and the person's role there.
-#[derive(Clone, Debug)]
-pub struct SessionUnit {
-    pub unit: UnitRef,
-    pub role: Option<String>,
-}
-
 /// Sets the request's unit and the person's role in it. A unit named in the
 /// address that the person may not open is "not found"; without one, the session's
 /// last unit, else their first. The session's own unit needs no further query.
@@ -483,36 +415,6 @@ pub async fn openable(db: &SqlitePool, user: &CurrentUser) -> sqlx::Result<Vec<U
         .bind(user.id)
         .fetch_all(db)
         .await
-    }
-}
-
-/// The unit a request is about. Handlers of unit data take it; a person without
-/// any unit is told so.
-#[derive(Clone, Debug)]
-pub struct Unit(pub UnitRef);
-
-impl std::ops::Deref for Unit {
-    type Target = UnitRef;
-    fn deref(&self) -> &UnitRef {
-        &self.0
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Unit {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
-        parts
-            .extensions
-            .get::<CurrentUser>()
-            .and_then(|u| u.unit.clone())
-            .map(Unit)
-            .ok_or_else(|| {
-                AppError::ForbiddenWith(
-                    "Akun Anda belum mempunyai peran di unit kerja mana pun. Hubungi admin instansi."
-                        .into(),
-                )
-            })
     }
 }
 

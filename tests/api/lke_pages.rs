@@ -424,7 +424,7 @@ async fn the_year_page_shows_both_scores_readiness_and_where_the_points_are() {
     );
 
     // the figures the page shows are the official computation's
-    let expected = zi_tracker::lke::cli::score_json(app.db(), 2026, None)
+    let expected = zi_tracker::lke::score_json(app.db(), 2026, None)
         .await
         .unwrap();
     let label = |v: &serde_json::Value| format!("{:.2}", v.as_f64().unwrap()).replace('.', ",");

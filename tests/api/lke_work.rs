@@ -818,7 +818,7 @@ async fn the_tpn_notes_become_next_years_steps_and_last_years_answers_come_as_dr
     assert_eq!(admin.post("/lke/2027/bawa", &[]).await.status(), 303);
     let (_, sheet) = admin.get_text("/lke/2027/soal").await;
     assert!(Html::row_cells(&sheet, "A.I.1.i.1")[1].contains("draf"));
-    let score = zi_tracker::lke::cli::score_json(app.db(), 2027, None)
+    let score = zi_tracker::lke::score_json(app.db(), 2027, None)
         .await
         .unwrap();
     assert_eq!(
@@ -839,7 +839,7 @@ async fn the_tpn_notes_become_next_years_steps_and_last_years_answers_come_as_dr
         )
         .await;
     assert_eq!(res.status(), 303);
-    let score = zi_tracker::lke::cli::score_json(app.db(), 2027, None)
+    let score = zi_tracker::lke::score_json(app.db(), 2027, None)
         .await
         .unwrap();
     assert!(score["mandiri"]["total"].as_f64().unwrap() > 0.0);

@@ -3,15 +3,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use serde_json::json;
-
-use super::store;
-use super::{portalrb, score, workbook};
+use super::{LkeAction, find_user};
 use crate::audit::Actor;
-use crate::cli::LkeAction;
 use crate::error::UserError;
+use crate::lke::{no_master, portalrb, score_json, store, workbook};
 
-pub async fn run(data_dir: PathBuf, action: LkeAction) -> anyhow::Result<()> {
+pub(super) async fn run(data_dir: PathBuf, action: LkeAction) -> anyhow::Result<()> {
     let pool = crate::db::open(&data_dir).await?;
     let result = match action {
         LkeAction::ImportMaster { year, file } => {
@@ -77,51 +74,6 @@ pub async fn run(data_dir: PathBuf, action: LkeAction) -> anyhow::Result<()> {
     result
 }
 
-async fn no_master(pool: &sqlx::SqlitePool, year: i64) -> anyhow::Result<anyhow::Error> {
-    let years = store::years(pool).await?;
-    let list = years
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    Ok(UserError(format!(
-        "tahun {year} belum punya master LKE. Tahun yang tersedia: {}",
-        if list.is_empty() {
-            "(belum ada)".into()
-        } else {
-            list
-        }
-    ))
-    .into())
-}
-
-/// The score of both sides and the readiness, in the shape the command prints.
-pub async fn score_json(
-    pool: &sqlx::SqlitePool,
-    year: i64,
-    unit: Option<&str>,
-) -> anyhow::Result<serde_json::Value> {
-    let unit = crate::tenant::resolve_code(pool, unit).await?;
-    // the same computation the pages show
-    let Some(v) = super::view::YearView::load(pool, unit.id, year).await? else {
-        return Err(no_master(pool, year).await?);
-    };
-    let code = unit.code;
-    let side = |s: &score::Score| {
-        json!({
-            "total": s.total,
-            "nodes": s.nodes.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-        })
-    };
-    Ok(json!({
-        "tahun": year,
-        "kode_unit": code,
-        "mandiri": side(&v.unit),
-        "tpi": side(&v.tpi),
-        "kesiapan": {"wbk": v.ready_tpi.wbk, "wbbm": v.ready_tpi.wbbm},
-    }))
-}
-
 async fn import_answers(
     pool: &sqlx::SqlitePool,
     (unit, year): (Option<&str>, i64),
@@ -137,7 +89,7 @@ async fn import_answers(
         .map_err(|e| UserError(format!("berkas {} tidak dapat dibaca: {e}", file.display())))?;
     let tpi_by = match tpi {
         Some(name) => {
-            let u = crate::cli::find_user(pool, unit.id, name).await?;
+            let u = find_user(pool, unit.id, name).await?;
             if u.role != "penilai" || !u.active {
                 return Err(UserError(format!(
                     "\"{name}\" bukan akun penilai (TPI) yang aktif; jawaban TPI hanya dicatat atas nama penilai"
@@ -150,7 +102,7 @@ async fn import_answers(
     };
     let unit_by = match by {
         Some(name) => {
-            let u = crate::cli::find_user(pool, unit.id, name).await?;
+            let u = find_user(pool, unit.id, name).await?;
             if u.role == "penilai" || u.role.is_empty() || !u.active {
                 return Err(UserError(format!(
                     "\"{name}\" tidak dapat tercatat sebagai pemberi jawaban unit (penilai atau nonaktif)"

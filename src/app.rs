@@ -60,6 +60,7 @@ pub fn routes(config: &Config) -> Vec<Route> {
     routes.extend(crate::users::routes());
     routes.extend(crate::admin::routes());
     routes.extend(crate::step::routes());
+    routes.extend(crate::tasks::routes());
     routes.extend(crate::step::evidence_routes(config));
     routes.extend(crate::assign::routes());
     routes.extend(crate::dashboard::routes());
@@ -67,7 +68,7 @@ pub fn routes(config: &Config) -> Vec<Route> {
     routes.extend(crate::catalogue::admin_routes());
     routes.extend(crate::units::routes());
     routes.extend(crate::lke::routes());
-    routes.extend(crate::tenant::pages::routes());
+    routes.extend(crate::instansi::pages::routes());
     routes.extend(crate::portalrb::api::routes(&config.portalrb_prefix));
     routes.extend(crate::portalrb::evidence::routes());
     routes.extend(crate::portalrb::pages::routes());

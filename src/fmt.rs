@@ -118,6 +118,11 @@ pub fn days_left(days: i64) -> String {
     }
 }
 
+/// A step's code as people read it: component numeral, area, indicator letter, step.
+pub fn step_code(numeral: &str, area: i64, indicator: i64, step: i64) -> String {
+    format!("{numeral}.{area}.{}.{step}", indicator_letter(indicator))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,9 +174,4 @@ mod tests {
             "29 November 2026 14.05 WIB"
         );
     }
-}
-
-/// A step's code as people read it: component numeral, area, indicator letter, step.
-pub fn step_code(numeral: &str, area: i64, indicator: i64, step: i64) -> String {
-    format!("{numeral}.{area}.{}.{step}", indicator_letter(indicator))
 }

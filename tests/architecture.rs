@@ -24,12 +24,23 @@ const BOTTOM: &[(&str, &[&str])] = &[
     ("clock", &[]),
     ("fmt", &[]),
     ("random", &[]),
-    ("config", &[]),
+    ("config", &["clock", "error"]),
     ("private_files", &["random"]),
     ("link_key", &["private_files", "random"]),
     ("identity", &["error"]),
     ("audit", &["identity", "error", "clock", "fmt"]),
-    ("db", &["audit", "identity", "error", "clock", "config", "private_files", "link_key"]),
+    (
+        "db",
+        &[
+            "audit",
+            "identity",
+            "error",
+            "clock",
+            "config",
+            "private_files",
+            "link_key",
+        ],
+    ),
 ];
 
 const MAX_CODE_LINES: usize = 600;

@@ -134,7 +134,7 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewStep>, Vec<String>> {
             }
         }
         let questions = if columns > CSV_HEADER.len() {
-            match crate::lke::links::parse_ids(&f(CSV_HEADER.len())) {
+            match crate::links::parse_ids(&f(CSV_HEADER.len())) {
                 Ok(ids) => ids,
                 Err(m) => {
                     errors.push(format!("Baris {line}: kolom {QUESTIONS_COLUMN}: {m}."));
@@ -295,7 +295,7 @@ pub async fn import(
     }
     let mut problems = Vec::new();
     for r in &rows {
-        if let Err(m) = crate::lke::links::check_ids(&mut tx, year, &r.questions).await? {
+        if let Err(m) = crate::links::check_ids(&mut tx, year, &r.questions).await? {
             problems.push(format!("Baris {}: kolom {QUESTIONS_COLUMN}: {m}.", r.line));
         }
     }

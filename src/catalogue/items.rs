@@ -88,7 +88,7 @@ pub(crate) async fn edit_form(
         .await?
         .ok_or(AppError::NotFound)?;
     let questions = if kind == Kind::Step {
-        crate::lke::links::step_questions(&state.db, id).await?
+        crate::links::step_questions(&state.db, id).await?
     } else {
         Vec::new()
     };
@@ -100,9 +100,7 @@ pub(crate) async fn edit_form(
         year,
         text,
         authority,
-        questions: crate::lke::links::ids_text(
-            &questions.iter().map(|(q, _)| *q).collect::<Vec<_>>(),
-        ),
+        questions: crate::links::ids_text(&questions.iter().map(|(q, _)| *q).collect::<Vec<_>>()),
         units: if kind == Kind::Step {
             unit_choices(&state.db, Some(id), None).await?
         } else {
@@ -158,10 +156,10 @@ pub(crate) async fn edit_submit(
         if units.is_empty() {
             errors.push("Pilih sedikitnya satu unit yang berwenang.".into());
         }
-        match crate::lke::links::parse_ids(&soal) {
+        match crate::links::parse_ids(&soal) {
             Ok(ids) => {
                 let mut conn = state.db.acquire().await?;
-                if let Err(m) = crate::lke::links::check_ids(&mut conn, year, &ids).await? {
+                if let Err(m) = crate::links::check_ids(&mut conn, year, &ids).await? {
                     errors.push(format!("Soal LKE: {m}."));
                 }
                 questions = ids;
@@ -218,7 +216,7 @@ pub(crate) async fn edit_submit(
             .execute(&mut *tx)
             .await?;
         link_units(&mut tx, id, &units).await?;
-        crate::lke::links::set_step_questions(&mut tx, id, year, &questions).await?;
+        crate::links::set_step_questions(&mut tx, id, year, &questions).await?;
     }
     tx.commit(
         &Actor::user(&user, Some(ip)),

@@ -171,7 +171,7 @@ pub async fn insert_year(
                 .execute(&mut *conn)
                 .await?;
         }
-        crate::lke::links::set_step_questions(conn, sid, year, &r.questions).await?;
+        crate::links::set_step_questions(conn, sid, year, &r.questions).await?;
     }
     // No weights are written: a year without its own uses the defaults of its
     // regulation (see `score::default_weights`) until an admin sets them.

@@ -6,7 +6,6 @@
 
 pub mod answer;
 pub mod archive;
-pub mod links;
 pub mod model;
 pub mod next;
 pub mod pages;
@@ -123,12 +122,6 @@ pub fn routes() -> Vec<Route> {
             "/lke/{tahun}/tenggat",
             admin,
             post(work::set_deadlines),
-        ),
-        Route::new(
-            "POST",
-            "/langkah/{id}/soal",
-            admin,
-            post(links::set_from_step),
         ),
         Route::new("POST", "/lke/{tahun}/bawa", admin, post(next::carry_drafts)),
         Route::new(

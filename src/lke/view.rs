@@ -71,7 +71,7 @@ impl YearView {
             state_label: super::work::state(db, unit_id, year).await?.label(),
             body: std::sync::OnceLock::new(),
             stored,
-            steps: super::links::steps_by_question(db, unit_id, year).await?,
+            steps: crate::links::steps_by_question(db, unit_id, year).await?,
             master,
             plan,
             unit_answers,

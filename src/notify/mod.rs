@@ -3,7 +3,6 @@
 //! the same transaction as the change itself; the outbox worker sends, the scheduler
 //! adds reminders and daily digests.
 
-pub mod account;
 pub mod events;
 pub mod mail;
 pub mod pages;
@@ -15,9 +14,7 @@ use crate::AppState;
 use crate::routes::Route;
 
 pub fn routes() -> Vec<Route> {
-    let mut r = pages::routes();
-    r.extend(account::routes());
-    r
+    pages::routes()
 }
 
 /// What a notification is about; its label heads the line in lists and mail.

@@ -12,9 +12,9 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
+use crate::instansi::rollup::Readiness;
 use crate::routes::{Access, Route};
 use crate::tenant::InstansiRole;
-use crate::tenant::rollup::Readiness;
 use crate::web::{Acting, Chrome, Form, QueryData, render, render_status};
 
 const INSTANSI_ADMIN: Access = Access::Instansi(&[InstansiRole::Admin]);
@@ -128,7 +128,7 @@ async fn admin_page(
     .bind(year)
     .fetch_all(&state.db)
     .await?;
-    let totals = crate::tenant::rollup::lke_totals(&state.db, year).await?;
+    let totals = crate::instansi::rollup::lke_totals(&state.db, year).await?;
     let proposed = rows
         .into_iter()
         .map(|(id, code, name, kategori)| {

@@ -104,6 +104,9 @@ pub(crate) async fn add_link(
     let label = if label.is_empty() { url.clone() } else { label };
     // The duplicate check runs under the write lock with the insert it guards.
     let mut tx = crate::db::write(&state.db).await?;
+    if !crate::step::rights_now(&mut tx, &user, ctx.id).await?.write {
+        return Err(AppError::Forbidden);
+    }
     let duplicate: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM evidence WHERE step_id = ? AND semester = ? AND url = ? AND removed_at IS NULL",
     )
@@ -309,6 +312,18 @@ pub(crate) fn may_change(user: &CurrentUser, rights: &crate::step::Rights) -> bo
     rights.write || user.role == Role::Admin
 }
 
+/// `may_change`, with the rights read inside the write's transaction.
+async fn may_change_now(
+    tx: &mut crate::db::Write,
+    user: &CurrentUser,
+    step_id: i64,
+) -> AppResult<bool> {
+    Ok(may_change(
+        user,
+        &crate::step::rights_now(tx, user, step_id).await?,
+    ))
+}
+
 pub(crate) async fn remove_confirm(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -345,6 +360,9 @@ pub(crate) async fn remove(
     }
     let note: String = input.note.trim().chars().take(500).collect();
     let mut tx = crate::db::write(&state.db).await?;
+    if !may_change_now(&mut tx, &user, item.step_id).await? {
+        return Err(AppError::Forbidden);
+    }
     let done = sqlx::query(
         "UPDATE evidence SET removed_at = ?, removed_by = ?, removed_note = ?
          WHERE id = ? AND removed_at IS NULL",
@@ -396,6 +414,9 @@ pub(crate) async fn restore(
         return Err(AppError::Forbidden);
     }
     let mut tx = crate::db::write(&state.db).await?;
+    if !may_change_now(&mut tx, &user, item.step_id).await? {
+        return Err(AppError::Forbidden);
+    }
     let replaced: Option<i64> =
         sqlx::query_scalar("SELECT id FROM evidence WHERE replaces_id = ? LIMIT 1")
             .bind(item.id)

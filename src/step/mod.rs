@@ -7,12 +7,13 @@ pub use page::{StepPage, load_step, posted_period, step_url};
 pub use status::{Status, Verdict, verdict_label};
 
 pub mod evidence;
+pub mod notices;
 pub mod page;
 pub mod progress;
+pub mod questions;
 pub mod queue;
 pub mod review;
 pub mod status;
-pub mod tasks;
 pub mod upload;
 #[allow(unused_imports)]
 pub use evidence::*;
@@ -23,8 +24,6 @@ pub use progress::*;
 #[allow(unused_imports)]
 pub use review::*;
 #[allow(unused_imports)]
-pub use tasks::*;
-
 use sqlx::SqlitePool;
 
 use crate::auth::{CurrentUser, Role};
@@ -67,8 +66,8 @@ impl StepContext {
 /// A step of the unit in its catalogue context, and whether `user_id` holds it: one
 /// query for everything a request about a step needs to decide rights. Another
 /// unit's step is `None`, like one that does not exist.
-pub async fn context(
-    db: &SqlitePool,
+pub async fn context<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
     unit: i64,
     step_id: i64,
     user_id: i64,
@@ -92,6 +91,26 @@ pub async fn context(
     .bind(unit)
     .fetch_optional(db)
     .await
+}
+
+/// The user's rights on a step as the write's own transaction reads them: each step
+/// write calls this after `db::write`, so an unassignment (or a retirement) committed
+/// between the page's read and the save refuses the save. A step gone from the unit
+/// is "not found".
+pub async fn rights_now(
+    conn: &mut sqlx::SqliteConnection,
+    user: &CurrentUser,
+    step_id: i64,
+) -> Result<Rights, crate::error::AppError> {
+    let unit = user
+        .unit
+        .as_ref()
+        .ok_or(crate::error::AppError::NotFound)?
+        .id;
+    let now = context(&mut *conn, unit, step_id, user.id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    Ok(rights(user, &now))
 }
 
 /// What a user may do with one step.
@@ -251,7 +270,12 @@ pub async fn period_rows(
 pub fn routes() -> Vec<Route> {
     use axum::routing::{get, post};
     vec![
-        Route::new("GET", "/tugas", Access::SignedIn, get(tasks::my_tasks)),
+        Route::new(
+            "POST",
+            "/langkah/{id}/soal",
+            Access::Roles(&[Role::Admin]),
+            post(questions::set_from_step),
+        ),
         Route::new(
             "GET",
             "/reviu",

@@ -461,7 +461,7 @@ impl StepPage {
                 reason: String::new(),
             },
         };
-        let questions = crate::lke::links::step_questions(&state.db, ctx.id).await?;
+        let questions = crate::links::step_questions(&state.db, ctx.id).await?;
         let lke_year: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM lke_years WHERE year = ?)")
                 .bind(ctx.year)
@@ -502,7 +502,7 @@ impl StepPage {
             resubmitted,
             resubmit_errors: Vec::new(),
             resubmit_note: String::new(),
-            questions_text: crate::lke::links::ids_text(
+            questions_text: crate::links::ids_text(
                 &questions.iter().map(|(q, _)| *q).collect::<Vec<_>>(),
             ),
             questions,

@@ -231,6 +231,9 @@ pub async fn save_progress(
         ));
     }
     let mut tx = crate::db::write(&state.db).await?;
+    if !crate::step::rights_now(&mut tx, &user, ctx.id).await?.write {
+        return Err(AppError::Forbidden);
+    }
     let code = ctx.code();
     let (outcome, entry) = store_progress(
         &mut tx,
@@ -244,7 +247,7 @@ pub async fn save_progress(
     .await?;
     match (outcome, entry) {
         (SaveOutcome::Saved(_), Some(entry)) => {
-            crate::notify::events::pic_answered(
+            crate::step::notices::pic_answered(
                 &mut tx,
                 &state,
                 (user.id, &user.display_name),

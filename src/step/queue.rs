@@ -47,6 +47,9 @@ pub(crate) async fn resubmit(
         errors.push(format!("Jawaban paling panjang {ANSWER_MAX} karakter."));
     }
     let mut tx = crate::db::write(&state.db).await?;
+    if !crate::step::rights_now(&mut tx, &user, ctx.id).await?.write {
+        return Err(AppError::Forbidden);
+    }
     // the standing fix request: the latest review, of the current version, not yet answered
     let standing: Option<(i64, String)> = sqlx::query_as(
         "SELECT r.id, r.verdict FROM reviews r
@@ -96,7 +99,7 @@ pub(crate) async fn resubmit(
     .bind(crate::fmt::now_stamp())
     .execute(&mut *tx)
     .await?;
-    crate::notify::events::pic_answered(
+    crate::step::notices::pic_answered(
         &mut tx,
         &state,
         (user.id, &user.display_name),

@@ -80,6 +80,12 @@ pub(crate) async fn save_review(
     let expected = input.version.trim().parse::<i64>().ok();
     // The version seen is checked under the write lock, with the verdict's insert.
     let mut tx = crate::db::write(&state.db).await?;
+    if !crate::step::rights_now(&mut tx, &user, ctx.id)
+        .await?
+        .review
+    {
+        return Err(AppError::Forbidden);
+    }
     let current = current_progress(&mut *tx, ctx.id, period.semester).await?;
     if current.as_ref().is_some_and(|p| p.updated_by == user.id) {
         // separation of duties: nobody accepts or rejects their own work
@@ -119,7 +125,7 @@ pub(crate) async fn save_review(
     )
     .await?;
     if verdict == Verdict::Perbaikan {
-        crate::notify::events::fix_requested(
+        crate::step::notices::fix_requested(
             &mut tx,
             &state,
             user.id,

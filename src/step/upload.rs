@@ -135,6 +135,10 @@ pub(crate) async fn upload(
     // they pass, still before its row commits (a crash in between leaves a file no row
     // refers to, swept at the next start). A refused upload leaves nothing behind.
     let mut tx = crate::db::write(&state.db).await?;
+    if !crate::step::rights_now(&mut tx, &user, ctx.id).await?.write {
+        let _ = tokio::fs::remove_file(&r.tmp).await;
+        return Err(AppError::Forbidden);
+    }
     // Same bytes twice on one step and period are recognised, not recorded again;
     // checked under the write lock so two identical uploads at once cannot both pass.
     // (The file itself is content-addressed: the copy on disk is the existing one's.)

@@ -13,9 +13,6 @@ use crate::error::{AppError, UserError};
 pub use crate::identity::{AnyRole, InstansiRole, SessionUnit, Unit, UnitRef};
 use crate::identity::{CurrentUser, Role};
 
-pub mod pages;
-pub mod rollup;
-
 /// A unit with everything its pages show.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct WorkUnit {

@@ -192,7 +192,7 @@ pub async fn import(
             }
         }
         if let Some(e) = &r.email
-            && !crate::notify::account::valid_email(e)
+            && !crate::account::valid_email(e)
         {
             errors.push(format!(
                 "Baris {}: alamat e-mail \"{e}\" tidak sah.",

@@ -28,3 +28,4 @@ mod targets;
 mod tenancy;
 mod upgrade;
 mod users;
+mod write_checks;

@@ -9,7 +9,7 @@ async fn export(app: &crate::helpers::TestApp, year: i64) -> String {
 }
 
 async fn years(app: &crate::helpers::TestApp) -> Vec<i64> {
-    zi_tracker::catalogue::target_years(app.db(), 1)
+    zi_tracker::periods::target_years(app.db(), 1)
         .await
         .unwrap()
 }

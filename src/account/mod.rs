@@ -1,5 +1,12 @@
 //! The account pages: sign-in, sign-out and changing one's own password.
 
+pub mod reset;
+pub mod settings;
+pub mod undo;
+pub mod verify;
+
+pub use settings::valid_email;
+
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -32,6 +39,9 @@ pub fn routes() -> Vec<Route> {
             post(password_submit),
         ),
     ]
+    .into_iter()
+    .chain(settings::routes())
+    .collect()
 }
 
 /// Where each role starts after sign-in.

@@ -1,7 +1,5 @@
-//! Tugas saya: a person's steps of a period, what needs attention first.
-
-#[allow(unused_imports)]
-use super::*;
+//! Tugas saya: a person's steps of a period, what needs attention first, and the LKE
+//! questions they answer. Above both the steps and the LKE, which it gathers.
 
 use askama::Template;
 use axum::extract::State;
@@ -11,7 +9,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::periods::{self, Period, PeriodChoice, PeriodQuery};
-use crate::step::StepRow;
+use crate::step::{Status, StepRow};
 use crate::web::{Chrome, QueryData, render};
 
 // ---------------------------------------------------------------------------
@@ -116,4 +114,14 @@ pub(crate) async fn my_tasks(
         elsewhere,
         lke: crate::lke::question::my_questions(&state.db, unit.id, user.id).await?,
     })
+}
+
+pub fn routes() -> Vec<crate::routes::Route> {
+    use axum::routing::get;
+    vec![crate::routes::Route::new(
+        "GET",
+        "/tugas",
+        crate::routes::Access::SignedIn,
+        get(my_tasks),
+    )]
 }

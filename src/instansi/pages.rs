@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{AddError, InstansiRole, WorkUnit};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::routes::{Access, Route};
+use crate::tenant::{AddError, InstansiRole, WorkUnit};
 use crate::web::{Acting, Chrome, Form, render, render_status};
 
 const INSTANSI_ADMIN: Access = Access::Instansi(&[InstansiRole::Admin]);
@@ -73,10 +73,10 @@ struct SwitchQuery {
 }
 
 #[derive(Template)]
-#[template(path = "tenant/choose.html")]
+#[template(path = "instansi/choose.html")]
 struct ChoosePage {
     chrome: Chrome,
-    units: Vec<super::UnitRef>,
+    units: Vec<crate::tenant::UnitRef>,
     cari: String,
     pager: crate::web::Pager,
 }
@@ -91,7 +91,7 @@ async fn switch(
     Query(q): Query<SwitchQuery>,
 ) -> AppResult<Response> {
     if let Some(code) = q.kode.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        if super::check_code(code).is_err() {
+        if crate::tenant::check_code(code).is_err() {
             return Err(crate::error::AppError::NotFound);
         }
         return Ok(Redirect::to(&format!("/u/{code}/")).into_response());
@@ -104,7 +104,7 @@ async fn switch(
         .take(60)
         .collect::<String>();
     let needle = cari.to_lowercase();
-    let all: Vec<super::UnitRef> = super::openable(&state.db, &user)
+    let all: Vec<crate::tenant::UnitRef> = crate::tenant::openable(&state.db, &user)
         .await?
         .into_iter()
         .filter(|u| {
@@ -138,7 +138,7 @@ async fn switch(
 }
 
 #[derive(Template)]
-#[template(path = "tenant/list.html")]
+#[template(path = "instansi/list.html")]
 struct ListPage {
     chrome: Chrome,
     units: Vec<WorkUnit>,
@@ -169,7 +169,7 @@ async fn page(
 ) -> AppResult<ListPage> {
     Ok(ListPage {
         chrome,
-        units: super::list(&state.db).await?,
+        units: crate::tenant::list(&state.db).await?,
         code: input.code,
         name: input.name,
         parent: input.parent,
@@ -221,7 +221,7 @@ async fn add(
 ) -> AppResult<Response> {
     let actor = actor.instansi_wide();
     let parent = Some(input.parent.as_str()).filter(|p| !p.trim().is_empty());
-    let outcome = super::add(&state.db, &actor, &input.code, &input.name, parent)
+    let outcome = crate::tenant::add(&state.db, &actor, &input.code, &input.name, parent)
         .await
         .map(|_| ());
     answer(&state, chrome, outcome, input).await
@@ -241,7 +241,7 @@ async fn rename(
     Form(input): Form<RenameInput>,
 ) -> AppResult<Response> {
     let actor = actor.instansi_wide();
-    let outcome = super::rename(&state.db, &actor, &code, &input.name).await;
+    let outcome = crate::tenant::rename(&state.db, &actor, &code, &input.name).await;
     answer(&state, chrome, outcome, UnitInput::default()).await
 }
 
@@ -261,7 +261,7 @@ async fn retire(
 ) -> AppResult<Response> {
     let actor = actor.instansi_wide();
     let outcome = match input.yakin {
-        Some(_) => super::retire(&state.db, &actor, &code).await,
+        Some(_) => crate::tenant::retire(&state.db, &actor, &code).await,
         None => Err(AddError::Invalid(format!(
             "centang \"yakin\" untuk menonaktifkan unit {code}: unit nonaktif tidak lagi ditawarkan untuk pekerjaan baru"
         ))),
@@ -291,16 +291,16 @@ async fn copy_targets(
         return refuse("Tahun sumber dan tahun tujuan harus berupa angka tahun, mis. 2022.".into())
             .await;
     };
-    let Some(source) = super::by_code(&state.db, input.dari_unit.trim()).await? else {
+    let Some(source) = crate::tenant::by_code(&state.db, input.dari_unit.trim()).await? else {
         return refuse("Pilih unit sumber (unit contoh).".into()).await;
     };
-    let source = super::UnitRef {
+    let source = crate::tenant::UnitRef {
         id: source.id,
         code: source.code,
         name: source.name,
     };
     let wanted = input.ke_unit.trim();
-    let targets: Vec<super::UnitRef> = if wanted.eq_ignore_ascii_case("semua") {
+    let targets: Vec<crate::tenant::UnitRef> = if wanted.eq_ignore_ascii_case("semua") {
         sqlx::query_as(
             "SELECT id, code, name FROM work_units WHERE retired_at IS NULL AND id != ? ORDER BY code",
         )
@@ -310,8 +310,8 @@ async fn copy_targets(
     } else {
         let mut out = Vec::new();
         for code in wanted.split([',', ' ', ';']).filter(|c| !c.is_empty()) {
-            match super::by_code(&state.db, code).await? {
-                Some(u) if !u.retired => out.push(super::UnitRef {
+            match crate::tenant::by_code(&state.db, code).await? {
+                Some(u) if !u.retired => out.push(crate::tenant::UnitRef {
                     id: u.id,
                     code: u.code,
                     name: u.name,

@@ -1,318 +1,21 @@
-//! The instansi's view of every unit (*Rekap unit*): per unit, for a period, the
-//! action plan's counts and, for an LKE year, both totals and the readiness judged
-//! on the TPI's answers; sortable, filterable, as a page, CSV and XLSX. Computed for
-//! all units at once in a few queries and kept until anything audited changes.
+//! The roll-up as a page, CSV and XLSX: sorting, filtering, paging.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use super::*;
+
+use std::sync::Arc;
 
 use askama::Template;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::NaiveDate;
 use serde::Deserialize;
 use sqlx::SqlitePool;
 
 use crate::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::lke::store::Side;
 use crate::periods::{self, Period, PeriodChoice};
-use crate::score::decimal;
 use crate::web::{Chrome, Pager, QueryData, SelectOption, render};
-
-/// One unit's row.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Row {
-    pub unit_id: i64,
-    pub code: String,
-    pub name: String,
-    pub parent: Option<String>,
-    pub steps: i64,
-    pub done: i64,
-    /// Mean realisation over the period's steps, in percent.
-    pub mean: f64,
-    /// Not finished after the unit's deadline for the period.
-    pub overdue: i64,
-    pub no_evidence: i64,
-    pub to_fix: i64,
-    /// LKE totals (TPI, unit's own) when the year has a master and anything is answered.
-    pub tpi: Option<f64>,
-    pub own: Option<f64>,
-    pub readiness: Readiness,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Readiness {
-    /// No LKE answers for the year.
-    Unknown,
-    Not,
-    Wbk,
-    Wbbm,
-}
-
-impl Readiness {
-    pub fn label(self) -> &'static str {
-        match self {
-            Readiness::Unknown => "—",
-            Readiness::Not => "Belum memenuhi syarat WBK",
-            Readiness::Wbk => "Memenuhi syarat WBK",
-            Readiness::Wbbm => "Memenuhi syarat WBBM",
-        }
-    }
-    fn key(self) -> &'static str {
-        match self {
-            Readiness::Unknown => "kosong",
-            Readiness::Not => "belum",
-            Readiness::Wbk => "wbk",
-            Readiness::Wbbm => "wbbm",
-        }
-    }
-}
-
-impl Row {
-    pub fn mean_label(&self) -> String {
-        decimal(self.mean, 1)
-    }
-    pub fn tpi_label(&self) -> String {
-        self.tpi.map_or("—".into(), |v| decimal(v, 2))
-    }
-    pub fn own_label(&self) -> String {
-        self.own.map_or("—".into(), |v| decimal(v, 2))
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct Counted {
-    unit_id: i64,
-    steps: i64,
-    done: i64,
-    realization: i64,
-    open: i64,
-    no_evidence: i64,
-    to_fix: i64,
-}
-
-/// Every active unit's row for a period and an LKE year (no master: no LKE figures).
-pub async fn compute(
-    db: &SqlitePool,
-    period: Period,
-    lke_year: Option<i64>,
-    today: NaiveDate,
-) -> sqlx::Result<Vec<Row>> {
-    let units: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT w.id, w.code, w.name, p.code FROM work_units w
-         LEFT JOIN work_units p ON p.id = w.parent_id
-         WHERE w.retired_at IS NULL ORDER BY w.code",
-    )
-    .fetch_all(db)
-    .await?;
-    let counted: Vec<Counted> = sqlx::query_as(
-        "SELECT c.unit_id, count(*) AS steps,
-                coalesce(sum(p.status = 'selesai'), 0) AS done,
-                coalesce(sum(p.realization), 0) AS realization,
-                coalesce(sum(p.status IS NULL OR p.status NOT IN ('selesai', 'tidak_dapat')), 0) AS open,
-                coalesce(sum(NOT EXISTS (SELECT 1 FROM evidence e WHERE e.step_id = s.id
-                       AND e.semester = ?2 AND e.removed_at IS NULL)), 0) AS no_evidence,
-                coalesce(sum(r.verdict = 'perbaikan'
-                       AND NOT EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id)), 0) AS to_fix
-         FROM components c
-         JOIN areas a ON a.component_id = c.id
-         JOIN indicators i ON i.area_id = a.id
-         JOIN action_steps s ON s.indicator_id = i.id
-         LEFT JOIN progress p ON p.step_id = s.id AND p.semester = ?2
-         LEFT JOIN reviews r ON r.id = (
-              SELECT r2.id FROM reviews r2
-               WHERE r2.step_id = s.id AND r2.semester = ?2 AND r2.progress_version = p.version
-               ORDER BY r2.id DESC LIMIT 1)
-         WHERE c.year = ?1
-           AND a.retired_at IS NULL AND i.retired_at IS NULL AND s.retired_at IS NULL
-         GROUP BY c.unit_id",
-    )
-    .bind(period.year)
-    .bind(period.semester)
-    .fetch_all(db)
-    .await?;
-    let counted: HashMap<i64, Counted> = counted.into_iter().map(|c| (c.unit_id, c)).collect();
-    let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
-    let deadlines = crate::periods::deadlines_of(db, &ids, Some(period)).await?;
-    let deadline_of = |unit: i64| deadlines.get(&(unit, period)).copied();
-    let lke = match lke_year {
-        Some(y) => lke_totals(db, y).await?,
-        None => HashMap::new(),
-    };
-    Ok(units
-        .into_iter()
-        .map(|(id, code, name, parent)| {
-            let c = counted.get(&id);
-            let steps = c.map_or(0, |c| c.steps);
-            let past = deadline_of(id).is_some_and(|d| today > d);
-            let (tpi, own, readiness) = lke
-                .get(&id)
-                .copied()
-                .map_or((None, None, Readiness::Unknown), |(t, o, r)| {
-                    (Some(t), Some(o), r)
-                });
-            Row {
-                unit_id: id,
-                code,
-                name,
-                parent,
-                steps,
-                done: c.map_or(0, |c| c.done),
-                mean: if steps == 0 {
-                    0.0
-                } else {
-                    c.map_or(0, |c| c.realization) as f64 / steps as f64
-                },
-                overdue: if past { c.map_or(0, |c| c.open) } else { 0 },
-                no_evidence: c.map_or(0, |c| c.no_evidence),
-                to_fix: c.map_or(0, |c| c.to_fix),
-                tpi,
-                own,
-                readiness,
-            }
-        })
-        .collect())
-}
-
-/// Per unit with any answer for the year: (TPI total, own total, readiness on the
-/// TPI's answers), with the master read and the plan built once.
-pub(crate) async fn lke_totals(
-    db: &SqlitePool,
-    year: i64,
-) -> sqlx::Result<HashMap<i64, (f64, f64, Readiness)>> {
-    use crate::lke::answer::{Answer, parse_answer};
-    let Some(master) = crate::lke::store::load_master(db, year).await? else {
-        return Ok(HashMap::new());
-    };
-    let plan = crate::lke::score::ScoringPlan::new(&master);
-    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT unit_id, question_id, side, answer FROM lke_answers
-         WHERE year = ? AND answer IS NOT NULL AND draft_from IS NULL",
-    )
-    .bind(year)
-    .fetch_all(db)
-    .await?;
-    let held: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT unit_id FROM unit_predicates WHERE year < ? AND predicate IN ('WBK', 'WBBM')",
-    )
-    .bind(year)
-    .fetch_all(db)
-    .await?;
-    type Sides = (HashMap<i64, Answer>, HashMap<i64, Answer>);
-    let mut by_unit: HashMap<i64, Sides> = HashMap::new();
-    for (unit, question, side, answer) in rows {
-        let Some(q) = master.question(question) else {
-            continue;
-        };
-        let Ok(a) = parse_answer(q, &answer) else {
-            continue;
-        };
-        let entry = by_unit.entry(unit).or_default();
-        if side == Side::Tpi.as_str() {
-            entry.1.insert(question, a);
-        } else {
-            entry.0.insert(question, a);
-        }
-    }
-    Ok(by_unit
-        .into_iter()
-        .map(|(unit, (own, tpi))| {
-            let own = plan.score(&own);
-            let tpi = plan.score(&tpi);
-            let r =
-                crate::lke::readiness::readiness_with(&master, &plan, &tpi, held.contains(&unit));
-            use crate::lke::readiness::all_met;
-            let readiness = if all_met(&r.wbbm) {
-                Readiness::Wbbm
-            } else if all_met(&r.wbk) {
-                Readiness::Wbk
-            } else {
-                Readiness::Not
-            };
-            (unit, (tpi.total, own.total, readiness))
-        })
-        .collect())
-}
-
-/// A rendered body: (stamp, date, the period's label, the body).
-type PageEntry = (i64, NaiveDate, String, Arc<String>);
-
-/// Roll-ups per (period, LKE year), valid while the newest audit id and the date stay.
-type Entry = (i64, NaiveDate, Arc<Vec<Row>>);
-
-#[derive(Default)]
-pub struct Cache {
-    entries: Mutex<HashMap<(Period, Option<i64>), Entry>>,
-    meta: Mutex<Option<(i64, Meta)>>,
-    /// Rendered bodies for the instansi's roles (who see every unit), by query.
-    pages: Mutex<HashMap<String, PageEntry>>,
-}
-
-/// The newest audit id: every change the roll-up shows is audited.
-async fn stamp(db: &SqlitePool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
-        .fetch_one(db)
-        .await
-}
-
-/// The periods (target years of any unit) and the LKE years, under a stamp.
-#[derive(Clone)]
-struct Meta {
-    years: Arc<Vec<i64>>,
-    lke_years: Arc<Vec<i64>>,
-}
-
-async fn meta(state: &AppState, stamp: i64) -> sqlx::Result<Meta> {
-    let cache = state.caches.get::<Cache>();
-    if let Some((s, m)) = cache.meta.lock().expect("cache lock").as_ref()
-        && *s == stamp
-    {
-        return Ok(m.clone());
-    }
-    let m = Meta {
-        years: Arc::new(
-            sqlx::query_scalar("SELECT DISTINCT year FROM target_years ORDER BY year DESC")
-                .fetch_all(&state.db)
-                .await?,
-        ),
-        lke_years: Arc::new(crate::lke::store::years(&state.db).await?),
-    };
-    *cache.meta.lock().expect("cache lock") = Some((stamp, m.clone()));
-    Ok(m)
-}
-
-pub async fn cached(
-    state: &AppState,
-    stamp: i64,
-    period: Period,
-    lke_year: Option<i64>,
-) -> AppResult<Arc<Vec<Row>>> {
-    let today = periods::today();
-    let cache = state.caches.get::<Cache>();
-    if let Some((s, d, rows)) = cache
-        .entries
-        .lock()
-        .expect("cache lock")
-        .get(&(period, lke_year))
-        && *s == stamp
-        && *d == today
-    {
-        return Ok(rows.clone());
-    }
-    let rows = Arc::new(compute(&state.db, period, lke_year, today).await?);
-    let mut entries = cache.entries.lock().expect("cache lock");
-    if entries.len() > 32 {
-        entries.clear();
-    }
-    entries.insert((period, lke_year), (stamp, today, rows.clone()));
-    Ok(rows)
-}
-
-// ---------------------------------------------------------------------------
-// The page and the files
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -346,7 +49,10 @@ pub const COLUMNS: [(&str, &str); 11] = [
 
 /// Whom the roll-up shows: every unit to the instansi's roles; a penilai the units
 /// where they evaluate; nobody else.
-async fn visible_units(db: &SqlitePool, user: &CurrentUser) -> AppResult<Option<Vec<i64>>> {
+pub(crate) async fn visible_units(
+    db: &SqlitePool,
+    user: &CurrentUser,
+) -> AppResult<Option<Vec<i64>>> {
     if user.instansi_role.is_some() {
         return Ok(None);
     }
@@ -363,7 +69,7 @@ async fn visible_units(db: &SqlitePool, user: &CurrentUser) -> AppResult<Option<
     }
 }
 
-fn sort_rows(rows: &mut [Row], key: &str, descending: bool) {
+pub(crate) fn sort_rows(rows: &mut [Row], key: &str, descending: bool) {
     let f = |a: &f64, b: &f64| a.total_cmp(b);
     rows.sort_by(|a, b| {
         let o = match key {
@@ -385,7 +91,7 @@ fn sort_rows(rows: &mut [Row], key: &str, descending: bool) {
 }
 
 /// The rows the request asks for: visible, filtered and sorted (all pages).
-struct Selection {
+pub(crate) struct Selection {
     period: Period,
     periods: Vec<Period>,
     lke_year: Option<i64>,
@@ -396,7 +102,7 @@ struct Selection {
     descending: bool,
 }
 
-async fn select(
+pub(crate) async fn select(
     state: &AppState,
     user: &CurrentUser,
     q: &RollupQuery,
@@ -467,16 +173,16 @@ pub struct Heading {
 }
 
 #[derive(Template)]
-#[template(path = "tenant/rollup.html")]
-struct RollupPage {
+#[template(path = "instansi/rollup.html")]
+pub(crate) struct RollupPage {
     chrome: Chrome,
     title: String,
     body: Arc<String>,
 }
 
 #[derive(Template)]
-#[template(path = "tenant/rollup_body.html")]
-struct RollupBody {
+#[template(path = "instansi/rollup_body.html")]
+pub(crate) struct RollupBody {
     periods: PeriodChoice,
     lke_years: Vec<SelectOption>,
     parents: Vec<SelectOption>,
@@ -493,9 +199,9 @@ struct RollupBody {
     period: Period,
 }
 
-const PAGE_SIZE: i64 = 100;
+pub(crate) const PAGE_SIZE: i64 = 100;
 
-fn params(q: &RollupQuery, sel: &Selection) -> Vec<(&'static str, String)> {
+pub(crate) fn params(q: &RollupQuery, sel: &Selection) -> Vec<(&'static str, String)> {
     let mut p = vec![("periode", sel.period.key())];
     if let Some(y) = sel.lke_year {
         p.push(("lke", y.to_string()));
@@ -635,7 +341,7 @@ pub(crate) async fn page(
     })
 }
 
-fn cells(r: &Row) -> [String; 12] {
+pub(crate) fn cells(r: &Row) -> [String; 12] {
     [
         r.code.clone(),
         r.name.clone(),
@@ -652,7 +358,7 @@ fn cells(r: &Row) -> [String; 12] {
     ]
 }
 
-const FILE_HEADER: [&str; 12] = [
+pub(crate) const FILE_HEADER: [&str; 12] = [
     "Kode",
     "Unit kerja",
     "Unit induk",
@@ -667,7 +373,7 @@ const FILE_HEADER: [&str; 12] = [
     "Kesiapan (menurut jawaban TPI)",
 ];
 
-fn file_name(sel: &Selection, ext: &str) -> String {
+pub(crate) fn file_name(sel: &Selection, ext: &str) -> String {
     format!(
         "rekap-unit-{}-semester-{}.{ext}",
         sel.period.year, sel.period.semester

@@ -10,13 +10,14 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::AppState;
-use crate::audit::{Action, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::audit::{Action, Entry};
+use crate::auth::Role;
 use crate::catalogue::{self, Catalogue, YearOption};
 use crate::error::{AppError, AppResult};
 use crate::periods::Period;
 use crate::routes::{Access, Route};
 use crate::step::{self, step_url};
+use crate::web::Acting;
 use crate::web::SelectOption;
 use crate::web::{Chrome, Form, QueryData, render, render_status};
 
@@ -172,8 +173,7 @@ async fn assign_area(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Form(input): Form<AreaInput>,
 ) -> AppResult<Response> {
     let area: Option<(i64, String, i64)> = sqlx::query_as(
@@ -228,7 +228,7 @@ async fn assign_area(
         .await?;
     }
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::AssignmentBulk,
             format!(
@@ -257,8 +257,7 @@ async fn handover(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Form(input): Form<HandoverInput>,
 ) -> AppResult<Response> {
     let year = input.tahun.trim().to_string();
@@ -328,7 +327,7 @@ async fn handover(
         .await?;
     }
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::AssignmentHandover,
             format!(
@@ -361,8 +360,7 @@ pub struct PicInput {
 
 async fn step_pic(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path(id): Path<String>,
     Form(input): Form<PicInput>,
 ) -> AppResult<Response> {
@@ -434,7 +432,7 @@ async fn step_pic(
         }
     };
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(action, summary)
             .object("step", ctx.id)
             .after(json!({"pic": pic_name})),
@@ -452,8 +450,7 @@ pub struct UnitInput {
 
 async fn step_unit(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path(id): Path<String>,
     Form(input): Form<UnitInput>,
 ) -> AppResult<Response> {
@@ -489,7 +486,7 @@ async fn step_unit(
         }
     }
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::ResponsibleUnitSet,
             format!("Unit penanggung jawab langkah {} diatur", ctx.code()),

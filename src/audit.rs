@@ -136,6 +136,53 @@ pub async fn stamp(db: &sqlx::SqlitePool, unit: i64) -> sqlx::Result<i64> {
     .await
 }
 
+/// The newest audit entry of all: the key of what shows every unit (the roll-up).
+pub async fn stamp_all(db: &sqlx::SqlitePool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
+        .fetch_one(db)
+        .await
+}
+
+/// An audit stamp with the day, for values that show dates relative to today.
+pub type DayStamp = (i64, chrono::NaiveDate);
+
+/// Values computed from the database, each kept under the stamp it was computed at
+/// (the newest audit id from `stamp`/`stamp_all`, with the day where the value
+/// depends on it). Every visible change writes its audit entry in the change's own
+/// transaction (`db::Write`), so a value whose stamp is no longer current is stale and
+/// is computed again. Past `CAP` entries the map starts over (a bound, not an LRU).
+pub struct Stamped<K, S, V, const CAP: usize> {
+    entries: std::sync::Mutex<std::collections::HashMap<K, (S, V)>>,
+}
+
+impl<K, S, V, const CAP: usize> Default for Stamped<K, S, V, CAP> {
+    fn default() -> Self {
+        Self {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash, S: PartialEq, V: Clone, const CAP: usize> Stamped<K, S, V, CAP> {
+    /// The value kept for `key` if it was computed at `stamp`.
+    pub fn get(&self, key: &K, stamp: &S) -> Option<V> {
+        let entries = self.entries.lock().expect("cache lock");
+        entries
+            .get(key)
+            .filter(|(s, _)| s == stamp)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Keeps `value` for `key`, computed at `stamp`.
+    pub fn put(&self, key: K, stamp: S, value: V) {
+        let mut entries = self.entries.lock().expect("cache lock");
+        if entries.len() >= CAP && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(key, (stamp, value));
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     Login,

@@ -79,12 +79,30 @@ async fn move_link_key(pool: &SqlitePool, data_dir: &Path) -> anyhow::Result<()>
     Ok(())
 }
 
+/// What a versioned save did, for progress and LKE answers alike: it wrote (`T`), or it
+/// was refused because the form was read from an older version (`N`: what stands now),
+/// or the form names a version that never existed. Refused saves write nothing.
+#[derive(Debug)]
+pub enum Versioned<T, N> {
+    Saved(T),
+    Stale(N),
+    Unknown,
+}
+
 /// The one way to change data: a transaction that takes SQLite's write lock at once
 /// (`BEGIN IMMEDIATE`), holds every check that guards the change, and commits only
 /// together with the change's audit entry. Dropping it unfinished rolls back.
 ///
 /// Taking the lock first matters: a deferred transaction that reads and then writes
-/// fails with "database is busy" when another write lands in between.
+/// fails with "database is busy" when another write lands in between. The checks are
+/// read *inside* it (rights, locks, versions): a check read before `write` can be
+/// stale by the time the change lands.
+///
+/// The audit entry is also the cache key: the dashboard, the roll-up and the LKE view
+/// keep what they computed under the newest audit id (`audit::Stamped`), so a change
+/// people can see must be committed with its entry (`commit`, `commit_in_units`);
+/// `commit_unaudited` is for changes no page shows (sessions, sign-in attempts) and
+/// bulk loads that record one summary entry themselves.
 pub struct Write {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
 }
@@ -125,14 +143,6 @@ impl Write {
             let mut by = actor.clone();
             by.unit_id = trail;
             audit::record(&mut self.tx, &by, entry.clone()).await?;
-        }
-        self.tx.commit().await
-    }
-
-    /// Commits several audited changes made in one transaction.
-    pub async fn commit_all(mut self, actor: &Actor, entries: Vec<Entry<'_>>) -> sqlx::Result<()> {
-        for e in entries {
-            audit::record(&mut self.tx, actor, e).await?;
         }
         self.tx.commit().await
     }

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{Action, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser};
+use crate::audit::{Action, Entry};
 use crate::error::{AppError, AppResult};
 use crate::routes::{Access, Route};
+use crate::web::Acting;
 use crate::web::SelectOption;
 use crate::web::{Chrome, Form, parse_id, render, render_status};
 
@@ -141,8 +141,7 @@ fn check(input: &UnitInput, with_code: bool) -> Vec<String> {
 async fn add(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     Form(input): Form<UnitInput>,
 ) -> AppResult<Response> {
     let mut errors = check(&input, true);
@@ -186,7 +185,7 @@ async fn add(
             .fetch_one(&mut *tx)
             .await?;
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::UnitAdded,
             format!("Unit {} ditambahkan", input.name.trim()),
@@ -235,8 +234,7 @@ async fn edit_form(
 async fn edit_submit(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     Path(id): Path<String>,
     Form(input): Form<UnitInput>,
 ) -> AppResult<Response> {
@@ -262,7 +260,7 @@ async fn edit_submit(
         .execute(&mut *tx)
         .await?;
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(Action::UnitChanged, format!("Unit {} diubah", unit.name))
             .object("unit", unit.id)
             .change(

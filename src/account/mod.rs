@@ -23,6 +23,7 @@ use crate::auth::{
 };
 use crate::error::AppResult;
 use crate::routes::{Access, Route};
+use crate::web::Acting;
 use crate::web::{Chrome, Form, QueryData, render, render_status};
 
 pub fn routes() -> Vec<Route> {
@@ -323,14 +324,13 @@ pub(crate) fn refused<T: Template>(
 
 async fn logout(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     _confirmed: crate::web::Form<crate::web::Empty>,
 ) -> AppResult<Response> {
     let mut tx = crate::db::write(&state.db).await?;
     session::end(&mut tx, SessionKey::Hash(&user.session_hash)).await?;
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(Action::Logout, format!("{} keluar", user.username)).object("user", user.id),
     )
     .await?;

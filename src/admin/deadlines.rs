@@ -13,9 +13,9 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::AppState;
-use crate::audit::{Action, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser};
+use crate::audit::{Action, Entry};
 use crate::error::AppResult;
+use crate::web::Acting;
 use crate::web::{Chrome, Form, render, render_status};
 
 // ---------------------------------------------------------------------------
@@ -79,8 +79,7 @@ pub(crate) async fn deadline_submit(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Form(form): Form<DeadlineForm>,
 ) -> AppResult<Response> {
     let period = resolve(&state.db, unit.id, Some(&form.periode)).await?;
@@ -135,8 +134,8 @@ pub(crate) async fn deadline_submit(
         .await?;
     }
     let actor = match scope {
-        Some(_) => Actor::user(&user, Some(ip)),
-        None => Actor::user(&user, Some(ip)).instansi_wide(),
+        Some(_) => actor,
+        None => actor.instansi_wide(),
     };
     tx.commit(
         &actor,

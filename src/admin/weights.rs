@@ -13,9 +13,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{Action, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser};
+use crate::audit::{Action, Entry};
 use crate::error::AppResult;
+use crate::web::Acting;
 use crate::web::{Chrome, Form, QueryData, render, render_status};
 
 // ---------------------------------------------------------------------------
@@ -94,8 +94,7 @@ pub(crate) async fn weights_submit(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let year =
@@ -151,7 +150,7 @@ pub(crate) async fn weights_submit(
         .await?;
     }
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::WeightsSet,
             format!("Bobot komponen tahun {year} diatur"),

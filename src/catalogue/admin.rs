@@ -10,10 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::audit::Actor;
-use crate::auth::{ClientIp, CurrentUser};
 use crate::catalogue::{self, YearOption};
 use crate::error::AppResult;
+use crate::web::Acting;
 use crate::web::{Chrome, Form, render, render_status};
 
 // ---------------------------------------------------------------------------
@@ -57,24 +56,16 @@ pub(crate) async fn copy_submit(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     Form(input): Form<CopyInput>,
 ) -> AppResult<Response> {
     let years = crate::periods::target_years(&state.db, unit.id).await?;
     let from = input.dari.trim().parse::<i64>().unwrap_or(0);
     let with = input.penugasan.is_some();
     let result = match input.ke.trim().parse::<i64>() {
-        Ok(to) => copy(
-            &state.db,
-            &Actor::user(&user, Some(ip)),
-            unit.id,
-            from,
-            to,
-            with,
-        )
-        .await
-        .map(|n| (to, n)),
+        Ok(to) => copy(&state.db, &actor, unit.id, from, to, with)
+            .await
+            .map(|n| (to, n)),
         Err(_) => Err(YearError::Refused(
             "Tahun tujuan harus berupa angka tahun, mis. 2022.".into(),
         )),
@@ -121,8 +112,7 @@ pub(crate) async fn import_submit(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     request: Request,
 ) -> AppResult<Response> {
     let upload = crate::web::read_upload(request, &state, IMPORT_MAX_BYTES).await;
@@ -161,15 +151,7 @@ pub(crate) async fn import_submit(
             vec!["Pilih berkas CSV yang akan diimpor.".into()],
         );
     }
-    match import(
-        &state.db,
-        &Actor::user(&user, Some(ip)),
-        unit.id,
-        year,
-        &bytes,
-    )
-    .await
-    {
+    match import(&state.db, &actor, unit.id, year, &bytes).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/admin/target?tahun={year}&pesan=target-diimpor"))
                 .into_response(),

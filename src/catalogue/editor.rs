@@ -12,10 +12,10 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::AppState;
-use crate::audit::{Action, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser};
+use crate::audit::{Action, Entry};
 use crate::catalogue::{self, Catalogue, YearOption};
 use crate::error::{AppError, AppResult};
+use crate::web::Acting;
 use crate::web::{Chrome, Form, QueryData, render, render_status};
 
 // ---------------------------------------------------------------------------
@@ -210,8 +210,7 @@ pub(crate) async fn add_item(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     Path(jenis): Path<String>,
     Form(input): Form<AddInput>,
 ) -> AppResult<Response> {
@@ -285,7 +284,7 @@ pub(crate) async fn add_item(
         link_units(&mut tx, id, &units).await?;
     }
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::TargetAdded,
             format!("{} baru ditambahkan ke target {year}", kind.label()),

@@ -11,8 +11,7 @@ use serde_json::json;
 use sqlx::SqlitePool;
 
 use crate::AppState;
-use crate::audit::{Action, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser};
+use crate::audit::{Action, Entry};
 use crate::error::{AppError, AppResult};
 use crate::web::{Acting, Chrome, Form, parse_id, render, render_status};
 
@@ -126,8 +125,7 @@ pub(crate) async fn edit_submit(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     Path((jenis, id)): Path<(String, String)>,
     Form(form): Form<ItemInput>,
 ) -> AppResult<Response> {
@@ -219,7 +217,7 @@ pub(crate) async fn edit_submit(
         crate::links::set_step_questions(&mut tx, id, year, &questions).await?;
     }
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::TargetEdited,
             format!("{} target {year} diubah", kind.label()),
@@ -244,8 +242,7 @@ pub struct MoveInput {
 pub(crate) async fn move_item(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     Path((jenis, id)): Path<(String, String)>,
     Form(input): Form<MoveInput>,
 ) -> AppResult<Response> {
@@ -298,7 +295,7 @@ pub(crate) async fn move_item(
         .execute(&mut *tx)
         .await?;
         tx.commit(
-            &Actor::user(&user, Some(ip)),
+            &actor,
             Entry::new(
                 Action::TargetMoved,
                 format!(

@@ -7,9 +7,10 @@ pub mod pages;
 pub use pages::*;
 
 #[allow(unused_imports)]
+use crate::audit::{DayStamp, Stamped};
 use crate::score::*;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use askama::Template;
 use chrono::NaiveDate;
@@ -262,37 +263,25 @@ pub async fn compute(
     })
 }
 
-/// Dashboards computed per period, valid while the newest audit entry (every change
-/// the dashboard shows is audited in the same transaction) and the date stay the same.
-/// (newest audit id, date, data, the rendered body)
-/// A unit's target years under the stamp they were read at.
-pub(crate) type YearsEntry = (i64, Arc<Vec<i64>>);
-
-pub(crate) type CacheEntry = (i64, NaiveDate, Arc<DashboardData>, Arc<String>);
+/// Dashboards per (unit, period) with their rendered body, and each unit's target
+/// years: kept under the unit's audit stamp (and the day, for the dashboards' dates).
+/// A dashboard's data and its rendered body.
+type Rendered = (Arc<DashboardData>, Arc<String>);
 
 #[derive(Default)]
 pub struct Cache {
-    pub(crate) entries: Mutex<HashMap<(i64, Period), CacheEntry>>,
-    /// The target years, under the same stamp (copying or importing a year is audited).
-    pub(crate) years: Mutex<HashMap<i64, YearsEntry>>,
+    pub(crate) entries: Stamped<(i64, Period), DayStamp, Rendered, 1024>,
+    pub(crate) years: Stamped<i64, i64, Arc<Vec<i64>>, 1024>,
 }
 
-/// The newest audit id of the unit or of the instansi as a whole: changes whenever
-/// anything the unit's dashboard shows changes (every such change is audited, with
-/// its unit, in the same transaction).
+/// A unit's target years, read again when anything audited changed.
 pub async fn cached_years(state: &AppState, unit: i64, stamp: i64) -> sqlx::Result<Arc<Vec<i64>>> {
     let cache = state.caches.get::<Cache>();
-    if let Some((s, years)) = cache.years.lock().expect("cache lock").get(&unit)
-        && *s == stamp
-    {
-        return Ok(years.clone());
+    if let Some(years) = cache.years.get(&unit, &stamp) {
+        return Ok(years);
     }
     let years = Arc::new(crate::periods::target_years(&state.db, unit).await?);
-    let mut all = cache.years.lock().expect("cache lock");
-    if all.len() > 1024 {
-        all.clear();
-    }
-    all.insert(unit, (stamp, years.clone()));
+    cache.years.put(unit, stamp, years.clone());
     Ok(years)
 }
 
@@ -307,15 +296,8 @@ pub async fn cached(
 ) -> AppResult<(Arc<DashboardData>, Arc<String>)> {
     let today = periods::today();
     let cache = state.caches.get::<Cache>();
-    if let Some((s, d, data, body)) = cache
-        .entries
-        .lock()
-        .expect("cache lock")
-        .get(&(unit, period))
-        && *s == stamp
-        && *d == today
-    {
-        return Ok((data.clone(), body.clone()));
+    if let Some(hit) = cache.entries.get(&(unit, period), &(stamp, today)) {
+        return Ok(hit);
     }
     let data = Arc::new(compute(&state.db, unit, period, today).await?);
     let body = Arc::new(
@@ -328,11 +310,9 @@ pub async fn cached(
         }
         .render()?,
     );
-    let mut entries = cache.entries.lock().expect("cache lock");
-    if entries.len() > 1024 {
-        entries.clear();
-    }
-    entries.insert((unit, period), (stamp, today, data.clone(), body.clone()));
+    cache
+        .entries
+        .put((unit, period), (stamp, today), (data.clone(), body.clone()));
     Ok((data, body))
 }
 

@@ -3,7 +3,7 @@
 //! audited in its own transaction, so the newest audit id is the version).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use sqlx::SqlitePool;
 
@@ -130,12 +130,10 @@ pub fn points(v: f64) -> String {
     decimal(readiness::round2(v), 2)
 }
 
-/// (unit, year)
-type UnitYear = (i64, i64);
-
+/// Each unit's view of a year, under the unit's audit stamp.
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<UnitYear, (i64, Arc<YearView>)>>,
+    entries: crate::audit::Stamped<(i64, i64), i64, Arc<YearView>, 64>,
 }
 
 /// The unit's view of a year, recomputed when anything audited for the unit (or the
@@ -143,19 +141,13 @@ pub struct Cache {
 pub async fn cached(state: &AppState, unit: i64, year: i64) -> sqlx::Result<Option<Arc<YearView>>> {
     let stamp = crate::audit::stamp(&state.db, unit).await?;
     let cache = state.caches.get::<Cache>();
-    if let Some((s, v)) = cache.entries.lock().expect("cache lock").get(&(unit, year))
-        && *s == stamp
-    {
-        return Ok(Some(v.clone()));
+    if let Some(v) = cache.entries.get(&(unit, year), &stamp) {
+        return Ok(Some(v));
     }
     let Some(view) = YearView::load(&state.db, unit, year).await? else {
         return Ok(None);
     };
     let view = Arc::new(view);
-    let mut entries = cache.entries.lock().expect("cache lock");
-    if entries.len() > 64 {
-        entries.clear();
-    }
-    entries.insert((unit, year), (stamp, view.clone()));
+    cache.entries.put((unit, year), stamp, view.clone());
     Ok(Some(view))
 }

@@ -606,15 +606,16 @@ pub async fn store_rows(
             let (Some(input), Some(by)) = (input, by) else {
                 continue;
             };
-            if let Ok(super::store::Written { changed: true, .. }) = super::store::write_answer(
-                &mut tx,
-                (unit, year, r.question_id, side),
-                input,
-                None,
-                by,
-                &at,
-            )
-            .await?
+            if let crate::db::Versioned::Saved(super::store::Written { changed: true, .. }) =
+                super::store::write_answer(
+                    &mut tx,
+                    (unit, year, r.question_id, side),
+                    input,
+                    None,
+                    by,
+                    &at,
+                )
+                .await?
             {
                 *count += 1;
                 if side == Side::Unit {

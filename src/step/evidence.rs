@@ -14,11 +14,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{Action, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::audit::{Action, Entry};
+use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::periods::Period;
 use crate::step::{self, StepPage, now_stamp, posted_period, step_url};
+use crate::web::Acting;
 use crate::web::{Chrome, Form, parse_id, render, render_status};
 
 // ---------------------------------------------------------------------------
@@ -54,8 +55,7 @@ pub struct LinkInput {
 pub(crate) async fn add_link(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path(id): Path<String>,
     Form(input): Form<LinkInput>,
 ) -> AppResult<Response> {
@@ -140,7 +140,7 @@ pub(crate) async fn add_link(
     )
     .await?;
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::EvidenceAdded,
             format!(
@@ -349,8 +349,7 @@ pub struct RemoveInput {
 
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path(id): Path<String>,
     Form(input): Form<RemoveInput>,
 ) -> AppResult<Response> {
@@ -382,7 +381,7 @@ pub(crate) async fn remove(
         return Err(AppError::Conflict("Bukti ini sudah dihapus.".into()));
     }
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::EvidenceRemoved,
             format!("Bukti \"{}\" dihapus (dapat dipulihkan)", item.label),
@@ -404,8 +403,7 @@ pub(crate) async fn remove(
 
 pub(crate) async fn restore(
     State(state): State<AppState>,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path(id): Path<String>,
     _confirmed: crate::web::Form<crate::web::Empty>,
 ) -> AppResult<Response> {
@@ -440,7 +438,7 @@ pub(crate) async fn restore(
         return Err(AppError::Conflict("Bukti ini masih aktif.".into()));
     }
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::EvidenceRestored,
             format!("Bukti \"{}\" dipulihkan", item.label),

@@ -30,13 +30,7 @@ pub struct ProgressInput {
 const NARRATIVE_MAX: usize = 5000;
 const REASON_MAX: usize = 1000;
 
-pub enum SaveOutcome {
-    Saved(i64),
-    /// Someone saved a newer version; nothing was written.
-    Stale(Box<ProgressRecord>),
-    /// The form names a version that never existed; nothing was written.
-    Unknown,
-}
+pub type SaveOutcome = crate::db::Versioned<i64, Box<ProgressRecord>>;
 
 /// Validated progress values.
 #[derive(Clone, Debug, PartialEq)]

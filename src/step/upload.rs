@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use crate::AppState;
-use crate::audit::{Action, Actor, Entry};
-use crate::auth::{ClientIp, CurrentUser};
+use crate::audit::{Action, Entry};
 use crate::error::{AppError, AppResult};
 use crate::periods::Period;
 use crate::step::{self, now_stamp, posted_period, step_url};
+use crate::web::Acting;
 use crate::web::Chrome;
 
 // ---------------------------------------------------------------------------
@@ -25,8 +25,7 @@ use crate::web::Chrome;
 pub(crate) async fn upload(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path(id): Path<String>,
     request: Request,
 ) -> AppResult<Response> {
@@ -220,7 +219,7 @@ pub(crate) async fn upload(
     )
     .await?;
     tx.commit(
-        &Actor::user(&user, Some(ip)),
+        &actor,
         Entry::new(
             Action::EvidenceAdded,
             format!(

@@ -11,8 +11,7 @@ use serde::Deserialize;
 use sqlx::SqlitePool;
 
 use crate::AppState;
-use crate::audit::Actor;
-use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::web::{
     Acting, Chrome, Form, Pager, QueryData, SelectOption, parse_id, render, render_status,
@@ -228,8 +227,7 @@ async fn holds_account(state: &AppState, admin: &CurrentUser, id: i64) -> AppRes
 pub(crate) async fn create_submit(
     State(state): State<AppState>,
     chrome: Chrome,
-    admin: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: admin, actor }: Acting,
     Form(form): Form<UserForm>,
 ) -> AppResult<Response> {
     let mut pre = FieldErrors::default();
@@ -245,7 +243,7 @@ pub(crate) async fn create_submit(
     let result = if pre.is_empty() {
         create(
             &state.db,
-            &Actor::user(&admin, Some(ip)),
+            &actor,
             NewUser {
                 username: form.username.clone(),
                 display_name: form.display_name.clone(),
@@ -360,8 +358,7 @@ pub(crate) async fn unlock_submit(
 pub(crate) async fn edit_submit(
     State(state): State<AppState>,
     chrome: Chrome,
-    admin: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: admin, actor }: Acting,
     Path(id): Path<String>,
     Form(form): Form<UserForm>,
 ) -> AppResult<Response> {
@@ -377,7 +374,7 @@ pub(crate) async fn edit_submit(
     let result = if pre.is_empty() {
         update(
             &state,
-            &Actor::user(&admin, Some(ip)),
+            &actor,
             user.id,
             Changes {
                 display_name: form.display_name.clone(),
@@ -460,8 +457,7 @@ pub struct ResetForm {
 pub(crate) async fn reset_submit(
     State(state): State<AppState>,
     chrome: Chrome,
-    admin: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: admin, actor }: Acting,
     Path(id): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
@@ -473,7 +469,7 @@ pub(crate) async fn reset_submit(
     } else {
         set_password(
             &state.db,
-            &Actor::user(&admin, Some(ip)),
+            &actor,
             Scope::of(&admin),
             user.id,
             &form.password,

@@ -8,12 +8,13 @@ mod pages;
 pub use pages::*;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sqlx::SqlitePool;
 
 use crate::AppState;
+use crate::audit::{DayStamp, Stamped};
 use crate::error::AppResult;
 use crate::lke::store::Side;
 use crate::periods::{self, Period};
@@ -234,26 +235,17 @@ pub(crate) async fn lke_totals(
         .collect())
 }
 
-/// A rendered body: (stamp, date, the period's label, the body).
-type PageEntry = (i64, NaiveDate, String, Arc<String>);
-
-/// Roll-ups per (period, LKE year), valid while the newest audit id and the date stay.
-type Entry = (i64, NaiveDate, Arc<Vec<Row>>);
-
+/// Roll-ups per (period, LKE year), the periods and LKE years, and rendered bodies for
+/// the instansi's roles (who all see the same page for a query): each kept under the
+/// newest audit id of all (and the day, where dates show).
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<(Period, Option<i64>), Entry>>,
-    meta: Mutex<Option<(i64, Meta)>>,
-    /// Rendered bodies for the instansi's roles (who see every unit), by query.
-    pages: Mutex<HashMap<String, PageEntry>>,
+    entries: Stamped<(Period, Option<i64>), DayStamp, Arc<Vec<Row>>, 32>,
+    meta: Stamped<(), i64, Meta, 1>,
+    pub(crate) pages: Stamped<String, DayStamp, (String, Arc<String>), 256>,
 }
 
-/// The newest audit id: every change the roll-up shows is audited.
-async fn stamp(db: &SqlitePool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
-        .fetch_one(db)
-        .await
-}
+pub(crate) use crate::audit::stamp_all as stamp;
 
 /// The periods (target years of any unit) and the LKE years, under a stamp.
 #[derive(Clone)]
@@ -264,10 +256,8 @@ struct Meta {
 
 async fn meta(state: &AppState, stamp: i64) -> sqlx::Result<Meta> {
     let cache = state.caches.get::<Cache>();
-    if let Some((s, m)) = cache.meta.lock().expect("cache lock").as_ref()
-        && *s == stamp
-    {
-        return Ok(m.clone());
+    if let Some(m) = cache.meta.get(&(), &stamp) {
+        return Ok(m);
     }
     let m = Meta {
         years: Arc::new(
@@ -277,7 +267,7 @@ async fn meta(state: &AppState, stamp: i64) -> sqlx::Result<Meta> {
         ),
         lke_years: Arc::new(crate::lke::store::years(&state.db).await?),
     };
-    *cache.meta.lock().expect("cache lock") = Some((stamp, m.clone()));
+    cache.meta.put((), stamp, m.clone());
     Ok(m)
 }
 
@@ -289,21 +279,12 @@ pub async fn cached(
 ) -> AppResult<Arc<Vec<Row>>> {
     let today = periods::today();
     let cache = state.caches.get::<Cache>();
-    if let Some((s, d, rows)) = cache
-        .entries
-        .lock()
-        .expect("cache lock")
-        .get(&(period, lke_year))
-        && *s == stamp
-        && *d == today
-    {
-        return Ok(rows.clone());
+    if let Some(rows) = cache.entries.get(&(period, lke_year), &(stamp, today)) {
+        return Ok(rows);
     }
     let rows = Arc::new(compute(&state.db, period, lke_year, today).await?);
-    let mut entries = cache.entries.lock().expect("cache lock");
-    if entries.len() > 32 {
-        entries.clear();
-    }
-    entries.insert((period, lke_year), (stamp, today, rows.clone()));
+    cache
+        .entries
+        .put((period, lke_year), (stamp, today), rows.clone());
     Ok(rows)
 }

@@ -231,9 +231,7 @@ pub(crate) async fn page(
     });
     let cache = state.caches.get::<Cache>();
     if let Some(k) = &key
-        && let Some((s, d, title, body)) = cache.pages.lock().expect("cache lock").get(k)
-        && *s == stamp
-        && *d == today
+        && let Some((title, body)) = cache.pages.get(k, &(stamp, today))
     {
         return render(&RollupPage {
             chrome,
@@ -328,11 +326,9 @@ pub(crate) async fn page(
         .render()?,
     );
     if let Some(k) = key {
-        let mut pages = cache.pages.lock().expect("cache lock");
-        if pages.len() > 256 {
-            pages.clear();
-        }
-        pages.insert(k, (stamp, today, sel.period.label(), body.clone()));
+        cache
+            .pages
+            .put(k, (stamp, today), (sel.period.label(), body.clone()));
     }
     render(&RollupPage {
         chrome,

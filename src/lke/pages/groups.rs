@@ -10,12 +10,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
-use crate::audit::Actor;
-use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::lke::model::Formula;
 use crate::lke::store::{self, Side};
 use crate::lke::view::{YearView, points};
+use crate::web::Acting;
 use crate::web::{Chrome, render, render_status};
 
 pub struct GroupRow {
@@ -119,8 +119,7 @@ pub(crate) async fn groups_page(
 pub(crate) async fn group_submit(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path((year, id)): Path<(String, String)>,
     crate::web::Form(form): crate::web::Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
@@ -195,14 +194,7 @@ pub(crate) async fn group_submit(
             },
         );
     }
-    store::save_group(
-        &state.db,
-        &Actor::user(&user, Some(ip)),
-        v.master.year,
-        group,
-        &changed,
-    )
-    .await?;
+    store::save_group(&state.db, &actor, v.master.year, group, &changed).await?;
     Ok(Redirect::to(&format!(
         "/lke/{}/kelompok?pesan=kelompok-disimpan#kelompok-{id}",
         v.master.year

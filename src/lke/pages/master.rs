@@ -8,10 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
-use crate::audit::Actor;
-use crate::auth::{ClientIp, CurrentUser};
 use crate::error::AppResult;
 use crate::lke::store::{self};
+use crate::web::Acting;
 use crate::web::{Chrome, render, render_status};
 
 #[derive(Template)]
@@ -53,8 +52,7 @@ pub(crate) async fn master_page(
 pub(crate) async fn master_submit(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user: _, actor }: Acting,
     request: Request,
 ) -> AppResult<Response> {
     let years = master_years(&state.db).await?;
@@ -100,8 +98,7 @@ pub(crate) async fn master_submit(
             vec!["Pilih berkas JSON master LKE dari PortalRB.".into()],
         );
     }
-    match store::import_master(&state.db, &Actor::user(&user, Some(ip)), year, &upload.file).await?
-    {
+    match store::import_master(&state.db, &actor, year, &upload.file).await? {
         Ok(_) => Ok(Redirect::to(&format!("/lke/{year}?pesan=master-dimuat")).into_response()),
         Err(problems) => fail(StatusCode::BAD_REQUEST, problems),
     }

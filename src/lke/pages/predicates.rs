@@ -8,11 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
-use crate::audit::Actor;
-use crate::auth::{ClientIp, CurrentUser};
 use crate::error::AppResult;
 use crate::lke::store::{self};
 use crate::lke::view::points;
+use crate::web::Acting;
 use crate::web::{Chrome, render, render_status};
 
 pub struct PredicateRow {
@@ -79,8 +78,7 @@ pub(crate) async fn predicate_submit(
     State(state): State<AppState>,
     unit: crate::tenant::Unit,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     crate::web::Form(form): crate::web::Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let field = |k: &str| {
@@ -132,7 +130,7 @@ pub(crate) async fn predicate_submit(
     };
     store::save_predicate(
         &state.db,
-        &Actor::user(&user, Some(ip)),
+        &actor,
         unit.id,
         user.id,
         &store::Predicate {

@@ -9,11 +9,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
-use crate::audit::Actor;
-use crate::auth::{ClientIp, CurrentUser, Role};
+use crate::auth::{CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::lke::store::{self};
 use crate::lke::workbook;
+use crate::web::Acting;
 use crate::web::{Chrome, render, render_status};
 
 pub(crate) async fn workbook_download(
@@ -75,8 +75,7 @@ pub(crate) async fn import_form(
 pub(crate) async fn import_submit(
     State(state): State<AppState>,
     chrome: Chrome,
-    user: CurrentUser,
-    ClientIp(ip): ClientIp,
+    Acting { user, actor }: Acting,
     Path(year): Path<String>,
     request: Request,
 ) -> AppResult<Response> {
@@ -123,7 +122,7 @@ pub(crate) async fn import_submit(
     if let Err(locked) = workbook::store_rows(
         &state.db,
         &state,
-        &Actor::user(&user, Some(ip)),
+        &actor,
         (v.unit_id, year),
         &rows,
         unit_by,

@@ -246,7 +246,7 @@ pub(crate) async fn save(
     )
     .await?
     {
-        Err(_newer) => {
+        crate::db::Versioned::Stale(_) | crate::db::Versioned::Unknown => {
             tx.rollback().await?;
             let (unit, tpi) = store::stored_of(&state.db, v.unit_id, year, q.id).await?;
             let newer = match side {
@@ -265,7 +265,7 @@ pub(crate) async fn save(
             });
             question_page(&state, chrome, &user, &v, q, e, StatusCode::CONFLICT).await
         }
-        Ok(store::Written { changed, before }) => {
+        crate::db::Versioned::Saved(store::Written { changed, before }) => {
             let mut links_changed = false;
             if side == Side::Unit {
                 links_changed = set_links(&mut tx, (v.unit_id, year), q.id, &ids).await?;

@@ -154,7 +154,7 @@ pub struct Written {
 
 /// Writes one side's answer as a new version (history kept), unless it equals the
 /// current one. `expected` is the version the writer saw (0 for none); another
-/// current version refuses the save with `Err(current version)`.
+/// current version refuses the save (`Stale(current version)`).
 pub async fn write_answer(
     conn: &mut SqliteConnection,
     (unit, year, question_id, side): (i64, i64, i64, Side),
@@ -162,7 +162,7 @@ pub async fn write_answer(
     expected: Option<i64>,
     user_id: i64,
     at: &str,
-) -> sqlx::Result<Result<Written, i64>> {
+) -> sqlx::Result<crate::db::Versioned<Written, i64>> {
     #[derive(sqlx::FromRow)]
     struct Current {
         version: Option<i64>,
@@ -198,7 +198,7 @@ pub async fn write_answer(
     if let Some(seen) = expected
         && seen != version
     {
-        return Ok(Err(version));
+        return Ok(crate::db::Versioned::Stale(version));
     }
     let answer = input.answer.as_ref().map(Answer::to_portal_string);
     let unit_version = if side == Side::Tpi {
@@ -218,7 +218,7 @@ pub async fn write_answer(
         None => answer.is_none() && input.note.is_empty() && input.evidence.is_empty(),
     };
     if unchanged {
-        return Ok(Ok(Written {
+        return Ok(crate::db::Versioned::Saved(Written {
             changed: false,
             before,
         }));
@@ -247,7 +247,7 @@ pub async fn write_answer(
     .fetch_one(&mut *conn)
     .await?;
     append_history(conn, id).await?;
-    Ok(Ok(Written {
+    Ok(crate::db::Versioned::Saved(Written {
         changed: true,
         before,
     }))

@@ -235,7 +235,7 @@ async fn assign_area(
                 "{pic_name} ditugaskan ke semua langkah area {area_name} ({added} langkah baru)"
             ),
         )
-        .object("area", area_id)
+        .object(crate::audit::Object::Area, area_id)
         .after(json!({"pic": pic_name, "langkah_baru": added})),
     )
     .await?;
@@ -434,7 +434,7 @@ async fn step_pic(
     tx.commit(
         &actor,
         Entry::new(action, summary)
-            .object("step", ctx.id)
+            .object(crate::audit::Object::Step, ctx.id)
             .after(json!({"pic": pic_name})),
     )
     .await?;
@@ -491,7 +491,7 @@ async fn step_unit(
             Action::ResponsibleUnitSet,
             format!("Unit penanggung jawab langkah {} diatur", ctx.code()),
         )
-        .object("step", ctx.id)
+        .object(crate::audit::Object::Step, ctx.id)
         .after(json!({"unit": unit.as_ref().map(|u| u.1.clone())})),
     )
     .await?;

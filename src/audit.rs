@@ -62,17 +62,49 @@ impl Actor {
     }
 }
 
+/// What an audit entry is about: the table its `object_id` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object {
+    User,
+    /// A work unit (`work_units`).
+    WorkUnit,
+    /// An authority holder (`units`, *pemegang kewenangan*).
+    Authority,
+    Area,
+    Indicator,
+    Step,
+    Evidence,
+    LkeQuestion,
+    LkeCountGroup,
+}
+
+impl Object {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Object::User => "user",
+            Object::WorkUnit => "unit_kerja",
+            Object::Authority => "unit",
+            Object::Area => "area",
+            Object::Indicator => "indicator",
+            Object::Step => "step",
+            Object::Evidence => "evidence",
+            Object::LkeQuestion => "lke_question",
+            Object::LkeCountGroup => "lke_count_group",
+        }
+    }
+}
+
 #[derive(Clone)]
-pub struct Entry<'a> {
+pub struct Entry {
     pub action: Action,
-    pub object_type: Option<&'a str>,
+    pub object_type: Option<Object>,
     pub object_id: Option<i64>,
     pub summary: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
 }
 
-impl<'a> Entry<'a> {
+impl Entry {
     pub fn new(action: Action, summary: impl Into<String>) -> Self {
         Self {
             action,
@@ -83,7 +115,7 @@ impl<'a> Entry<'a> {
             after: None,
         }
     }
-    pub fn object(mut self, kind: &'a str, id: i64) -> Self {
+    pub fn object(mut self, kind: Object, id: i64) -> Self {
         self.object_type = Some(kind);
         self.object_id = Some(id);
         self
@@ -101,7 +133,7 @@ impl<'a> Entry<'a> {
 
 /// Records an entry on the given connection, so it commits or rolls back with the
 /// change it describes.
-pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry<'_>) -> sqlx::Result<()> {
+pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (actor_id, actor, ip, action, object_type, object_id, summary,
                                 before_json, after_json, unit_id)
@@ -111,7 +143,7 @@ pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry<'_>) ->
     .bind(&actor.name)
     .bind(&actor.ip)
     .bind(e.action.as_str())
-    .bind(e.object_type)
+    .bind(e.object_type.map(Object::as_str))
     .bind(e.object_id)
     .bind(&e.summary)
     .bind(e.before.map(|v| v.to_string()))

@@ -115,7 +115,7 @@ pub async fn write(pool: &SqlitePool) -> sqlx::Result<Write> {
 
 impl Write {
     /// Records what changed, then commits both at once.
-    pub async fn commit(mut self, actor: &Actor, entry: Entry<'_>) -> sqlx::Result<()> {
+    pub async fn commit(mut self, actor: &Actor, entry: Entry) -> sqlx::Result<()> {
         audit::record(&mut self.tx, actor, entry).await?;
         self.tx.commit().await
     }
@@ -128,7 +128,7 @@ impl Write {
         mut self,
         actor: &Actor,
         units: &[i64],
-        entry: Entry<'_>,
+        entry: Entry,
     ) -> sqlx::Result<()> {
         let mut trails = Vec::new();
         if actor.unit_id.is_some() || units.is_empty() {

@@ -101,8 +101,38 @@ impl AnyRole {
             .map(AnyRole::Instansi)
             .or_else(|| Role::parse(s).map(AnyRole::Unit))
     }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnyRole::Instansi(r) => r.as_str(),
+            AnyRole::Unit(r) => r.as_str(),
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            AnyRole::Instansi(r) => r.label(),
+            AnyRole::Unit(r) => r.label(),
+        }
+    }
     pub const NAMES: &'static str =
         "admin-instansi, pimpinan-instansi, admin, pimpinan, staf, atau penilai";
+}
+
+// Stored as its word (`users.instansi_role`, `user_units.role`); a word the tracker
+// does not know is a decoding error, not a silent "no role".
+impl sqlx::Type<sqlx::Sqlite> for AnyRole {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <String as sqlx::Type<sqlx::Sqlite>>::type_info()
+    }
+    fn compatible(ty: &sqlx::sqlite::SqliteTypeInfo) -> bool {
+        <String as sqlx::Type<sqlx::Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for AnyRole {
+    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let word = <&str as sqlx::Decode<sqlx::Sqlite>>::decode(value)?;
+        AnyRole::parse(word).ok_or_else(|| format!("unknown role {word:?}").into())
+    }
 }
 
 /// The unit a session opened last, read with the session, and the person's role there.

@@ -190,7 +190,7 @@ async fn add(
             Action::UnitAdded,
             format!("Unit {} ditambahkan", input.name.trim()),
         )
-        .object("unit", id)
+        .object(crate::audit::Object::Authority, id)
         .after(json!({"kode": input.code.trim(), "nama": input.name.trim(), "jenis": input.kind})),
     )
     .await?;
@@ -262,7 +262,7 @@ async fn edit_submit(
     tx.commit(
         &actor,
         Entry::new(Action::UnitChanged, format!("Unit {} diubah", unit.name))
-            .object("unit", unit.id)
+            .object(crate::audit::Object::Authority, unit.id)
             .change(
                 json!({"nama": unit.name, "jenis": unit.kind}),
                 json!({"nama": input.name.trim(), "jenis": input.kind}),
@@ -346,7 +346,7 @@ async fn toggle_retired(
                 }
             ),
         )
-        .object("unit", unit.id)
+        .object(crate::audit::Object::Authority, unit.id)
         .change(json!({"aktif": retire}), json!({"aktif": !retire})),
     )
     .await?;

@@ -576,7 +576,10 @@ fn read_src(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
 }
 
 fn our_crate() -> Crate {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // ARCHITECTURE_SRC checks another checkout's `src/` with the same rules.
+    let root = std::env::var_os("ARCHITECTURE_SRC")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     let mut files = Vec::new();
     read_src(&root, &root, &mut files);
     files.sort();

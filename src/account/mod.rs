@@ -7,6 +7,7 @@ pub mod verify;
 
 pub use settings::valid_email;
 
+use crate::auth::throttle::Outcome;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -192,7 +193,7 @@ async fn login_submit(
         tx.rollback().await?;
         return refuse_sign_in(&state, refusal, &username, &ip, now, &page, &form.username);
     }
-    let attempt = throttle::record(&mut tx, &username, &ip, now, "pending").await?;
+    let attempt = throttle::record(&mut tx, &username, &ip, now, Outcome::Pending).await?;
     tx.commit_unaudited().await?;
 
     #[derive(sqlx::FromRow)]
@@ -231,7 +232,7 @@ async fn login_submit(
     let mut tx = crate::db::write(&state.db).await?;
     match candidate.filter(|_| ok) {
         Some(c) => {
-            throttle::settle(&mut tx, attempt, "success").await?;
+            throttle::settle(&mut tx, attempt, Outcome::Success).await?;
             // A new session id at every sign-in; the old one, if any, ends.
             if let Some(old) = cookie_value(&headers, SESSION_COOKIE) {
                 session::end(&mut tx, SessionKey::Raw(&old)).await?;
@@ -242,7 +243,8 @@ async fn login_submit(
                     id: Some(c.id),
                     ..actor
                 },
-                Entry::new(Action::Login, format!("{username} masuk")).object("user", c.id),
+                Entry::new(Action::Login, format!("{username} masuk"))
+                    .object(crate::audit::Object::User, c.id),
             )
             .await?;
             let target = if next.is_empty() {
@@ -256,7 +258,7 @@ async fn login_submit(
             Ok(res)
         }
         None => {
-            throttle::settle(&mut tx, attempt, "failure").await?;
+            throttle::settle(&mut tx, attempt, Outcome::Failure).await?;
             // A failure is throttling data, not an audit event; the lock-out it may
             // start is recorded once.
             match throttle::lock_started(&mut tx, &username, &ip, now, verdict.locked_elsewhere)
@@ -331,7 +333,8 @@ async fn logout(
     session::end(&mut tx, SessionKey::Hash(&user.session_hash)).await?;
     tx.commit(
         &actor,
-        Entry::new(Action::Logout, format!("{} keluar", user.username)).object("user", user.id),
+        Entry::new(Action::Logout, format!("{} keluar", user.username))
+            .object(crate::audit::Object::User, user.id),
     )
     .await?;
     let mut res = Redirect::to("/login?pesan=keluar").into_response();
@@ -441,7 +444,7 @@ async fn password_submit(
             Action::PasswordChanged,
             format!("{} mengganti kata sandinya", user.username),
         )
-        .object("user", user.id),
+        .object(crate::audit::Object::User, user.id),
     )
     .await?;
     let mut res = Redirect::to(&format!("{}?pesan=sandi", landing(user.role))).into_response();
@@ -480,7 +483,7 @@ pub(crate) async fn current_password(
         tx.rollback().await?;
         return Ok(Current::Refused(refusal));
     }
-    let attempt = throttle::record(&mut tx, &user.username, ip, now, "pending").await?;
+    let attempt = throttle::record(&mut tx, &user.username, ip, now, Outcome::Pending).await?;
     tx.commit_unaudited().await?;
     let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
         .bind(user.id)
@@ -497,7 +500,16 @@ pub(crate) async fn current_password(
         tx.commit_unaudited().await?;
         return Ok(Current::Busy);
     };
-    throttle::settle(&mut tx, attempt, if ok { "success" } else { "failure" }).await?;
+    throttle::settle(
+        &mut tx,
+        attempt,
+        if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        },
+    )
+    .await?;
     let started = if ok {
         None
     } else {

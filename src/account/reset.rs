@@ -226,7 +226,7 @@ pub(crate) async fn mail_reset_link(
         mail::Outgoing {
             user_id: Some(id),
             to: email,
-            kind: "reset",
+            kind: crate::notify::mail::MailKind::Reset,
             subject: "[ZI Tracker] Atur ulang kata sandi".into(),
             letter: mail::Letter {
                 name: display_name,
@@ -250,7 +250,7 @@ pub(crate) async fn mail_reset_link(
             Action::PasswordResetRequested,
             format!("Tautan atur ulang kata sandi dikirim untuk {username}"),
         )
-        .object("user", id),
+        .object(crate::audit::Object::User, id),
     )
     .await
 }
@@ -371,7 +371,7 @@ pub(crate) async fn reset_submit(
             Action::PasswordResetByLink,
             format!("{username} mengatur ulang kata sandinya lewat tautan surel"),
         )
-        .object("user", user_id),
+        .object(crate::audit::Object::User, user_id),
     )
     .await?;
     Ok(Redirect::to("/login?pesan=sandi-baru").into_response())

@@ -310,7 +310,7 @@ pub(crate) async fn save_settings(
             mail::Outgoing {
                 user_id: Some(user.id),
                 to: email.clone(),
-                kind: "verifikasi",
+                kind: crate::notify::mail::MailKind::Verifikasi,
                 subject: "[ZI Tracker] Verifikasi alamat surel Anda".into(),
                 letter: mail::Letter {
                     name: user.display_name.clone(),
@@ -342,7 +342,7 @@ pub(crate) async fn save_settings(
             Action::NotifySettingsChanged,
             format!("{} mengubah pengaturan pemberitahuannya", user.username),
         )
-        .object("user", user.id)
+        .object(crate::audit::Object::User, user.id)
         .after(json!({"cara": mode.as_str(), "jam": hour, "alamat_baru": new_address})),
     )
     .await?;

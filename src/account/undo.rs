@@ -59,7 +59,7 @@ pub(crate) async fn tell_old_address(
         mail::Outgoing {
             user_id: Some(who.id),
             to: old.to_string(),
-            kind: "batal-surel",
+            kind: crate::notify::mail::MailKind::BatalSurel,
             subject: "[ZI Tracker] Alamat surel akun Anda diganti".into(),
             letter: mail::Letter {
                 name: who.name.to_string(),
@@ -193,7 +193,7 @@ pub(crate) async fn undo_submit(
             Action::EmailChangeUndone,
             format!("Alamat surel lama {username} dipulihkan lewat tautan ke alamat itu"),
         )
-        .object("user", user_id),
+        .object(crate::audit::Object::User, user_id),
     )
     .await?;
     Ok(Redirect::to("/login?pesan=surel-dikembalikan").into_response())

@@ -137,7 +137,7 @@ pub(crate) async fn verify(
             Action::EmailVerified,
             format!("{username} memverifikasi alamat surelnya"),
         )
-        .object("user", user_id),
+        .object(crate::audit::Object::User, user_id),
     )
     .await?;
     // the owner's own browser shows their settings; any other, the sign-in page

@@ -246,13 +246,25 @@ pub async fn lock_started(
     })
 }
 
+/// What became of a sign-in attempt (`login_attempts.outcome`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Reserved before the password check runs: counts against the limits meanwhile.
+    Pending,
+    Success,
+    Failure,
+    /// An admin lifted the account's lock: failures before it no longer count.
+    Lifted,
+}
+
 /// Records an attempt; returns its id.
 pub async fn record(
     conn: &mut SqliteConnection,
     username: &str,
     ip: &str,
     at: i64,
-    outcome: &str,
+    outcome: Outcome,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO login_attempts (username, ip, at, outcome) VALUES (?, ?, ?, ?) RETURNING id",
@@ -265,8 +277,8 @@ pub async fn record(
     .await
 }
 
-/// Settles a reserved attempt as `success` or `failure`.
-pub async fn settle(conn: &mut SqliteConnection, id: i64, outcome: &str) -> sqlx::Result<()> {
+/// Settles a reserved attempt as `Success` or `Failure`.
+pub async fn settle(conn: &mut SqliteConnection, id: i64, outcome: Outcome) -> sqlx::Result<()> {
     sqlx::query("UPDATE login_attempts SET outcome = ? WHERE id = ?")
         .bind(outcome)
         .bind(id)

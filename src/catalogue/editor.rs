@@ -44,6 +44,14 @@ impl Kind {
             Kind::Step => "langkah",
         }
     }
+    /// What the audit trail names this kind of item.
+    pub fn object(self) -> crate::audit::Object {
+        match self {
+            Kind::Area => crate::audit::Object::Area,
+            Kind::Indicator => crate::audit::Object::Indicator,
+            Kind::Step => crate::audit::Object::Step,
+        }
+    }
     pub fn label(self) -> &'static str {
         match self {
             Kind::Area => "Area",
@@ -289,7 +297,7 @@ pub(crate) async fn add_item(
             Action::TargetAdded,
             format!("{} baru ditambahkan ke target {year}", kind.label()),
         )
-        .object(kind.slug(), id)
+        .object(kind.object(), id)
         .after(json!({"teks": text, "kewenangan": input.authority.trim()})),
     )
     .await?;

@@ -222,7 +222,7 @@ pub(crate) async fn edit_submit(
             Action::TargetEdited,
             format!("{} target {year} diubah", kind.label()),
         )
-        .object(kind.slug(), id)
+        .object(kind.object(), id)
         .change(
             json!({"teks": before_text, "kewenangan": before_authority, "unit": before_units}),
             json!({"teks": text.trim(), "kewenangan": authority.trim(), "unit": units, "soal": questions}),
@@ -304,7 +304,7 @@ pub(crate) async fn move_item(
                     if up { "naik" } else { "turun" }
                 ),
             )
-            .object(kind.slug(), id)
+            .object(kind.object(), id)
             .change(json!({"urutan": pos}), json!({"urutan": other_pos})),
         )
         .await?;
@@ -372,7 +372,7 @@ pub(crate) async fn retire_item(
     tx.commit(
         &actor,
         Entry::new(action, format!("{} target {year} {label}", kind.label()))
-            .object(kind.slug(), id)
+            .object(kind.object(), id)
             .change(json!({"berlaku": !in_force}), json!({"berlaku": in_force})),
     )
     .await?;

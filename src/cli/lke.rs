@@ -1,5 +1,6 @@
 //! `zi-tracker lke …`: masters in and out, and the score as JSON.
 
+use crate::identity::{AnyRole, Role};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -90,7 +91,7 @@ async fn import_answers(
     let tpi_by = match tpi {
         Some(name) => {
             let u = find_user(pool, unit.id, name).await?;
-            if u.role != "penilai" || !u.active {
+            if u.role != Some(AnyRole::Unit(Role::Penilai)) || !u.active {
                 return Err(UserError(format!(
                     "\"{name}\" bukan akun penilai (TPI) yang aktif; jawaban TPI hanya dicatat atas nama penilai"
                 ))
@@ -103,7 +104,7 @@ async fn import_answers(
     let unit_by = match by {
         Some(name) => {
             let u = find_user(pool, unit.id, name).await?;
-            if u.role == "penilai" || u.role.is_empty() || !u.active {
+            if matches!(u.role, None | Some(AnyRole::Unit(Role::Penilai))) || !u.active {
                 return Err(UserError(format!(
                     "\"{name}\" tidak dapat tercatat sebagai pemberi jawaban unit (penilai atau nonaktif)"
                 ))

@@ -1,5 +1,6 @@
 //! `user …`: accounts from the command line.
 
+use crate::identity::AnyRole;
 use std::path::PathBuf;
 
 use crate::audit::Actor;
@@ -110,7 +111,7 @@ pub(super) async fn user_command(data_dir: PathBuf, action: UserAction) -> anyho
                 println!(
                     "{:<24} {:<18} {:<8} {:<30} {}",
                     u.username,
-                    if u.role.is_empty() { "-" } else { &u.role },
+                    u.role.map_or("-", AnyRole::as_str),
                     if u.active { "aktif" } else { "nonaktif" },
                     u.unit_name.as_deref().unwrap_or("-"),
                     u.display_name

@@ -248,7 +248,7 @@ pub(crate) async fn note_to_step(
                 year + 1
             ),
         )
-        .object("langkah", id)
+        .object(crate::audit::Object::Step, id)
         .after(json!({"teks": text, "kewenangan": authority, "catatan_tpn": note})),
     )
     .await?;

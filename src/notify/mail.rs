@@ -50,10 +50,21 @@ struct HtmlMail<'a> {
 pub struct Outgoing {
     pub user_id: Option<i64>,
     pub to: String,
-    /// pemberitahuan, ringkasan, reset, verifikasi, batal-surel
-    pub kind: &'static str,
+    pub kind: MailKind,
     pub subject: String,
     pub letter: Letter,
+}
+
+/// What a message is (`outbox.kind`). Reset, verification and undo letters carry a
+/// secret link, so their bodies are wiped once sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "kebab-case")]
+pub enum MailKind {
+    Pemberitahuan,
+    Ringkasan,
+    Reset,
+    Verifikasi,
+    BatalSurel,
 }
 
 /// Writes a message to the outbox on the caller's transaction.

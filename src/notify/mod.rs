@@ -78,6 +78,18 @@ impl MailMode {
 }
 
 /// One notification for one person.
+/// What happens to a notification by mail (`notifications.mail`): nothing, a letter
+/// of its own (queued in the outbox with it), or a line in the daily digest until the
+/// digest has gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum MailState {
+    None,
+    Queued,
+    Digest,
+    Digested,
+}
+
 #[derive(Clone, Debug)]
 pub struct Notice {
     pub user_id: i64,
@@ -205,9 +217,9 @@ pub async fn push(
         };
         let address = who.mail_to(state.post());
         let mail = match (&address, who.notify_mode) {
-            (Some(_), MailMode::Segera) => "queued",
-            (Some(_), MailMode::Harian) => "digest",
-            _ => "none",
+            (Some(_), MailMode::Segera) => MailState::Queued,
+            (Some(_), MailMode::Harian) => MailState::Digest,
+            _ => MailState::None,
         };
         let done = sqlx::query(
             "INSERT OR IGNORE INTO notifications
@@ -229,7 +241,7 @@ pub async fn push(
             continue;
         }
         written += 1;
-        if let (Some(to), "queued") = (address, mail) {
+        if let (Some(to), MailState::Queued) = (address, mail) {
             let letter = mail::Letter {
                 name: who.display_name,
                 intro: "Ada hal baru di ZI Tracker yang perlu Anda ketahui:".into(),
@@ -246,7 +258,7 @@ pub async fn push(
                 mail::Outgoing {
                     user_id: Some(n.user_id),
                     to,
-                    kind: "pemberitahuan",
+                    kind: mail::MailKind::Pemberitahuan,
                     subject: format!("[ZI Tracker] {}", n.title),
                     letter,
                 },

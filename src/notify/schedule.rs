@@ -443,7 +443,7 @@ async fn digests(state: &AppState) -> sqlx::Result<()> {
             mail::Outgoing {
                 user_id: Some(r.id),
                 to,
-                kind: "ringkasan",
+                kind: crate::notify::mail::MailKind::Ringkasan,
                 subject: format!(
                     "[ZI Tracker] Ringkasan harian {}: {n} pemberitahuan",
                     crate::fmt::date_id(local.date_naive())

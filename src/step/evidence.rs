@@ -149,7 +149,7 @@ pub(crate) async fn add_link(
                 period.label()
             ),
         )
-        .object("evidence", new_id)
+        .object(crate::audit::Object::Evidence, new_id)
         .after(json!({"label": label, "url": url})),
     )
     .await?;
@@ -386,7 +386,7 @@ pub(crate) async fn remove(
             Action::EvidenceRemoved,
             format!("Bukti \"{}\" dihapus (dapat dipulihkan)", item.label),
         )
-        .object("evidence", item.id)
+        .object(crate::audit::Object::Evidence, item.id)
         .change(
             json!({"aktif": true}),
             json!({"aktif": false, "catatan": note}),
@@ -443,7 +443,7 @@ pub(crate) async fn restore(
             Action::EvidenceRestored,
             format!("Bukti \"{}\" dipulihkan", item.label),
         )
-        .object("evidence", item.id)
+        .object(crate::audit::Object::Evidence, item.id)
         .change(json!({"aktif": false}), json!({"aktif": true})),
     )
     .await?;

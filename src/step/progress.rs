@@ -106,7 +106,7 @@ pub async fn store_progress(
     expected_version: i64,
     v: &ProgressValues,
     at: &str,
-) -> sqlx::Result<(SaveOutcome, Option<Entry<'static>>)> {
+) -> sqlx::Result<(SaveOutcome, Option<Entry>)> {
     let (step_id, code) = step;
     let current = current_progress(&mut *conn, step_id, period.semester).await?;
     let current_version = current.as_ref().map(|c| c.version).unwrap_or(0);
@@ -167,7 +167,7 @@ pub async fn store_progress(
             period.label()
         ),
     )
-    .object("step", step_id)
+    .object(crate::audit::Object::Step, step_id)
     .after(after);
     entry.before = before;
     Ok((SaveOutcome::Saved(new_version), Some(entry)))

@@ -57,7 +57,7 @@ pub(crate) async fn set_from_step(
             Action::TargetEdited,
             format!("Soal LKE yang dilayani langkah {} diatur", ctx.code()),
         )
-        .object("langkah", ctx.id)
+        .object(crate::audit::Object::Step, ctx.id)
         .change(json!({"soal": before}), json!({"soal": ids})),
     )
     .await?;

@@ -118,7 +118,7 @@ pub(crate) async fn resubmit(
                 period.label()
             ),
         )
-        .object("step", ctx.id)
+        .object(crate::audit::Object::Step, ctx.id)
         .after(json!({"jawaban": answer})),
     )
     .await?;

@@ -146,7 +146,7 @@ pub(crate) async fn save_review(
                 verdict.label()
             ),
         )
-        .object("step", ctx.id)
+        .object(crate::audit::Object::Step, ctx.id)
         .after(json!({"hasil": verdict.as_str(), "catatan": note, "versi_progres": version})),
     )
     .await?;

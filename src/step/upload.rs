@@ -228,7 +228,7 @@ pub(crate) async fn upload(
                 period.label()
             ),
         )
-        .object("evidence", new_id)
+        .object(crate::audit::Object::Evidence, new_id)
         .after(
             json!({"label": label, "jenis": kind.label, "ukuran": r.size, "sha256": r.sha256,
                       "menggantikan": replaces_id}),

@@ -157,7 +157,7 @@ pub async fn add(
             Action::WorkUnitAdded,
             format!("Unit kerja {code} ditambahkan: {name}"),
         )
-        .object("unit_kerja", id)
+        .object(crate::audit::Object::WorkUnit, id)
         .after(json!({"kode": code, "nama": name, "induk": parent})),
     )
     .await?;
@@ -213,7 +213,7 @@ pub async fn rename(
             Action::WorkUnitChanged,
             format!("Unit kerja {code} berganti nama: {name}"),
         )
-        .object("unit_kerja", id)
+        .object(crate::audit::Object::WorkUnit, id)
         .change(json!({"nama": before}), json!({"nama": name})),
     )
     .await?;
@@ -246,7 +246,7 @@ pub async fn retire(db: &SqlitePool, actor: &Actor, code: &str) -> Result<(), Ad
             Action::WorkUnitRetired,
             format!("Unit kerja {code} dinonaktifkan"),
         )
-        .object("unit_kerja", id),
+        .object(crate::audit::Object::WorkUnit, id),
     )
     .await?;
     Ok(())

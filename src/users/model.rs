@@ -1,9 +1,8 @@
 //! An account as pages and commands read it, and the queries listing accounts.
 
+use crate::identity::AnyRole;
 use serde_json::json;
 use sqlx::SqlitePool;
-
-use crate::auth::Role;
 
 // ---------------------------------------------------------------------------
 // Model and queries
@@ -13,8 +12,8 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    /// The instansi-wide role, else the role in the unit the page is about ("" for none).
-    pub role: String,
+    /// The instansi-wide role, else the role in the unit the page is about.
+    pub role: Option<AnyRole>,
     /// The unit the page is about, when the account holds a role there.
     pub unit_id: Option<i64>,
     /// Every unit role of the account, e.g. "balitnak (staf), bbpt (penilai)".
@@ -28,13 +27,14 @@ pub struct User {
 
 impl User {
     pub fn role_label(&self) -> &'static str {
-        crate::tenant::InstansiRole::parse(&self.role)
-            .map(|r| r.label())
-            .or_else(|| Role::parse(&self.role).map(Role::label))
-            .unwrap_or("—")
+        self.role.map_or("—", AnyRole::label)
+    }
+    /// The role's word, "" for none (what the role field of a form holds).
+    pub fn role_word(&self) -> &'static str {
+        self.role.map_or("", AnyRole::as_str)
     }
     pub fn is_instansi(&self) -> bool {
-        crate::tenant::InstansiRole::parse(&self.role).is_some()
+        matches!(self.role, Some(AnyRole::Instansi(_)))
     }
     pub fn created_label(&self) -> String {
         crate::fmt::stored_datetime_id(&self.created_at)
@@ -43,7 +43,7 @@ impl User {
         json!({
             "username": self.username,
             "nama": self.display_name,
-            "peran": self.role,
+            "peran": self.role_word(),
             "unit": self.unit_name,
             "aktif": self.active,
             "email": self.email,
@@ -53,7 +53,7 @@ impl User {
 
 /// The first bind is the unit whose role is read into `role`.
 pub(crate) const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name,
-        COALESCE(u.instansi_role, uu.role, '') AS role, uu.unit_id,
+        COALESCE(u.instansi_role, uu.role) AS role, uu.unit_id,
         (SELECT group_concat(label, ', ') FROM
            (SELECT w.code || ' (' || x.role || ')' AS label FROM user_units x
               JOIN work_units w ON w.id = x.unit_id WHERE x.user_id = u.id ORDER BY w.code))

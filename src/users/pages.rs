@@ -306,7 +306,7 @@ pub(crate) async fn edit_form(
         display_name: user.display_name.clone(),
         email: user.email.clone().unwrap_or_default(),
         active: user.active,
-        roles: role_options(&user.role, &admin),
+        roles: role_options(user.role_word(), &admin),
         units: unit_options(&state.db, &admin, None).await?,
         failures: crate::auth::throttle::recent_failures(&state.db, &user.username).await?,
         user: Some(user),
@@ -335,7 +335,7 @@ pub(crate) async fn unlock_submit(
         &user.username,
         &ip,
         crate::auth::session::now(),
-        "lifted",
+        crate::auth::throttle::Outcome::Lifted,
     )
     .await?;
     let units = units_of(&mut tx, user.id).await?;
@@ -349,7 +349,7 @@ pub(crate) async fn unlock_submit(
                 user.username, admin.username
             ),
         )
-        .object("user", user.id),
+        .object(crate::audit::Object::User, user.id),
     )
     .await?;
     Ok(Redirect::to(&format!("/admin/pengguna/{}?pesan=kunci-dibuka", user.id)).into_response())
@@ -490,7 +490,7 @@ pub(crate) async fn reset_submit(
                 display_name: user.display_name.clone(),
                 email: user.email.clone().unwrap_or_default(),
                 active: user.active,
-                roles: role_options(&user.role, &admin),
+                roles: role_options(user.role_word(), &admin),
                 units: unit_options(&state.db, &admin, None).await?,
                 user: Some(user),
                 errors: FieldErrors::default(),

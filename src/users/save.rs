@@ -249,7 +249,7 @@ pub async fn create(
     })?;
     give_role(&mut tx, id, &new.role, &new.units).await?;
     tx.commit(actor, Entry::new(Action::UserCreated, format!("Akun {username} ({}) dibuat", new.role))
-            .object("user", id)
+            .object(crate::audit::Object::User, id)
             .after(json!({"username": username, "nama": display_name, "peran": new.role, "unit_id": new.units}))).await?;
     Ok(id)
 }
@@ -293,7 +293,7 @@ pub async fn set_email(
         actor,
         &units,
         Entry::new(Action::UserUpdated, "Alamat surel akun diatur".to_string())
-            .object("user", id)
+            .object(crate::audit::Object::User, id)
             .after(json!({"email": email})),
     )
     .await?;
@@ -330,7 +330,7 @@ pub async fn deactivate(db: &SqlitePool, actor: &Actor, id: i64) -> Result<(), S
             Action::UserDeactivated,
             format!("Akun {} dinonaktifkan", before.username),
         )
-        .object("user", id),
+        .object(crate::audit::Object::User, id),
     )
     .await?;
     Ok(())
@@ -373,7 +373,7 @@ pub async fn set_password(
             Action::PasswordReset,
             format!("Kata sandi {} diatur ulang", user.username),
         )
-        .object("user", id),
+        .object(crate::audit::Object::User, id),
     )
     .await?;
     Ok(())
@@ -410,7 +410,7 @@ pub async fn ensure_admin(db: &SqlitePool) -> anyhow::Result<Option<String>> {
             Action::UserCreated,
             "Akun admin awal dibuat (tidak ada admin aktif)",
         )
-        .object("user", id),
+        .object(crate::audit::Object::User, id),
     )
     .await?;
     Ok(Some(pw))

@@ -2,6 +2,7 @@
 
 use super::model::*;
 use super::save::*;
+use crate::identity::{AnyRole, InstansiRole};
 
 use serde_json::json;
 use sqlx::SqliteConnection;
@@ -149,7 +150,7 @@ pub async fn update(
                    WHERE c.unit_id = ?";
     // Only staff are PICs: leaving the staf role hands the person's steps over first.
     let mut handed_over = None;
-    if before.role == "staf" && ch.role != "staf" {
+    if before.role == Some(AnyRole::Unit(Role::Staf)) && ch.role != "staf" {
         let held: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT count(*) FROM step_assignments WHERE user_id = ? AND step_id IN ({in_unit})"
         )))
@@ -214,9 +215,12 @@ pub async fn update(
         Some(crate::tenant::AnyRole::Instansi(r)) => Some(r.as_str()),
         _ if may_instansi => None,
         // a unit admin leaves an instansi role as it is (they cannot see one anyway)
-        _ => crate::tenant::InstansiRole::parse(&before.role).map(|r| r.as_str()),
+        _ => match before.role {
+            Some(AnyRole::Instansi(r)) => Some(r.as_str()),
+            _ => None,
+        },
     };
-    let removes_admin = before.role == "admin-instansi"
+    let removes_admin = before.role == Some(AnyRole::Instansi(InstansiRole::Admin))
         && before.active
         && (new_instansi != Some("admin-instansi") || !active);
     // The guard sits in the UPDATE itself, so two admins demoting each other at once
@@ -271,7 +275,7 @@ pub async fn update(
         actor,
         &units,
         Entry::new(action, format!("Akun {} diubah", before.username))
-            .object("user", id)
+            .object(crate::audit::Object::User, id)
             .change(before.snapshot(), {
                 let mut a = after.snapshot();
                 if let Some((n, to)) = &handed_over {

@@ -199,11 +199,11 @@ async fn five_failures_lock_the_account_but_not_colleagues() {
     // a colleague behind the same address signs in fine
     assert!(app.sign_in(&colleague, PASSWORD).await.is_ok());
     // the lock-out is audited once, the refused attempt is not
-    let locked: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_locked'")
-            .fetch_one(app.db())
-            .await
-            .unwrap();
+    let locked: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::LoginLocked.as_str())
+        .fetch_one(app.db())
+        .await
+        .unwrap();
     assert_eq!(locked, 1);
     let blocked: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE action IN ('login_blocked', 'login_failed')",
@@ -524,13 +524,13 @@ async fn changing_a_password_ends_the_other_sessions() {
         303,
         "the other session ended"
     );
-    let audit: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'password_changed' AND actor = ?",
-    )
-    .bind(&username)
-    .fetch_one(app.db())
-    .await
-    .unwrap();
+    let audit: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ? AND actor = ?")
+            .bind(zi_tracker::audit::Action::PasswordChanged.as_str())
+            .bind(&username)
+            .fetch_one(app.db())
+            .await
+            .unwrap();
     assert_eq!(audit, 1);
 }
 
@@ -1211,13 +1211,13 @@ async fn a_lock_starts_at_the_address_and_an_admin_can_lift_it() {
         .await;
     assert_eq!(res.status(), 303);
     assert!(app.sign_in(&target, PASSWORD).await.is_ok(), "unlocked");
-    let unlocked: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'login_unlocked' AND object_id = ?",
-    )
-    .bind(id)
-    .fetch_one(app.db())
-    .await
-    .unwrap();
+    let unlocked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ? AND object_id = ?")
+            .bind(zi_tracker::audit::Action::LoginUnlocked.as_str())
+            .bind(id)
+            .fetch_one(app.db())
+            .await
+            .unwrap();
     assert_eq!(unlocked, 1);
 }
 
@@ -1251,11 +1251,11 @@ async fn guessing_the_current_password_is_limited_like_sign_in() {
         .await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
-    let locked: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_locked'")
-            .fetch_one(app.db())
-            .await
-            .unwrap();
+    let locked: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::LoginLocked.as_str())
+        .fetch_one(app.db())
+        .await
+        .unwrap();
     assert_eq!(locked, 1);
 }
 
@@ -1310,11 +1310,11 @@ async fn failures_leave_the_window_after_fifteen_minutes() {
     }
     let (s, _) = try_login(&app, &app.client(), &other, "salah-salah-salah").await;
     assert_eq!(s, 401);
-    let locked: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login_locked'")
-            .fetch_one(app.db())
-            .await
-            .unwrap();
+    let locked: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::LoginLocked.as_str())
+        .fetch_one(app.db())
+        .await
+        .unwrap();
     assert_eq!(locked, 0, "one failure in the window starts no lock-out");
 
     for i in 0..50 {
@@ -1378,8 +1378,9 @@ async fn a_sign_in_is_audited_under_its_account() {
     let app = spawn_app().await;
     let s = app.signed_in("staf").await;
     let (actor_id, actor, ip): (Option<i64>, String, String) = sqlx::query_as(
-        "SELECT actor_id, actor, ip FROM audit_log WHERE action = 'login' ORDER BY id DESC LIMIT 1",
+        "SELECT actor_id, actor, ip FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1",
     )
+    .bind(zi_tracker::audit::Action::Login.as_str())
     .fetch_one(app.db())
     .await
     .unwrap();
@@ -1453,8 +1454,9 @@ async fn failures_from_several_addresses_lock_the_account_once() {
     };
     let locked = || async {
         sqlx::query_scalar::<_, String>(
-            "SELECT summary FROM audit_log WHERE action = 'login_locked' ORDER BY id",
+            "SELECT summary FROM audit_log WHERE action = ? ORDER BY id",
         )
+        .bind(zi_tracker::audit::Action::LoginLocked.as_str())
         .fetch_all(app.db())
         .await
         .unwrap()

@@ -118,13 +118,13 @@ async fn successful_sign_ins_of_one_account_are_throttled() {
             .unwrap()
             .contains("terlalu sering masuk dalam waktu singkat")
     );
-    let logins: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'login' AND object_id = ?",
-    )
-    .bind(id)
-    .fetch_one(app.db())
-    .await
-    .unwrap();
+    let logins: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ? AND object_id = ?")
+            .bind(zi_tracker::audit::Action::Login.as_str())
+            .bind(id)
+            .fetch_one(app.db())
+            .await
+            .unwrap();
     assert_eq!(logins, limit, "the refused one is not audited");
     // a colleague is not affected
     assert!(app.signed_in("staf").await.user_id != id);
@@ -529,11 +529,11 @@ async fn an_address_change_needs_the_password_and_the_old_address_can_undo_it() 
         303,
         "the borrowed session ended"
     );
-    let audited: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'email_change_undone'")
-            .fetch_one(app.db())
-            .await
-            .unwrap();
+    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::EmailChangeUndone.as_str())
+        .fetch_one(app.db())
+        .await
+        .unwrap();
     assert_eq!(audited, 1);
     // once only
     let res = client.get(app.url(&undo[0])).send().await.unwrap();

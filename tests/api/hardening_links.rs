@@ -92,8 +92,9 @@ async fn open(app: &TestApp, path: &str, from: &str) -> (u16, String) {
 async fn openings(app: &TestApp) -> Vec<(String, String)> {
     sqlx::query_as(
         "SELECT coalesce(ip, ''), summary FROM audit_log
-         WHERE action = 'portalrb_evidence_opened' ORDER BY id",
+         WHERE action = ? ORDER BY id",
     )
+    .bind(zi_tracker::audit::Action::PortalrbEvidenceOpened.as_str())
     .fetch_all(app.db())
     .await
     .unwrap()

@@ -563,8 +563,9 @@ async fn predicates_refuse_bad_input_and_keep_it() {
         assert_eq!(res.status(), 303);
     }
     let (before_json, after_json): (Option<String>, String) = sqlx::query_as(
-        "SELECT before_json, after_json FROM audit_log WHERE action = 'predicate_set' ORDER BY id DESC LIMIT 1",
+        "SELECT before_json, after_json FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1",
     )
+    .bind(zi_tracker::audit::Action::PredicateSet.as_str())
     .fetch_one(app.db())
     .await
     .unwrap();
@@ -674,11 +675,11 @@ async fn an_admin_corrects_a_count_group_and_the_score_follows() {
     // (10 − 4) ÷ 10 = 60 %
     assert!(section.contains("nilai mandiri: 60,00 %"), "{section}");
     assert!(section.contains("tertulis"), "{section}");
-    let n: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'lke_group_changed'")
-            .fetch_one(app.db())
-            .await
-            .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::LkeGroupChanged.as_str())
+        .fetch_one(app.db())
+        .await
+        .unwrap();
     assert_eq!(n, 2);
 }
 

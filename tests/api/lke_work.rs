@@ -127,11 +127,11 @@ async fn a_pic_answers_and_a_stale_save_is_refused_with_the_input_kept() {
         Html::texts(&page, "#riwayat-h ~ .table-wrap tbody tr").len(),
         2
     );
-    let n: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'lke_answer_saved'")
-            .fetch_one(app.db())
-            .await
-            .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::LkeAnswerSaved.as_str())
+        .fetch_one(app.db())
+        .await
+        .unwrap();
     assert_eq!(n, 2);
 
     // counts and survey indices: whole numbers, a decimal comma accepted
@@ -338,8 +338,9 @@ async fn submission_and_finalisation_lock_their_side_and_reopening_needs_a_reaso
         303
     );
     let summary: String = sqlx::query_scalar(
-        "SELECT summary FROM audit_log WHERE action = 'lke_state_changed' ORDER BY id DESC LIMIT 1",
+        "SELECT summary FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1",
     )
+    .bind(zi_tracker::audit::Action::LkeStateChanged.as_str())
     .fetch_one(app.db())
     .await
     .unwrap();

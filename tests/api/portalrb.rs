@@ -322,12 +322,11 @@ async fn portalrb_fetches_the_proposed_units_and_their_answers() {
             .status(),
         403
     );
-    let opened: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'portalrb_evidence_opened'",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap();
+    let opened: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::PortalrbEvidenceOpened.as_str())
+        .fetch_one(db)
+        .await
+        .unwrap();
     assert_eq!(opened, 1, "each opening is audited, refusals are not");
 
     // every error, as JSON
@@ -380,11 +379,11 @@ async fn portalrb_fetches_the_proposed_units_and_their_answers() {
         .await
         .unwrap();
     assert_eq!(failures, 2, "rejected tokens are counted");
-    let fetched: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'portalrb_fetched'")
-            .fetch_one(db)
-            .await
-            .unwrap();
+    let fetched: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::PortalrbFetched.as_str())
+        .fetch_one(db)
+        .await
+        .unwrap();
     assert_eq!(fetched, 5, "every valid fetch is in the audit trail");
 
     // expiry and revocation: 403

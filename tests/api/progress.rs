@@ -99,19 +99,19 @@ async fn a_pic_is_assigned_sees_the_step_records_progress_and_keeps_every_versio
     assert_eq!(status, 200);
     assert!(s1.contains("Belum ada progres yang dicatat untuk periode ini"));
 
-    let audit: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'progress_saved' AND object_id = ?",
-    )
-    .bind(step)
-    .fetch_one(app.db())
-    .await
-    .unwrap();
-    assert_eq!(audit, 2);
-    let assigned: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'assignment_added'")
+    let audit: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ? AND object_id = ?")
+            .bind(zi_tracker::audit::Action::ProgressSaved.as_str())
+            .bind(step)
             .fetch_one(app.db())
             .await
             .unwrap();
+    assert_eq!(audit, 2);
+    let assigned: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::AssignmentAdded.as_str())
+        .fetch_one(app.db())
+        .await
+        .unwrap();
     assert_eq!(assigned, 1);
 }
 
@@ -859,11 +859,11 @@ async fn a_reviewer_asks_for_a_fix_the_pic_sees_it_first_and_answers() {
     assert_eq!(res.status(), 303);
     let (_, tasks) = staf.get_text("/tugas").await;
     assert!(tasks.contains("Diterima"));
-    let reviews: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'review_given'")
-            .fetch_one(app.db())
-            .await
-            .unwrap();
+    let reviews: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?")
+        .bind(zi_tracker::audit::Action::ReviewGiven.as_str())
+        .fetch_one(app.db())
+        .await
+        .unwrap();
     assert_eq!(reviews, 2);
 }
 

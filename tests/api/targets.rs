@@ -118,8 +118,9 @@ async fn copy_then_edit_reorder_and_retire_leaving_2021_untouched() {
     .unwrap();
     assert_eq!(units, vec![1, 2]);
     let (before, after): (String, String) = sqlx::query_as(
-        "SELECT before_json, after_json FROM audit_log WHERE action = 'target_edited' AND object_id = ?",
+        "SELECT before_json, after_json FROM audit_log WHERE action = ? AND object_id = ?",
     )
+    .bind(zi_tracker::audit::Action::TargetEdited.as_str())
     .bind(step)
     .fetch_one(app.db())
     .await

@@ -150,8 +150,9 @@ async fn admin_edits_deactivates_and_resets_and_the_last_admin_stays() {
 
     // the change is in the audit trail with before and after
     let (before, after): (String, String) = sqlx::query_as(
-        "SELECT before_json, after_json FROM audit_log WHERE action = 'user_deactivated' AND object_id = ?",
+        "SELECT before_json, after_json FROM audit_log WHERE action = ? AND object_id = ?",
     )
+    .bind(zi_tracker::audit::Action::UserDeactivated.as_str())
     .bind(staff.user_id)
     .fetch_one(app.db())
     .await

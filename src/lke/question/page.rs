@@ -401,7 +401,7 @@ pub(crate) async fn history(
     (unit, year): (i64, i64),
     q: &Question,
 ) -> sqlx::Result<Vec<HistoryRow>> {
-    let rows: Vec<(String, i64, Option<String>, String, String, String)> = sqlx::query_as(
+    let rows: Vec<(Side, i64, Option<String>, String, String, String)> = sqlx::query_as(
         "SELECT a.side, h.version, h.answer, h.note, u.display_name, h.answered_at
          FROM lke_answer_history h JOIN lke_answers a ON a.id = h.answer_id
          JOIN users u ON u.id = h.answered_by
@@ -416,7 +416,7 @@ pub(crate) async fn history(
     Ok(rows
         .into_iter()
         .map(|(side, version, answer, note, by, at)| HistoryRow {
-            side: if side == "tpi" { "TPI" } else { "Unit" },
+            side: side.label(),
             version,
             answer: answer
                 .and_then(|a| parse_answer(q, &a).ok())

@@ -290,7 +290,7 @@ pub(crate) async fn save(
                         q.id
                     ),
                 )
-                .object("lke_question", q.id)
+                .object(crate::audit::Object::LkeQuestion, q.id)
                 .change(
                     before
                         .map(|b| json!({"jawaban": b.answer, "catatan": b.note, "bukti": b.evidence, "versi": b.version}))

@@ -91,7 +91,7 @@ pub(crate) async fn stored_where(
     struct Row {
         id: i64,
         question_id: i64,
-        side: String,
+        side: Side,
         version: i64,
         answer: Option<String>,
         note: String,
@@ -118,11 +118,7 @@ pub(crate) async fn stored_where(
         .map(|r| Stored {
             id: r.id,
             question_id: r.question_id,
-            side: if r.side == "tpi" {
-                Side::Tpi
-            } else {
-                Side::Unit
-            },
+            side: r.side,
             version: r.version,
             answer: r.answer,
             note: r.note,

@@ -14,14 +14,22 @@ use sqlx::{SqliteConnection, SqlitePool};
 use super::answer::{Answer, parse_answer};
 use super::model::{AnswerKind, CountGroup, Formula, Master, Node, Question, SchemeKey};
 
-/// Whose answer: the unit's own (self-assessment) or its TPI's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Whose answer: the unit's own (self-assessment) or its TPI's; stored as "unit"/"tpi".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
 pub enum Side {
     Unit,
     Tpi,
 }
 
 impl Side {
+    /// As the history and the conflict message name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Unit => "Unit",
+            Side::Tpi => "TPI",
+        }
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             Side::Unit => "unit",

@@ -72,7 +72,7 @@ pub async fn save_group(
             Action::LkeGroupChanged,
             format!("Rumus kelompok \"{}\" LKE {year} diubah", after.label),
         )
-        .object("lke_count_group", after.id)
+        .object(crate::audit::Object::LkeCountGroup, after.id)
         .change(group_json(before), group_json(after)),
     )
     .await

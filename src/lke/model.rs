@@ -171,12 +171,11 @@ impl Formula {
         }
     }
 
-    pub fn from_db(s: &str) -> Option<Formula> {
-        match s {
-            "ratio" => Some(Formula::Ratio),
-            "decrease" => Some(Formula::Decrease),
-            _ => None,
-        }
+    /// The formula a word names (the database's and the count-group form's spelling).
+    pub fn parse(s: &str) -> Option<Formula> {
+        [Formula::Ratio, Formula::Decrease]
+            .into_iter()
+            .find(|f| f.as_str() == s)
     }
 
     /// Computes the group's value from the summed counts (see the variants).
@@ -539,7 +538,7 @@ mod tests {
             );
         }
         assert_eq!(
-            Formula::from_db(Formula::Decrease.as_str()),
+            Formula::parse(Formula::Decrease.as_str()),
             Some(Formula::Decrease)
         );
     }

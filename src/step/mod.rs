@@ -3,9 +3,13 @@
 //! (the step page, saving progress, review, Tugas saya).
 
 pub use crate::fmt::now_stamp;
-pub use page::{StepPage, load_step, posted_period, step_url};
+pub use context::{
+    ProgressRecord, current_progress, load_step, posted_period, step_period, step_url,
+};
+pub use page::StepPage;
 pub use status::{Status, Verdict, verdict_label};
 
+pub mod context;
 pub mod evidence;
 pub mod notices;
 pub mod page;

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::page::{StepPage, load_step, posted_period, step_url};
+use super::context::{load_step, posted_period, step_url};
+use super::page::StepPage;
 use crate::AppState;
 use crate::audit::{Action, Entry};
 use crate::error::{AppError, AppResult};

@@ -134,14 +134,10 @@ pub(crate) async fn group_submit(
             .unwrap_or_default()
     };
     let mut errors = Vec::new();
-    let formula = match field("rumus").as_str() {
-        "ratio" => Formula::Ratio,
-        "decrease" => Formula::Decrease,
-        _ => {
-            errors.push("Pilih rumus: rasio atau penurunan.".to_string());
-            group.formula
-        }
-    };
+    let formula = Formula::parse(&field("rumus")).unwrap_or_else(|| {
+        errors.push("Pilih rumus: rasio atau penurunan.".to_string());
+        group.formula
+    });
     let mut list = |name: &str, label: &str| -> Vec<i64> {
         let raw = field(name);
         let mut out = Vec::new();
@@ -177,7 +173,7 @@ pub(crate) async fn group_submit(
     if !errors.is_empty() {
         let mut groups = group_rows(&v);
         if let Some(row) = groups.iter_mut().find(|g| g.id == id) {
-            row.ratio = field("rumus") != "decrease";
+            row.ratio = Formula::parse(&field("rumus")) != Some(Formula::Decrease);
             row.numerator = field("pembilang");
             row.denominator = field("penyebut");
             row.stated = stated;

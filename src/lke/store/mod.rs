@@ -165,7 +165,7 @@ pub async fn load_master(db: &SqlitePool, year: i64) -> sqlx::Result<Option<Mast
                 id,
                 node_id,
                 label,
-                formula: Formula::from_db(&formula).unwrap_or(Formula::Ratio),
+                formula: Formula::parse(&formula).unwrap_or(Formula::Ratio),
                 numerator: ids(&numerator),
                 denominator: ids(&denominator),
                 stated,

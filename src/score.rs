@@ -29,6 +29,76 @@ pub const WEIGHTS_90_2021: [(&str, f64); 6] = [
     ("VI", 10.0),
 ];
 
+/// What steps are listed or counted by: the dashboard's drill-down takes it as
+/// `kriteria`, and the roll-up's columns of the same counts use its key and words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Criterion {
+    Semua,
+    Status(Status),
+    Bukti,
+    TanpaBukti,
+    Diterima,
+    Perbaikan,
+    BelumReviu,
+    Terlambat,
+    Tertinggal,
+}
+
+impl Criterion {
+    pub const ALL: [Criterion; 12] = [
+        Criterion::Semua,
+        Criterion::Status(Status::Selesai),
+        Criterion::Status(Status::Berjalan),
+        Criterion::Status(Status::Belum),
+        Criterion::Status(Status::TidakDapat),
+        Criterion::Bukti,
+        Criterion::TanpaBukti,
+        Criterion::Diterima,
+        Criterion::Perbaikan,
+        Criterion::BelumReviu,
+        Criterion::Terlambat,
+        Criterion::Tertinggal,
+    ];
+
+    pub const fn key(self) -> &'static str {
+        match self {
+            Criterion::Semua => "semua",
+            Criterion::Status(Status::Selesai) => "selesai",
+            Criterion::Status(Status::Berjalan) => "berjalan",
+            Criterion::Status(Status::Belum) => "belum",
+            Criterion::Status(Status::TidakDapat) => "tidak_dapat",
+            Criterion::Bukti => "bukti",
+            Criterion::TanpaBukti => "tanpa_bukti",
+            Criterion::Diterima => "diterima",
+            Criterion::Perbaikan => "perbaikan",
+            Criterion::BelumReviu => "belum_reviu",
+            Criterion::Terlambat => "terlambat",
+            Criterion::Tertinggal => "tertinggal",
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Criterion::Semua => "Semua langkah",
+            Criterion::Status(Status::Selesai) => "Selesai",
+            Criterion::Status(Status::Berjalan) => "Sedang berjalan",
+            Criterion::Status(Status::Belum) => "Belum dimulai",
+            Criterion::Status(Status::TidakDapat) => "Tidak dapat dilaksanakan",
+            Criterion::Bukti => "Dengan bukti dukung",
+            Criterion::TanpaBukti => "Tanpa bukti dukung",
+            Criterion::Diterima => "Diterima",
+            Criterion::Perbaikan => "Perlu perbaikan",
+            Criterion::BelumReviu => "Belum direviu",
+            Criterion::Terlambat => "Melewati tenggat",
+            Criterion::Tertinggal => "Tertinggal",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Criterion> {
+        Criterion::ALL.into_iter().find(|c| c.key() == key)
+    }
+}
+
 /// The weights a year uses until an admin sets its own: its regulation's.
 pub fn default_weights(year: i64) -> &'static [(&'static str, f64); 6] {
     if year <= 2021 {
@@ -234,6 +304,17 @@ pub async fn weights(db: &SqlitePool, year: i64) -> sqlx::Result<(HashMap<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_criterion_parses_back_and_status_criteria_use_the_status_words() {
+        for c in Criterion::ALL {
+            assert_eq!(Criterion::parse(c.key()), Some(c), "{c:?}");
+            if let Criterion::Status(s) = c {
+                assert_eq!((c.key(), c.label()), (s.as_str(), s.label()));
+            }
+        }
+        assert_eq!(Criterion::parse("lain"), None);
+    }
 
     #[test]
     fn defaults_follow_the_regulation_of_the_year() {

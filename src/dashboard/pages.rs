@@ -1,6 +1,7 @@
 //! The dashboard page and its drill-down lists.
 
 use super::*;
+use crate::score::Criterion;
 #[allow(unused_imports)]
 use crate::score::*;
 
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::periods::{self, Period, PeriodChoice};
-use crate::step::{self, Status, StepRow, Verdict};
+use crate::step::{self, StepRow, Verdict};
 use crate::web::{Chrome, QueryData, render};
 
 // ---------------------------------------------------------------------------
@@ -105,34 +106,17 @@ pub struct DrillQuery {
     pub(crate) pic: Option<String>,
 }
 
-pub const CRITERIA: [(&str, &str); 12] = [
-    ("semua", "Semua langkah"),
-    ("selesai", "Selesai"),
-    ("berjalan", "Sedang berjalan"),
-    ("belum", "Belum dimulai"),
-    ("tidak_dapat", "Tidak dapat dilaksanakan"),
-    ("bukti", "Dengan bukti dukung"),
-    ("tanpa_bukti", "Tanpa bukti dukung"),
-    ("diterima", "Diterima"),
-    ("perbaikan", "Perlu perbaikan"),
-    ("belum_reviu", "Belum direviu"),
-    ("terlambat", "Melewati tenggat"),
-    ("tertinggal", "Tertinggal"),
-];
-
-pub(crate) fn matches(r: &StepRow, kriteria: &str, past_deadline: bool) -> bool {
-    if let Some(status) = Status::parse(kriteria) {
-        return r.status_key() == status;
-    }
+pub(crate) fn matches(r: &StepRow, kriteria: Criterion, past_deadline: bool) -> bool {
     match kriteria {
-        "bukti" => r.evidence_count > 0,
-        "tanpa_bukti" => r.evidence_count == 0,
-        "diterima" => r.verdict == Some(Verdict::Diterima),
-        "perbaikan" => r.needs_fix(),
-        "belum_reviu" => r.verdict.is_none() && r.version.is_some(),
-        "terlambat" => past_deadline && !r.status_key().is_closed(),
-        "tertinggal" => behind(r, past_deadline),
-        _ => true,
+        Criterion::Semua => true,
+        Criterion::Status(status) => r.status_key() == status,
+        Criterion::Bukti => r.evidence_count > 0,
+        Criterion::TanpaBukti => r.evidence_count == 0,
+        Criterion::Diterima => r.verdict == Some(Verdict::Diterima),
+        Criterion::Perbaikan => r.needs_fix(),
+        Criterion::BelumReviu => r.verdict.is_none() && r.version.is_some(),
+        Criterion::Terlambat => past_deadline && !r.status_key().is_closed(),
+        Criterion::Tertinggal => behind(r, past_deadline),
     }
 }
 
@@ -153,12 +137,12 @@ pub(crate) async fn drill_page(
     QueryData(q): QueryData<DrillQuery>,
 ) -> AppResult<Response> {
     let period = periods::resolve(&state.db, unit.id, q.periode.as_deref()).await?;
-    let kriteria = q.kriteria.as_deref().unwrap_or("semua");
-    let Some((_, kriteria_label)) = CRITERIA.iter().find(|(k, _)| *k == kriteria) else {
+    let Some(kriteria) = Criterion::parse(q.kriteria.as_deref().unwrap_or("semua")) else {
         return Err(AppError::NotFoundWith(
             "Kriteria daftar tidak dikenal.".into(),
         ));
     };
+    let kriteria_label = kriteria.label();
     let pic = match q.pic.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => {
             let id = raw.parse::<i64>().map_err(|_| AppError::NotFound)?;

@@ -1,6 +1,8 @@
 //! The roll-up as a page, CSV and XLSX: sorting, filtering, paging.
 
 use super::*;
+use crate::score::Criterion;
+use crate::step::Status;
 
 use std::sync::Arc;
 
@@ -37,11 +39,14 @@ pub const COLUMNS: [(&str, &str); 11] = [
     ("kode", "Kode"),
     ("nama", "Unit kerja"),
     ("langkah", "Langkah aksi"),
-    ("selesai", "Selesai"),
+    (
+        Criterion::Status(Status::Selesai).key(),
+        Criterion::Status(Status::Selesai).label(),
+    ),
     ("realisasi", "Rata-rata realisasi (%)"),
-    ("terlambat", "Melewati tenggat"),
-    ("tanpa_bukti", "Tanpa bukti dukung"),
-    ("perbaikan", "Perlu perbaikan"),
+    (Criterion::Terlambat.key(), Criterion::Terlambat.label()),
+    (Criterion::TanpaBukti.key(), Criterion::TanpaBukti.label()),
+    (Criterion::Perbaikan.key(), Criterion::Perbaikan.label()),
     ("tpi", "Nilai LKE TPI"),
     ("mandiri", "Nilai LKE mandiri"),
     ("kesiapan", "Kesiapan (menurut jawaban TPI)"),

@@ -263,3 +263,65 @@ async fn an_evidence_link_holds_to_its_signed_expiry() {
     let later = link.replace("sampai=2026-12-31", "sampai=2099-12-31");
     assert_eq!(get(later).await, 403, "the expiry is signed");
 }
+
+/// A TPN note becomes a step of next year's targets under one of the unit's own
+/// indicators: another unit's indicator of that year is refused and nothing is written
+/// (fails with the unit filter of the indicator check dropped).
+#[tokio::test]
+async fn a_tpn_note_step_goes_only_under_the_units_own_indicator() {
+    let app = spawn_app().await;
+    let (a_admin, _, _, b_step) = two_units_in_2026(&app).await;
+    sqlx::query(
+        "INSERT INTO unit_predicates (unit_id, year, predicate, tpn_score, notes, recorded_by, recorded_at)
+         VALUES (1, 2025, 'TIDAK', 70.5, '- Perkuat SOP pengaduan', ?, '2026-01-10 08:00:00')",
+    )
+    .bind(a_admin.user_id)
+    .execute(app.db())
+    .await
+    .unwrap();
+    let b_indicator: i64 = sqlx::query_scalar("SELECT indicator_id FROM action_steps WHERE id = ?")
+        .bind(b_step)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    let before = fingerprint(app.db()).await;
+    let res = a_admin
+        .post(
+            "/lke/2025/tindak-lanjut",
+            &[
+                ("catatan", "0"),
+                ("teks", "Menyusun SOP pengaduan baru"),
+                ("kewenangan", "Balai"),
+                ("indikator", &b_indicator.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Pilih indikator target tahun 2026."),
+        "{page}"
+    );
+    assert_eq!(fingerprint(app.db()).await, before, "nothing is written");
+    // the unit's own indicator of 2026 is taken
+    let a_indicator: i64 = sqlx::query_scalar(
+        "SELECT i.id FROM indicators i JOIN areas a ON a.id = i.area_id
+         JOIN components c ON c.id = a.component_id WHERE c.unit_id = 1 AND c.year = 2026
+         ORDER BY i.id LIMIT 1",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    let res = a_admin
+        .post(
+            "/lke/2025/tindak-lanjut",
+            &[
+                ("catatan", "0"),
+                ("teks", "Menyusun SOP pengaduan baru"),
+                ("kewenangan", "Balai"),
+                ("indikator", &a_indicator.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+}

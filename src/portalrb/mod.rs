@@ -39,14 +39,7 @@ pub async fn propose(
     let unit = crate::tenant::resolve_code(db, Some(code)).await?;
     let mut tx = crate::db::write(db).await?;
     if kategori == "WBBM" {
-        let held: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM unit_predicates WHERE unit_id = ? AND year < ?
-                             AND predicate IN ('WBK', 'WBBM'))",
-        )
-        .bind(unit.id)
-        .bind(year)
-        .fetch_one(&mut *tx)
-        .await?;
+        let held = crate::lke::store::wbk_held_before(&mut *tx, unit.id, year).await?;
         if !held {
             return Err(UserError(format!(
                 "unit {} belum pernah memperoleh predikat WBK sebelum {year}; usulan WBBM hanya untuk unit berpredikat WBK",

@@ -325,3 +325,42 @@ async fn a_tpn_note_step_goes_only_under_the_units_own_indicator() {
         .await;
     assert_eq!(res.status(), 303);
 }
+
+/// "WBK already held" means held in an earlier year: a WBK recorded for the year itself
+/// does not open a WBBM proposal for it, while one of the year before does (fails with
+/// `year < ?` loosened to `year <= ?` in the rule the proposal, the readiness and the
+/// roll-up share).
+#[tokio::test]
+async fn a_wbk_of_the_same_year_does_not_count_as_held() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin").await;
+    let record = |year: i64| {
+        sqlx::query(
+            "INSERT INTO unit_predicates (unit_id, year, predicate, tpn_score, notes, recorded_at)
+             VALUES (1, ?, 'WBK', 80.0, '', '2026-01-10 08:00:00')",
+        )
+        .bind(year)
+        .execute(app.db())
+    };
+    record(2026).await.unwrap();
+    let propose = || {
+        admin.post(
+            "/admin/portalrb/usul",
+            &[
+                ("tahun", "2026"),
+                ("unit", "balitnak"),
+                ("kategori", "WBBM"),
+            ],
+        )
+    };
+    let res = propose().await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("belum pernah memperoleh predikat WBK")
+    );
+    record(2025).await.unwrap();
+    assert_eq!(propose().await.status(), 303);
+}

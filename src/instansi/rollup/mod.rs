@@ -193,12 +193,7 @@ pub(crate) async fn lke_totals(
     .bind(year)
     .fetch_all(db)
     .await?;
-    let held: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT unit_id FROM unit_predicates WHERE year < ? AND predicate IN ('WBK', 'WBBM')",
-    )
-    .bind(year)
-    .fetch_all(db)
-    .await?;
+    let held = crate::lke::store::units_with_wbk_before(db, year).await?;
     type Sides = (HashMap<i64, Answer>, HashMap<i64, Answer>);
     let mut by_unit: HashMap<i64, Sides> = HashMap::new();
     for (unit, question, side, answer) in rows {

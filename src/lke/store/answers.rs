@@ -8,17 +8,28 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::lke::answer::Answer;
 
-/// Whether the unit held WBK before `year` (from its predicate record).
-pub async fn wbk_held_before(db: &SqlitePool, unit: i64, year: i64) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM unit_predicates
-         WHERE unit_id = ? AND year < ? AND predicate IN ('WBK', 'WBBM')",
+/// Whether the unit held WBK (or WBBM) in a year before `year`: what a WBBM proposal
+/// and the WBBM readiness need. A predicate of `year` itself does not count.
+pub async fn wbk_held_before<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
+    unit: i64,
+    year: i64,
+) -> sqlx::Result<bool> {
+    Ok(units_with_wbk_before(db, year).await?.contains(&unit))
+}
+
+/// The units that held WBK (or WBBM) in a year before `year`, for every unit at once.
+pub async fn units_with_wbk_before<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
+    year: i64,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT unit_id FROM unit_predicates
+         WHERE year < ? AND predicate IN ('WBK', 'WBBM') ORDER BY unit_id",
     )
-    .bind(unit)
     .bind(year)
-    .fetch_one(db)
-    .await?;
-    Ok(n > 0)
+    .fetch_all(db)
+    .await
 }
 
 /// One side's current answer to a question as stored (the answer as canonical text).

@@ -20,7 +20,7 @@ export NO_COLOR=1
 cargo build --release -q
 cargo bench --bench saves --no-run -q 2>/dev/null
 cargo bench --bench lke_score --no-run -q 2>/dev/null
-BIN=target/release/zi-tracker
+BIN=${CARGO_TARGET_DIR:-target}/release/zi-tracker
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
 

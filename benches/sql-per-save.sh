@@ -4,7 +4,7 @@
 #   cargo build && benches/sql-per-save.sh        (BIN=path overrides the binary)
 # sqlx does not log BEGIN/COMMIT; a "PRAGMA …" line is a new pool connection opening.
 set -e
-BIN=${BIN:-$(dirname "$0")/../target/debug/zi-tracker}
+BIN=${BIN:-${CARGO_TARGET_DIR:-$(dirname "$0")/../target}/debug/zi-tracker}
 D=$(mktemp -d)
 echo 'kata-sandi-uji-panjang' | $BIN demo-data --data-dir $D/data --years 1 --staff 2 --seed 1 --password-stdin >/dev/null 2>&1
 RUST_LOG=info,sqlx::query=debug NO_COLOR=1 $BIN serve --bind 127.0.0.1:3999 --data-dir $D/data > $D/log 2>&1 &

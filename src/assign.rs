@@ -177,8 +177,7 @@ async fn assign_area(
     Form(input): Form<AreaInput>,
 ) -> AppResult<Response> {
     let area: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT a.id, a.name, c.year FROM areas a JOIN components c ON c.id = a.component_id
-         WHERE a.id = ? AND c.unit_id = ?",
+        "SELECT area_id, area_name, year FROM unit_areas WHERE area_id = ? AND unit_id = ?",
     )
     .bind(input.area_id.trim().parse::<i64>().unwrap_or(0))
     .bind(unit.id)
@@ -202,12 +201,12 @@ async fn assign_area(
     let mut tx = crate::db::write(&state.db).await?;
     let added = sqlx::query(
         "INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by)
-         SELECT s.id, ?, ? FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
-         WHERE i.area_id = ?",
+         SELECT step_id, ?, ? FROM unit_steps WHERE area_id = ? AND unit_id = ?",
     )
     .bind(pic_id)
     .bind(user.id)
     .bind(area_id)
+    .bind(unit.id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -285,9 +284,7 @@ async fn handover(
     let (from, to) = (from.expect("checked"), to.expect("checked"));
     let year_n: i64 = year.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = crate::db::write(&state.db).await?;
-    let in_year = "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
-                   JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-                   WHERE c.unit_id = ? AND c.year = ?";
+    let in_year = "SELECT step_id FROM unit_steps WHERE unit_id = ? AND year = ?";
     let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT OR IGNORE INTO step_assignments (step_id, user_id, assigned_by)
          SELECT step_id, ?, ? FROM step_assignments WHERE user_id = ? AND step_id IN ({in_year})"

@@ -204,10 +204,8 @@ pub async fn run(data_dir: &Path, opts: Options) -> anyhow::Result<Summary> {
         let (mut unit_versions, mut unit_files) = (0u64, 0u64);
         for (n, year) in (2021..2021 + years).enumerate() {
             let steps: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT s.id, a.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
-                 JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-                 WHERE c.unit_id = ? AND c.year = ?
-                 ORDER BY c.position, a.position, i.position, s.position",
+                "SELECT step_id, area_id FROM unit_steps WHERE unit_id = ? AND year = ?
+                 ORDER BY c_pos, a_pos, i_pos, s_pos",
             )
             .bind(unit)
             .bind(year)

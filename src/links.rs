@@ -97,12 +97,10 @@ pub async fn steps_by_question(
     year: i64,
 ) -> sqlx::Result<std::collections::HashMap<i64, Vec<(i64, String)>>> {
     let rows: Vec<(i64, i64, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT l.question_id, s.id, c.numeral, a.position, i.position, s.position
-         FROM lke_step_questions l JOIN action_steps s ON s.id = l.step_id
-         JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
-         JOIN components c ON c.id = a.component_id
-         WHERE c.unit_id = ? AND l.year = ? AND s.retired_at IS NULL
-         ORDER BY c.position, a.position, i.position, s.position",
+        "SELECT l.question_id, s.step_id, s.numeral, s.a_pos, s.i_pos, s.s_pos
+         FROM lke_step_questions l JOIN unit_steps s ON s.step_id = l.step_id
+         WHERE s.unit_id = ? AND l.year = ? AND s.step_retired_at IS NULL
+         ORDER BY s.c_pos, s.a_pos, s.i_pos, s.s_pos",
     )
     .bind(unit)
     .bind(year)

@@ -82,11 +82,10 @@ pub(crate) async fn my_tasks(
     // a person with nothing here is told where their steps are
     let elsewhere: Vec<(i64, i64)> = if total == 0 {
         sqlx::query_as(
-            "SELECT c.year, count(*) FROM step_assignments sa
-             JOIN action_steps s ON s.id = sa.step_id JOIN indicators i ON i.id = s.indicator_id
-             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-             WHERE sa.user_id = ? AND c.unit_id = ? AND s.retired_at IS NULL
-             GROUP BY c.year ORDER BY c.year DESC",
+            "SELECT s.year, count(*) FROM step_assignments sa
+             JOIN unit_steps s ON s.step_id = sa.step_id
+             WHERE sa.user_id = ? AND s.unit_id = ? AND s.step_retired_at IS NULL
+             GROUP BY s.year ORDER BY s.year DESC",
         )
         .bind(user.id)
         .bind(unit.id)

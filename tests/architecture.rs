@@ -6,7 +6,10 @@
 //!   type names the state, the state the session store);
 //! - the bottom layer (identity, the write path, the audit trail) imports nothing above it;
 //! - no source file holds more than 600 lines of code (blank lines, comment lines and the
-//!   `#[cfg(test)]` items do not count).
+//!   `#[cfg(test)]` items do not count);
+//! - no query joins the catalogue's levels (step > indicator > area > component, where the
+//!   unit is) itself: the `unit_areas`/`unit_indicators`/`unit_steps` views of the
+//!   migrations hold those joins, so the unit boundary is written once.
 //!
 //! Unit tests (`#[cfg(test)]`) are not part of the graph: they may use whatever they test.
 
@@ -602,6 +605,44 @@ fn no_source_file_holds_more_than_600_lines_of_code() {
     assert!(
         problems.is_empty(),
         "split these files by flow:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The catalogue's levels, joined only inside the `unit_*` views (see the migrations).
+const CATALOGUE_TABLES: &[&str] = &["components", "areas", "indicators", "action_steps"];
+
+/// Lines that join a catalogue level directly, as "file:line: text".
+fn hierarchy_join_problems(files: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        for (n, line) in text.lines().enumerate() {
+            let words: Vec<String> = line.split_whitespace().map(str::to_lowercase).collect();
+            let joins = words
+                .windows(2)
+                .any(|w| w[0] == "join" && CATALOGUE_TABLES.contains(&w[1].as_str()));
+            if joins {
+                out.push(format!("src/{rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn queries_reach_the_catalogue_through_the_unit_views() {
+    let sample = [(
+        "x.rs".to_string(),
+        "\"SELECT 1 FROM unit_steps s\n JOIN areas a ON a.id = s.area_id\"".to_string(),
+    )];
+    assert_eq!(hierarchy_join_problems(&sample).len(), 1);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    read_src(&root, &root, &mut files);
+    let problems = hierarchy_join_problems(&files);
+    assert!(
+        problems.is_empty(),
+        "read these through unit_areas, unit_indicators or unit_steps:\n{}",
         problems.join("\n")
     );
 }

@@ -89,15 +89,11 @@ pub(crate) async fn item_year(
     id: i64,
 ) -> sqlx::Result<Option<i64>> {
     let sql = match kind {
-        Kind::Area => {
-            "SELECT c.year FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ? AND c.unit_id = ?"
-        }
+        Kind::Area => "SELECT year FROM unit_areas WHERE area_id = ? AND unit_id = ?",
         Kind::Indicator => {
-            "SELECT c.year FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ? AND c.unit_id = ?"
+            "SELECT year FROM unit_indicators WHERE indicator_id = ? AND unit_id = ?"
         }
-        Kind::Step => {
-            "SELECT c.year FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ? AND c.unit_id = ?"
-        }
+        Kind::Step => "SELECT year FROM unit_steps WHERE step_id = ? AND unit_id = ?",
     };
     sqlx::query_scalar(sql)
         .bind(id)
@@ -147,15 +143,9 @@ pub(crate) async fn back_to_item(
     year: i64,
 ) -> sqlx::Result<String> {
     let sql = match kind {
-        Kind::Area => {
-            "SELECT c.numeral FROM areas a JOIN components c ON c.id = a.component_id WHERE a.id = ?"
-        }
-        Kind::Indicator => {
-            "SELECT c.numeral FROM indicators i JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE i.id = ?"
-        }
-        Kind::Step => {
-            "SELECT c.numeral FROM action_steps s JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id WHERE s.id = ?"
-        }
+        Kind::Area => "SELECT numeral FROM unit_areas WHERE area_id = ?",
+        Kind::Indicator => "SELECT numeral FROM unit_indicators WHERE indicator_id = ?",
+        Kind::Step => "SELECT numeral FROM unit_steps WHERE step_id = ?",
     };
     let numeral: Option<String> = sqlx::query_scalar(sql).bind(id).fetch_optional(db).await?;
     Ok(format!(

@@ -185,27 +185,24 @@ pub async fn load(db: &SqlitePool, unit: i64, year: i64) -> sqlx::Result<Option<
         return Ok(None);
     }
     let rows: Vec<FlatRow> = sqlx::query_as(
-        "SELECT c.id AS c_id, c.position AS c_pos, c.numeral AS c_num, c.name AS c_name,
-                a.id AS a_id, a.position AS a_pos, a.name AS a_name,
-                i.id AS i_id, i.position AS i_pos, i.text AS i_text,
-                s.id AS s_id, s.position AS s_pos, s.text AS s_text,
-                s.authority_text AS authority,
-                a.retired_at IS NOT NULL AS a_retired, i.retired_at IS NOT NULL AS i_retired,
-                s.retired_at IS NOT NULL AS s_retired,
+        "SELECT s.component_id AS c_id, s.c_pos, s.numeral AS c_num, s.component_name AS c_name,
+                s.area_id AS a_id, s.a_pos, s.area_name AS a_name,
+                s.indicator_id AS i_id, s.i_pos, s.indicator_text AS i_text,
+                s.step_id AS s_id, s.s_pos, s.step_text AS s_text, s.authority_text AS authority,
+                s.area_retired_at IS NOT NULL AS a_retired,
+                s.indicator_retired_at IS NOT NULL AS i_retired,
+                s.step_retired_at IS NOT NULL AS s_retired,
                 (SELECT group_concat(u.name, char(31)) FROM
                     (SELECT CASE u.kind WHEN 'instansi' THEN w.name ELSE u.name END AS name
                      FROM step_authorities sa JOIN units u ON u.id = sa.unit_id
-                     WHERE sa.step_id = s.id ORDER BY u.id) u) AS units,
+                     WHERE sa.step_id = s.step_id ORDER BY u.id) u) AS units,
                 (SELECT group_concat(q.question_id, ';') FROM
-                    (SELECT question_id FROM lke_step_questions WHERE step_id = s.id
+                    (SELECT question_id FROM lke_step_questions WHERE step_id = s.step_id
                      ORDER BY question_id) q) AS questions
-         FROM components c
-         JOIN work_units w ON w.id = c.unit_id
-         JOIN areas a ON a.component_id = c.id
-         JOIN indicators i ON i.area_id = a.id
-         JOIN action_steps s ON s.indicator_id = i.id
-         WHERE c.unit_id = ? AND c.year = ?
-         ORDER BY c.position, a.position, i.position, s.position",
+         FROM unit_steps s
+         JOIN work_units w ON w.id = s.unit_id
+         WHERE s.unit_id = ? AND s.year = ?
+         ORDER BY s.c_pos, s.a_pos, s.i_pos, s.s_pos",
     )
     .bind(unit)
     .bind(year)

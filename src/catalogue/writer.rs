@@ -200,13 +200,12 @@ pub async fn copy_year(
         authority: String,
     }
     let src: Vec<Row> = sqlx::query_as(
-        "SELECT s.id, c.numeral, c.name AS c_name, a.id AS a_id, a.name AS a_name,
-                i.id AS i_id, i.text AS i_text, s.text AS s_text, s.authority_text AS authority
-         FROM components c JOIN areas a ON a.component_id = c.id
-         JOIN indicators i ON i.area_id = a.id JOIN action_steps s ON s.indicator_id = i.id
-         WHERE c.unit_id = ? AND c.year = ?
-           AND a.retired_at IS NULL AND i.retired_at IS NULL AND s.retired_at IS NULL
-         ORDER BY c.position, a.position, i.position, s.position",
+        "SELECT step_id AS id, numeral, component_name AS c_name, area_id AS a_id, area_name AS a_name,
+                indicator_id AS i_id, indicator_text AS i_text, step_text AS s_text,
+                authority_text AS authority
+         FROM unit_steps
+         WHERE unit_id = ? AND year = ? AND NOT retired
+         ORDER BY c_pos, a_pos, i_pos, s_pos",
     )
     .bind(from_unit)
     .bind(from)

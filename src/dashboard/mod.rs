@@ -207,10 +207,7 @@ pub async fn compute(
     let assignments: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT sa.step_id, u.id, u.display_name FROM step_assignments sa
          JOIN users u ON u.id = sa.user_id
-         JOIN action_steps s ON s.id = sa.step_id
-         JOIN indicators i ON i.id = s.indicator_id
-         JOIN areas a ON a.id = i.area_id
-         JOIN components c ON c.id = a.component_id AND c.unit_id = ? AND c.year = ?
+         JOIN unit_steps s ON s.step_id = sa.step_id AND s.unit_id = ? AND s.year = ?
          ORDER BY u.display_name",
     )
     .bind(unit)

@@ -74,10 +74,9 @@ async fn indicator_options(
     year: i64,
 ) -> sqlx::Result<Vec<SelectOption>> {
     let rows: Vec<(i64, String, i64, i64, String)> = sqlx::query_as(
-        "SELECT i.id, c.numeral, a.position, i.position, i.text FROM indicators i
-         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-         WHERE c.unit_id = ? AND c.year = ? AND i.retired_at IS NULL AND a.retired_at IS NULL
-         ORDER BY c.position, a.position, i.position",
+        "SELECT indicator_id, numeral, a_pos, i_pos, indicator_text FROM unit_indicators
+         WHERE unit_id = ? AND year = ? AND NOT retired
+         ORDER BY c_pos, a_pos, i_pos",
     )
     .bind(unit)
     .bind(year)
@@ -106,10 +105,9 @@ async fn page(
 ) -> AppResult<Response> {
     let (predicate, notes) = notes_of(&state.db, unit, year).await?;
     let made: Vec<(String, i64, String)> = sqlx::query_as(
-        "SELECT n.note, s.id, s.text FROM lke_note_steps n JOIN action_steps s ON s.id = n.step_id
-         JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
-         JOIN components c ON c.id = a.component_id
-         WHERE c.unit_id = ? AND n.year = ? ORDER BY s.id",
+        "SELECT n.note, s.step_id, s.step_text FROM lke_note_steps n
+         JOIN unit_steps s ON s.step_id = n.step_id
+         WHERE s.unit_id = ? AND n.year = ? ORDER BY s.step_id",
     )
     .bind(unit)
     .bind(year)
@@ -192,9 +190,9 @@ pub(crate) async fn note_to_step(
     let indicator: Option<i64> = match input.indikator.trim().parse::<i64>() {
         Ok(id) => {
             sqlx::query_scalar(
-                "SELECT i.id FROM indicators i JOIN areas a ON a.id = i.area_id
-             JOIN components c ON c.id = a.component_id
-             WHERE i.id = ? AND c.unit_id = ? AND c.year = ? AND i.retired_at IS NULL",
+                "SELECT indicator_id FROM unit_indicators
+                 WHERE indicator_id = ? AND unit_id = ? AND year = ?
+                   AND indicator_retired_at IS NULL",
             )
             .bind(id)
             .bind(unit.id)

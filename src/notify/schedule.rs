@@ -90,16 +90,13 @@ async fn period_deadlines(state: &AppState, today: NaiveDate) -> sqlx::Result<()
             continue;
         }
         let open: Vec<(i64, String, i64, i64, i64, String)> = sqlx::query_as(
-            "SELECT a.user_id, c.numeral, ar.position, i.position, s.position, s.text
+            "SELECT a.user_id, s.numeral, s.a_pos, s.i_pos, s.s_pos, s.step_text
              FROM step_assignments a
-             JOIN action_steps s ON s.id = a.step_id AND s.retired_at IS NULL
-             JOIN indicators i ON i.id = s.indicator_id AND i.retired_at IS NULL
-             JOIN areas ar ON ar.id = i.area_id AND ar.retired_at IS NULL
-             JOIN components c ON c.id = ar.component_id
-             LEFT JOIN progress p ON p.step_id = s.id AND p.semester = ?3
-             WHERE c.unit_id = ?1 AND c.year = ?2
+             JOIN unit_steps s ON s.step_id = a.step_id AND NOT s.retired
+             LEFT JOIN progress p ON p.step_id = s.step_id AND p.semester = ?3
+             WHERE s.unit_id = ?1 AND s.year = ?2
                AND (p.status IS NULL OR p.status NOT IN ('selesai', 'tidak_dapat'))
-             ORDER BY a.user_id, c.position, ar.position, i.position, s.position",
+             ORDER BY a.user_id, s.c_pos, s.a_pos, s.i_pos, s.s_pos",
         )
         .bind(unit)
         .bind(year)

@@ -83,10 +83,7 @@ pub async fn load(
                 e.media_type, e.size, e.sha256, e.replaces_id, u.display_name AS uploaded_by,
                 e.uploaded_at, e.removed_at, NULL AS removed_by, e.removed_note
          FROM evidence e JOIN users u ON u.id = e.uploaded_by
-         JOIN action_steps s ON s.id = e.step_id
-         JOIN indicators i ON i.id = s.indicator_id
-         JOIN areas a ON a.id = i.area_id
-         JOIN components c ON c.id = a.component_id AND c.unit_id = ? AND c.year = ?
+         JOIN unit_steps s ON s.step_id = e.step_id AND s.unit_id = ? AND s.year = ?
          WHERE e.semester = ? AND e.removed_at IS NULL
          ORDER BY e.id",
     )

@@ -77,18 +77,13 @@ pub async fn context<'e>(
     user_id: i64,
 ) -> sqlx::Result<Option<StepContext>> {
     sqlx::query_as(
-        "SELECT s.id, s.position, s.text, s.authority_text,
-                i.id AS indicator_id, i.position AS i_pos, i.text AS indicator_text,
-                a.id AS area_id, a.position AS a_pos, a.name AS area_name,
-                c.id AS component_id, c.numeral, c.name AS component_name, c.year, c.unit_id,
-                (s.retired_at IS NOT NULL OR i.retired_at IS NOT NULL OR a.retired_at IS NOT NULL) AS retired,
+        "SELECT s.step_id AS id, s.s_pos AS position, s.step_text AS text, s.authority_text,
+                s.indicator_id, s.i_pos, s.indicator_text, s.area_id, s.a_pos, s.area_name,
+                s.component_id, s.numeral, s.component_name, s.year, s.unit_id, s.retired,
                 EXISTS (SELECT 1 FROM step_assignments sa
-                         WHERE sa.step_id = s.id AND sa.user_id = ?2) AS assigned
-         FROM action_steps s
-         JOIN indicators i ON i.id = s.indicator_id
-         JOIN areas a ON a.id = i.area_id
-         JOIN components c ON c.id = a.component_id
-         WHERE s.id = ?1 AND c.unit_id = ?3",
+                         WHERE sa.step_id = s.step_id AND sa.user_id = ?2) AS assigned
+         FROM unit_steps s
+         WHERE s.step_id = ?1 AND s.unit_id = ?3",
     )
     .bind(step_id)
     .bind(user_id)
@@ -232,36 +227,26 @@ pub async fn period_rows(
     only_user: Option<i64>,
 ) -> sqlx::Result<Vec<StepRow>> {
     sqlx::query_as(
-        "SELECT s.id AS step_id, s.position AS s_pos, s.text AS step_text,
-                s.authority_text AS authority,
-                i.id AS indicator_id, i.position AS i_pos, i.text AS indicator_text,
-                a.id AS area_id, a.position AS a_pos, a.name AS area_name,
-                c.id AS component_id, c.position AS c_pos, c.numeral, c.name AS component_name,
+        "SELECT s.step_id, s.s_pos, s.step_text, s.authority_text AS authority,
+                s.indicator_id, s.i_pos, s.indicator_text, s.area_id, s.a_pos, s.area_name,
+                s.component_id, s.c_pos, s.numeral, s.component_name,
                 p.status, p.realization, p.narrative, p.reason, p.version, p.updated_at,
                 (SELECT count(*) FROM evidence e
-                  WHERE e.step_id = s.id AND e.semester = ?2 AND e.removed_at IS NULL) AS evidence_count,
-                CASE WHEN EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id)
-                     THEN NULL ELSE r.verdict END AS verdict,
+                  WHERE e.step_id = s.step_id AND e.semester = ?2 AND e.removed_at IS NULL) AS evidence_count,
+                CASE WHEN r.resubmitted THEN NULL ELSE r.verdict END AS verdict,
                 r.note AS review_note,
-                EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id) AS resubmitted,
+                coalesce(r.resubmitted, 0) AS resubmitted,
                 (SELECT group_concat(name, char(31)) FROM
                    (SELECT u.display_name AS name FROM step_assignments sa
                       JOIN users u ON u.id = sa.user_id
-                     WHERE sa.step_id = s.id ORDER BY u.display_name)) AS pics
-         FROM components c
-         JOIN areas a ON a.component_id = c.id
-         JOIN indicators i ON i.area_id = a.id
-         JOIN action_steps s ON s.indicator_id = i.id
-         LEFT JOIN progress p ON p.step_id = s.id AND p.semester = ?2
-         LEFT JOIN reviews r ON r.id = (
-              SELECT r2.id FROM reviews r2
-               WHERE r2.step_id = s.id AND r2.semester = ?2 AND r2.progress_version = p.version
-               ORDER BY r2.id DESC LIMIT 1)
-         WHERE c.unit_id = ?4 AND c.year = ?1
-           AND a.retired_at IS NULL AND i.retired_at IS NULL AND s.retired_at IS NULL
+                     WHERE sa.step_id = s.step_id ORDER BY u.display_name)) AS pics
+         FROM unit_steps s
+         LEFT JOIN progress p ON p.step_id = s.step_id AND p.semester = ?2
+         LEFT JOIN standing_reviews r ON r.step_id = s.step_id AND r.semester = ?2
+         WHERE s.unit_id = ?4 AND s.year = ?1 AND NOT s.retired
            AND (?3 IS NULL OR EXISTS (SELECT 1 FROM step_assignments x
-                                       WHERE x.step_id = s.id AND x.user_id = ?3))
-         ORDER BY c.position, a.position, i.position, s.position",
+                                       WHERE x.step_id = s.step_id AND x.user_id = ?3))
+         ORDER BY s.c_pos, s.a_pos, s.i_pos, s.s_pos",
     )
     .bind(period.year)
     .bind(period.semester)

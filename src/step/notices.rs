@@ -45,6 +45,8 @@ pub async fn pic_answered(
     (period_label, link): (&str, &str),
     what: &str,
 ) -> sqlx::Result<usize> {
+    // the latest verdict, standing or not: the save that answers it has already made a
+    // newer version, so `standing_reviews` no longer holds it
     let latest: Option<(i64, Verdict)> = sqlx::query_as(
         "SELECT reviewer_id, verdict FROM reviews WHERE step_id = ? AND semester = ?
          ORDER BY id DESC LIMIT 1",

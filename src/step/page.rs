@@ -47,6 +47,8 @@ pub struct ReviewView {
     pub reviewer: String,
     pub reviewed_at: String,
     pub progress_version: i64,
+    /// It stands for the current progress version (`standing_reviews`).
+    pub standing: bool,
 }
 
 impl ReviewView {
@@ -285,8 +287,10 @@ impl StepPage {
         } else {
             (Vec::new(), Vec::new())
         };
+        // every verdict, for the conversation; the view says which one stands
         let reviews: Vec<ReviewView> = sqlx::query_as(
-            "SELECT r.id, r.verdict, r.note, u.display_name AS reviewer, r.reviewed_at, r.progress_version
+            "SELECT r.id, r.verdict, r.note, u.display_name AS reviewer, r.reviewed_at, r.progress_version,
+                    EXISTS (SELECT 1 FROM standing_reviews sr WHERE sr.id = r.id) AS standing
              FROM reviews r JOIN users u ON u.id = r.reviewer_id
              WHERE r.step_id = ? AND r.semester = ? ORDER BY r.id DESC",
         )
@@ -327,17 +331,16 @@ impl StepPage {
         let resubmitted = reviews
             .first()
             .is_some_and(|r| answers.iter().any(|a| a.0 == r.id));
-        let current_review = match (&progress, reviews.first()) {
-            (Some(p), Some(r)) if r.progress_version == p.version && !resubmitted => {
-                Some(ReviewView {
-                    id: r.id,
-                    verdict: r.verdict,
-                    note: r.note.clone(),
-                    reviewer: r.reviewer.clone(),
-                    reviewed_at: r.reviewed_at.clone(),
-                    progress_version: r.progress_version,
-                })
-            }
+        let current_review = match reviews.first() {
+            Some(r) if r.standing && !resubmitted => Some(ReviewView {
+                id: r.id,
+                verdict: r.verdict,
+                note: r.note.clone(),
+                reviewer: r.reviewer.clone(),
+                reviewed_at: r.reviewed_at.clone(),
+                progress_version: r.progress_version,
+                standing: true,
+            }),
             _ => None,
         };
         let history: Vec<HistoryView> = match &progress {

@@ -51,17 +51,11 @@ pub(crate) async fn resubmit(
     if !crate::step::rights_now(&mut tx, &user, ctx.id).await?.write {
         return Err(AppError::Forbidden);
     }
-    // the standing fix request: the latest review, of the current version, not yet answered
+    // the fix request waiting on the PIC: the standing review, not yet answered
     let standing: Option<(i64, String)> = sqlx::query_as(
-        "SELECT r.id, r.verdict FROM reviews r
-         JOIN progress p ON p.step_id = r.step_id AND p.semester = r.semester
-                        AND p.version = r.progress_version
-         WHERE r.step_id = ? AND r.semester = ?
-           AND r.id = (SELECT max(id) FROM reviews WHERE step_id = ? AND semester = ?)
-           AND NOT EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id)",
+        "SELECT id, verdict FROM standing_reviews
+         WHERE step_id = ? AND semester = ? AND NOT resubmitted",
     )
-    .bind(ctx.id)
-    .bind(period.semester)
     .bind(ctx.id)
     .bind(period.semester)
     .fetch_optional(&mut *tx)
@@ -189,30 +183,22 @@ pub async fn waiting_in(db: &sqlx::SqlitePool, units: &[i64]) -> sqlx::Result<Ve
         .collect::<Vec<_>>()
         .join(",");
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT s.id AS step_id, c.year, p.semester, w.code AS unit_code, w.name AS unit_name, c.numeral, a.position AS a_pos,
-                i.position AS i_pos, s.position AS s_pos, s.text,
+        "SELECT s.step_id, s.year, p.semester, w.code AS unit_code, w.name AS unit_name, s.numeral,
+                s.a_pos, s.i_pos, s.s_pos, s.step_text AS text,
                 (SELECT group_concat(name, char(31)) FROM
                    (SELECT u.display_name AS name FROM step_assignments sa
                       JOIN users u ON u.id = sa.user_id
-                     WHERE sa.step_id = s.id ORDER BY u.display_name)) AS pics,
+                     WHERE sa.step_id = s.step_id ORDER BY u.display_name)) AS pics,
                 coalesce((SELECT max(x.at) FROM resubmissions x WHERE x.review_id = r.id),
                          p.updated_at) AS since,
                 r.id IS NOT NULL AS resubmitted
          FROM progress p
-         JOIN action_steps s ON s.id = p.step_id
-         JOIN indicators i ON i.id = s.indicator_id
-         JOIN areas a ON a.id = i.area_id
-         JOIN components c ON c.id = a.component_id
-         JOIN work_units w ON w.id = c.unit_id
-         LEFT JOIN reviews r ON r.id = (
-              SELECT r2.id FROM reviews r2
-               WHERE r2.step_id = p.step_id AND r2.semester = p.semester
-                 AND r2.progress_version = p.version
-               ORDER BY r2.id DESC LIMIT 1)
-         WHERE c.unit_id IN ({ids}) AND s.retired_at IS NULL AND i.retired_at IS NULL
-           AND a.retired_at IS NULL
-           AND (r.id IS NULL OR EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id))
-         ORDER BY since, s.id, p.semester"
+         JOIN unit_steps s ON s.step_id = p.step_id
+         JOIN work_units w ON w.id = s.unit_id
+         LEFT JOIN standing_reviews r ON r.step_id = p.step_id AND r.semester = p.semester
+         WHERE s.unit_id IN ({ids}) AND NOT s.retired
+           AND (r.id IS NULL OR r.resubmitted)
+         ORDER BY since, s.step_id, p.semester"
     )))
     .fetch_all(db)
     .await

@@ -145,9 +145,7 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(SaveError::Invalid(errors));
     }
-    let in_unit = "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
-                   JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-                   WHERE c.unit_id = ?";
+    let in_unit = "SELECT step_id FROM unit_steps WHERE unit_id = ?";
     // Only staff are PICs: leaving the staf role hands the person's steps over first.
     let mut handed_over = None;
     if before.role == Some(AnyRole::Unit(Role::Staf)) && ch.role != "staf" {

@@ -107,26 +107,18 @@ pub async fn compute(
     .fetch_all(db)
     .await?;
     let counted: Vec<Counted> = sqlx::query_as(
-        "SELECT c.unit_id, count(*) AS steps,
+        "SELECT s.unit_id, count(*) AS steps,
                 coalesce(sum(p.status = 'selesai'), 0) AS done,
                 coalesce(sum(p.realization), 0) AS realization,
                 coalesce(sum(p.status IS NULL OR p.status NOT IN ('selesai', 'tidak_dapat')), 0) AS open,
-                coalesce(sum(NOT EXISTS (SELECT 1 FROM evidence e WHERE e.step_id = s.id
+                coalesce(sum(NOT EXISTS (SELECT 1 FROM evidence e WHERE e.step_id = s.step_id
                        AND e.semester = ?2 AND e.removed_at IS NULL)), 0) AS no_evidence,
-                coalesce(sum(r.verdict = 'perbaikan'
-                       AND NOT EXISTS (SELECT 1 FROM resubmissions x WHERE x.review_id = r.id)), 0) AS to_fix
-         FROM components c
-         JOIN areas a ON a.component_id = c.id
-         JOIN indicators i ON i.area_id = a.id
-         JOIN action_steps s ON s.indicator_id = i.id
-         LEFT JOIN progress p ON p.step_id = s.id AND p.semester = ?2
-         LEFT JOIN reviews r ON r.id = (
-              SELECT r2.id FROM reviews r2
-               WHERE r2.step_id = s.id AND r2.semester = ?2 AND r2.progress_version = p.version
-               ORDER BY r2.id DESC LIMIT 1)
-         WHERE c.year = ?1
-           AND a.retired_at IS NULL AND i.retired_at IS NULL AND s.retired_at IS NULL
-         GROUP BY c.unit_id",
+                coalesce(sum(r.verdict = 'perbaikan' AND NOT r.resubmitted), 0) AS to_fix
+         FROM unit_steps s
+         LEFT JOIN progress p ON p.step_id = s.step_id AND p.semester = ?2
+         LEFT JOIN standing_reviews r ON r.step_id = s.step_id AND r.semester = ?2
+         WHERE s.year = ?1 AND NOT s.retired
+         GROUP BY s.unit_id",
     )
     .bind(period.year)
     .bind(period.semester)

@@ -181,10 +181,8 @@ pub(crate) async fn linked_steps(
     question_id: i64,
 ) -> sqlx::Result<Vec<StepLink>> {
     let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT l.step_id FROM lke_step_questions l
-         JOIN action_steps s ON s.id = l.step_id JOIN indicators i ON i.id = s.indicator_id
-         JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-         WHERE c.unit_id = ? AND l.year = ? AND l.question_id = ?",
+        "SELECT l.step_id FROM lke_step_questions l JOIN unit_steps s ON s.step_id = l.step_id
+         WHERE s.unit_id = ? AND l.year = ? AND l.question_id = ?",
     )
     .bind(unit)
     .bind(year)

@@ -85,13 +85,11 @@ pub(crate) async fn check_input(
         }
         if !ids.is_empty() {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "SELECT count(*) FROM evidence e JOIN action_steps s ON s.id = e.step_id
-                 JOIN indicators i ON i.id = s.indicator_id JOIN areas a ON a.id = i.area_id
-                 JOIN components c ON c.id = a.component_id
-                 WHERE e.removed_at IS NULL AND c.unit_id = ",
+                "SELECT count(*) FROM evidence e JOIN unit_steps s ON s.step_id = e.step_id
+                 WHERE e.removed_at IS NULL AND s.unit_id = ",
             );
             q.push_bind(unit)
-                .push(" AND c.year = ")
+                .push(" AND s.year = ")
                 .push_bind(year)
                 .push(" AND e.id IN (");
             let mut list = q.separated(", ");

@@ -5,6 +5,8 @@
 # writers and the CPU of one LKE score computation; for 1 and 50 years of history.
 # Needs wrk and nginx (apt-get install wrk nginx-light).
 # Usage: benches/run.sh [SECONDS] [YEARS...]
+# BIN=path measures that server binary instead of building this checkout's (A/B runs
+# of two builds, alternated so both meet the same load on the shared machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk belum terpasang: apt-get install -y wrk" >&2; exit 1; }
@@ -17,10 +19,12 @@ YEARS=("${@:-1 50}")
 PASS='sandi-demo-benchmark'
 export NO_COLOR=1
 
-cargo build --release -q
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q
+  BIN=${CARGO_TARGET_DIR:-target}/release/zi-tracker
+fi
 cargo bench --bench saves --no-run -q 2>/dev/null
 cargo bench --bench lke_score --no-run -q 2>/dev/null
-BIN=${CARGO_TARGET_DIR:-target}/release/zi-tracker
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
 

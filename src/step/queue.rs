@@ -177,12 +177,7 @@ pub async fn waiting(db: &sqlx::SqlitePool, unit: i64) -> sqlx::Result<Vec<Waiti
 
 /// The same for several units at once, oldest first across them.
 pub async fn waiting_in(db: &sqlx::SqlitePool, units: &[i64]) -> sqlx::Result<Vec<Waiting>> {
-    let ids = units
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "SELECT s.step_id, s.year, p.semester, w.code AS unit_code, w.name AS unit_name, s.numeral,
                 s.a_pos, s.i_pos, s.s_pos, s.step_text AS text,
                 (SELECT group_concat(name, char(31)) FROM
@@ -196,12 +191,18 @@ pub async fn waiting_in(db: &sqlx::SqlitePool, units: &[i64]) -> sqlx::Result<Ve
          JOIN unit_steps s ON s.step_id = p.step_id
          JOIN work_units w ON w.id = s.unit_id
          LEFT JOIN standing_reviews r ON r.step_id = p.step_id AND r.semester = p.semester
-         WHERE s.unit_id IN ({ids}) AND NOT s.retired
+         WHERE s.unit_id IN (",
+    );
+    let mut list = q.separated(", ");
+    for unit in units {
+        list.push_bind(*unit);
+    }
+    q.push(
+        ") AND NOT s.retired
            AND (r.id IS NULL OR r.resubmitted)
-         ORDER BY since, s.step_id, p.semester"
-    )))
-    .fetch_all(db)
-    .await
+         ORDER BY since, s.step_id, p.semester",
+    );
+    q.build_query_as().fetch_all(db).await
 }
 
 #[derive(Template)]

@@ -194,13 +194,15 @@ pub(crate) async fn linked_steps(
     }
     let period = period_for(year);
     let rows = crate::step::period_rows(db, unit, period, None).await?;
-    let evidence: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, step_id, label FROM evidence WHERE removed_at IS NULL AND step_id IN ({})
-         ORDER BY semester, id",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-    )))
-    .fetch_all(db)
-    .await?;
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "SELECT id, step_id, label FROM evidence WHERE removed_at IS NULL AND step_id IN (",
+    );
+    let mut list = q.separated(", ");
+    for id in &ids {
+        list.push_bind(*id);
+    }
+    q.push(") ORDER BY semester, id");
+    let evidence: Vec<(i64, i64, String)> = q.build_query_as().fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .filter(|r| ids.contains(&r.step_id))

@@ -154,8 +154,6 @@ pub async fn record(conn: &mut SqliteConnection, actor: &Actor, e: Entry) -> sql
     Ok(())
 }
 
-/// Indonesian labels of the actions, also the filter's choices.
-/// What an audit entry records; stored as its snake_case key.
 /// The newest audit entry that can change what a unit's pages show: its own or an
 /// instansi-wide one. Every visible change is audited, so this is the caches' key.
 pub async fn stamp(db: &sqlx::SqlitePool, unit: i64) -> sqlx::Result<i64> {
@@ -215,6 +213,7 @@ impl<K: Eq + std::hash::Hash, S: PartialEq, V: Clone, const CAP: usize> Stamped<
     }
 }
 
+/// What an audit entry records; stored as its snake_case key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     Login,

@@ -6,8 +6,8 @@ pub mod pages;
 #[allow(unused_imports)]
 pub use pages::*;
 
-#[allow(unused_imports)]
 use crate::audit::{DayStamp, Stamped};
+#[allow(unused_imports)]
 use crate::score::*;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -260,11 +260,11 @@ pub async fn compute(
     })
 }
 
-/// Dashboards per (unit, period) with their rendered body, and each unit's target
-/// years: kept under the unit's audit stamp (and the day, for the dashboards' dates).
 /// A dashboard's data and its rendered body.
 type Rendered = (Arc<DashboardData>, Arc<String>);
 
+/// Dashboards per (unit, period) with their rendered body, and each unit's target
+/// years: kept under the unit's audit stamp (and the day, for the dashboards' dates).
 #[derive(Default)]
 pub struct Cache {
     pub(crate) entries: Stamped<(i64, Period), DayStamp, Rendered, 1024>,

@@ -77,7 +77,6 @@ impl MailMode {
     }
 }
 
-/// One notification for one person.
 /// What happens to a notification by mail (`notifications.mail`): nothing, a letter
 /// of its own (queued in the outbox with it), or a line in the daily digest until the
 /// digest has gone.
@@ -90,6 +89,7 @@ pub enum MailState {
     Digested,
 }
 
+/// One notification for one person.
 #[derive(Clone, Debug)]
 pub struct Notice {
     pub user_id: i64,

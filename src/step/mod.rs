@@ -27,7 +27,6 @@ pub use page::*;
 pub use progress::*;
 #[allow(unused_imports)]
 pub use review::*;
-#[allow(unused_imports)]
 use sqlx::SqlitePool;
 
 use crate::auth::{CurrentUser, Role};

@@ -364,3 +364,63 @@ async fn a_wbk_of_the_same_year_does_not_count_as_held() {
     record(2025).await.unwrap();
     assert_eq!(propose().await.status(), 303);
 }
+
+/// The roll-up, on a hand-made fixture: a retired unit is not listed; a unit's row
+/// counts the live steps of the period's year only (not a retired step, not the other
+/// year's targets) and the period's own semester (progress of Semester I is not Semester
+/// II's). Each of those filters dropped fails it.
+#[tokio::test]
+async fn the_rollup_counts_live_units_and_steps_of_the_period_only() {
+    let app = spawn_app().await;
+    let (a_step, _) = crate::helpers::two_units_in_2026(&app).await;
+    zi_tracker::tenant::retire(app.db(), &zi_tracker::audit::Actor::cli(), "unitb")
+        .await
+        .unwrap();
+    let a_steps: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM unit_steps WHERE unit_id = 1 AND year = 2026")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+    let retired: i64 = sqlx::query_scalar(
+        "SELECT step_id FROM unit_steps WHERE unit_id = 1 AND year = 2026 AND step_id <> ?
+         ORDER BY step_id LIMIT 1",
+    )
+    .bind(a_step)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    sqlx::query("UPDATE action_steps SET retired_at = '2026-06-01 00:00:00' WHERE id = ?")
+        .bind(retired)
+        .execute(app.db())
+        .await
+        .unwrap();
+    let staf = app.signed_in("staf").await;
+    app.assign(a_step, staf.user_id).await;
+    let res = staf
+        .save_progress(a_step, "2026-1", "selesai", "100", "Selesai di Semester I")
+        .await;
+    assert_eq!(res.status(), 303);
+    let leader = app.signed_in("pimpinan-instansi").await;
+    let res = leader
+        .get("/instansi/rekap.csv?periode=2026-2&urut=kode")
+        .await;
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "only the live unit: {csv}");
+    let cells: Vec<&str> = lines[1].split(';').collect();
+    assert_eq!(cells[0], "balitnak");
+    assert_eq!(
+        (cells[3], cells[4]),
+        ((a_steps - 1).to_string().as_str(), "0"),
+        "live steps of 2026, none done in Semester II: {}",
+        lines[1]
+    );
+    // Semester I shows the step done
+    let res = leader
+        .get("/instansi/rekap.csv?periode=2026-1&urut=kode")
+        .await;
+    let csv = res.text().await.unwrap();
+    let row = csv.lines().nth(1).unwrap().to_string();
+    assert_eq!(row.split(';').nth(4), Some("1"), "{row}");
+}

@@ -82,20 +82,22 @@ impl Kind {
 }
 
 /// The year an item of the unit belongs to; `None` for another unit's item.
-pub(crate) async fn item_year(
+/// A unit's item: its target year and its component's numeral (for the way back to
+/// it). Another unit's item is `None`, like one that does not exist.
+pub(crate) async fn item_place(
     db: &SqlitePool,
     unit: i64,
     kind: Kind,
     id: i64,
-) -> sqlx::Result<Option<i64>> {
+) -> sqlx::Result<Option<(i64, String)>> {
     let sql = match kind {
-        Kind::Area => "SELECT year FROM unit_areas WHERE area_id = ? AND unit_id = ?",
+        Kind::Area => "SELECT year, numeral FROM unit_areas WHERE area_id = ? AND unit_id = ?",
         Kind::Indicator => {
-            "SELECT year FROM unit_indicators WHERE indicator_id = ? AND unit_id = ?"
+            "SELECT year, numeral FROM unit_indicators WHERE indicator_id = ? AND unit_id = ?"
         }
-        Kind::Step => "SELECT year FROM unit_steps WHERE step_id = ? AND unit_id = ?",
+        Kind::Step => "SELECT year, numeral FROM unit_steps WHERE step_id = ? AND unit_id = ?",
     };
-    sqlx::query_scalar(sql)
+    sqlx::query_as(sql)
         .bind(id)
         .bind(unit)
         .fetch_optional(db)
@@ -136,23 +138,12 @@ pub struct EditorQuery {
 }
 
 /// Where the editor shows an item again after a change: its component's page, at the item.
-pub(crate) async fn back_to_item(
-    db: &sqlx::SqlitePool,
-    kind: Kind,
-    id: i64,
-    year: i64,
-) -> sqlx::Result<String> {
-    let sql = match kind {
-        Kind::Area => "SELECT numeral FROM unit_areas WHERE area_id = ?",
-        Kind::Indicator => "SELECT numeral FROM unit_indicators WHERE indicator_id = ?",
-        Kind::Step => "SELECT numeral FROM unit_steps WHERE step_id = ?",
-    };
-    let numeral: Option<String> = sqlx::query_scalar(sql).bind(id).fetch_optional(db).await?;
-    Ok(format!(
-        "/admin/target?tahun={year}&komponen={}&pesan=target-disimpan#item-{}-{id}",
-        numeral.unwrap_or_default(),
+/// The editor's page of the item's component, scrolled to the item.
+pub(crate) fn back_to_item(kind: Kind, id: i64, year: i64, numeral: &str) -> String {
+    format!(
+        "/admin/target?tahun={year}&komponen={numeral}&pesan=target-disimpan#item-{}-{id}",
         kind.slug()
-    ))
+    )
 }
 
 pub(crate) async fn editor_page(
@@ -218,19 +209,19 @@ pub(crate) async fn add_item(
         .trim()
         .parse::<i64>()
         .map_err(|_| AppError::BadRequest("Induk tidak dikenal.".into()))?;
-    let parent_year = match kind {
+    let parent_place = match kind {
         Kind::Area => {
-            sqlx::query_scalar("SELECT year FROM components WHERE id = ? AND unit_id = ?")
+            sqlx::query_as("SELECT year, numeral FROM components WHERE id = ? AND unit_id = ?")
                 .bind(parent)
                 .bind(unit.id)
                 .fetch_optional(&state.db)
                 .await?
         }
-        Kind::Indicator => item_year(&state.db, unit.id, Kind::Area, parent).await?,
-        Kind::Step => item_year(&state.db, unit.id, Kind::Indicator, parent).await?,
+        Kind::Indicator => item_place(&state.db, unit.id, Kind::Area, parent).await?,
+        Kind::Step => item_place(&state.db, unit.id, Kind::Indicator, parent).await?,
     };
     // another unit's item is as unknown as one that does not exist
-    let Some(year) = parent_year else {
+    let Some((year, numeral)) = parent_place else {
         return Err(AppError::NotFound);
     };
     let mut problems: Vec<String> = check_text(kind.label(), &input.text).into_iter().collect();
@@ -292,7 +283,7 @@ pub(crate) async fn add_item(
     )
     .await?;
     // back to the new item, on its component's page
-    Ok(Redirect::to(&back_to_item(&state.db, kind, id, year).await?).into_response())
+    Ok(Redirect::to(&back_to_item(kind, id, year, &numeral)).into_response())
 }
 
 pub struct UnitChoice {

@@ -15,15 +15,21 @@ use crate::audit::{Action, Entry};
 use crate::error::{AppError, AppResult};
 use crate::web::{Acting, Chrome, Form, parse_id, render, render_status};
 
-/// The path's kind and id checked against the catalogue, with the item's year:
-/// an unknown kind is 400, a missing item 404.
-async fn locate(db: &SqlitePool, unit: i64, jenis: &str, id: &str) -> AppResult<(Kind, i64, i64)> {
+/// The path's kind and id checked against the unit's catalogue, with the item's year
+/// and the way back to it: an unknown kind is 400, a missing item 404. (An item never
+/// changes unit, so this read needs no write lock.)
+async fn locate(
+    db: &SqlitePool,
+    unit: i64,
+    jenis: &str,
+    id: &str,
+) -> AppResult<(Kind, i64, i64, String)> {
     let kind = Kind::parse(jenis)?;
     let id = parse_id(id)?;
-    let year = item_year(db, unit, kind, id)
+    let (year, numeral) = item_place(db, unit, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((kind, id, year))
+    Ok((kind, id, year, back_to_item(kind, id, year, &numeral)))
 }
 
 pub(crate) async fn current_text(
@@ -82,7 +88,7 @@ pub(crate) async fn edit_form(
     chrome: Chrome,
     Path((jenis, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let (kind, id, year) = locate(&state.db, unit.id, &jenis, &id).await?;
+    let (kind, id, year, _) = locate(&state.db, unit.id, &jenis, &id).await?;
     let (text, authority) = current_text(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -129,7 +135,7 @@ pub(crate) async fn edit_submit(
     Path((jenis, id)): Path<(String, String)>,
     Form(form): Form<ItemInput>,
 ) -> AppResult<Response> {
-    let (kind, id, year) = locate(&state.db, unit.id, &jenis, &id).await?;
+    let (kind, id, year, back) = locate(&state.db, unit.id, &jenis, &id).await?;
     let (before_text, before_authority) = current_text(&state.db, kind, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -230,7 +236,7 @@ pub(crate) async fn edit_submit(
     )
     .await?;
     // back to the item itself, not the top of a long page
-    Ok(Redirect::to(&back_to_item(&state.db, kind, id, year).await?).into_response())
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -246,7 +252,7 @@ pub(crate) async fn move_item(
     Path((jenis, id)): Path<(String, String)>,
     Form(input): Form<MoveInput>,
 ) -> AppResult<Response> {
-    let (kind, id, year) = locate(&state.db, unit.id, &jenis, &id).await?;
+    let (kind, id, year, back) = locate(&state.db, unit.id, &jenis, &id).await?;
     let up = match input.arah.as_str() {
         "naik" => true,
         "turun" => false,
@@ -313,7 +319,7 @@ pub(crate) async fn move_item(
         tx.rollback().await?;
     }
     // back to the item itself, not the top of a long page
-    Ok(Redirect::to(&back_to_item(&state.db, kind, id, year).await?).into_response())
+    Ok(Redirect::to(&back).into_response())
 }
 
 /// `berlaku=1` puts an item (back) in force, `berlaku=0` retires it. The form names
@@ -331,7 +337,7 @@ pub(crate) async fn retire_item(
     Path((jenis, id)): Path<(String, String)>,
     Form(input): Form<StateInput>,
 ) -> AppResult<Response> {
-    let (kind, id, year) = locate(&state.db, unit.id, &jenis, &id).await?;
+    let (kind, id, year, back) = locate(&state.db, unit.id, &jenis, &id).await?;
     let in_force = match input.berlaku.trim() {
         "1" => true,
         "0" => false,
@@ -341,7 +347,6 @@ pub(crate) async fn retire_item(
             ));
         }
     };
-    let back = back_to_item(&state.db, kind, id, year).await?;
     let mut tx = crate::db::write(&state.db).await?;
     let retired: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT retired_at FROM {} WHERE id = ?",

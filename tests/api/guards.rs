@@ -305,9 +305,8 @@ async fn a_tpn_note_step_goes_only_under_the_units_own_indicator() {
     assert_eq!(fingerprint(app.db()).await, before, "nothing is written");
     // the unit's own indicator of 2026 is taken
     let a_indicator: i64 = sqlx::query_scalar(
-        "SELECT i.id FROM indicators i JOIN areas a ON a.id = i.area_id
-         JOIN components c ON c.id = a.component_id WHERE c.unit_id = 1 AND c.year = 2026
-         ORDER BY i.id LIMIT 1",
+        "SELECT indicator_id FROM unit_indicators WHERE unit_id = 1 AND year = 2026
+         ORDER BY indicator_id LIMIT 1",
     )
     .fetch_one(app.db())
     .await

@@ -593,9 +593,8 @@ pub async fn two_units_in_2026(app: &TestApp) -> (i64, i64) {
         .unwrap();
     let step_of = |unit: i64| {
         sqlx::query_scalar::<_, i64>(
-            "SELECT s.id FROM action_steps s JOIN indicators i ON i.id = s.indicator_id
-             JOIN areas a ON a.id = i.area_id JOIN components c ON c.id = a.component_id
-             WHERE c.unit_id = ? AND c.year = 2026 ORDER BY s.id LIMIT 1",
+            "SELECT step_id FROM unit_steps WHERE unit_id = ? AND year = 2026
+             ORDER BY step_id LIMIT 1",
         )
         .bind(unit)
         .fetch_one(db)

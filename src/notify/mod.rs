@@ -104,7 +104,7 @@ pub struct Notice {
     pub dedupe: Option<String>,
 }
 
-pub use crate::config::Post;
+use crate::config::Post;
 
 /// What writing notifications needs: where mail's links point and the time. The
 /// server is one; the command line (no mail server, system clock) is another.

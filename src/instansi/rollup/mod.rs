@@ -232,8 +232,6 @@ pub struct Cache {
     pub(crate) pages: Stamped<String, DayStamp, (String, Arc<String>), 256>,
 }
 
-pub(crate) use crate::audit::stamp_all as stamp;
-
 /// The periods (target years of any unit) and the LKE years, under a stamp.
 #[derive(Clone)]
 struct Meta {

@@ -225,7 +225,7 @@ pub(crate) async fn page(
     user: CurrentUser,
     QueryData(q): QueryData<RollupQuery>,
 ) -> AppResult<Response> {
-    let stamp = stamp(&state.db).await?;
+    let stamp = crate::audit::stamp_all(&state.db).await?;
     let today = periods::today();
     // the instansi's roles all see the same page for the same query
     let key = user.instansi_role.is_some().then(|| {
@@ -386,7 +386,7 @@ pub(crate) async fn csv(
     user: CurrentUser,
     QueryData(q): QueryData<RollupQuery>,
 ) -> AppResult<Response> {
-    let sel = select(&state, &user, &q, stamp(&state.db).await?).await?;
+    let sel = select(&state, &user, &q, crate::audit::stamp_all(&state.db).await?).await?;
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .delimiter(crate::reports::CSV_SEPARATOR)
@@ -417,7 +417,7 @@ pub(crate) async fn xlsx(
     QueryData(q): QueryData<RollupQuery>,
 ) -> AppResult<Response> {
     use rust_xlsxwriter::{Format, Workbook};
-    let sel = select(&state, &user, &q, stamp(&state.db).await?).await?;
+    let sel = select(&state, &user, &q, crate::audit::stamp_all(&state.db).await?).await?;
     let build = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         let mut wb = Workbook::new();
         let sheet = wb.add_worksheet().set_name("Rekap unit")?;
